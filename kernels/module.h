@@ -1,0 +1,40 @@
+/*
+ * module.h - struct module and what every scheme shares (Linux 2.6.29,
+ * include/linux/module.h), minus everything the refcount does not touch.
+ *
+ * A scheme header defines struct module_ref_storage (the refcount's own
+ * field in struct module) and then includes this file.  Bytes a scheme
+ * embeds in struct module itself (the pre-2009 NR_CPUS array) follow the
+ * fixed part, in ref_embedded[], because NR_CPUS is a run-time setting
+ * here: the kernel's ref[NR_CPUS] was likewise the last member.
+ */
+#ifndef REFBENCH_MODULE_H
+#define REFBENCH_MODULE_H
+
+#include "compat.h"
+#include "module_mem.h"
+#include "percpu_alloc.h"
+#include "module_core.h"
+
+#include <errno.h>
+#include <fcntl.h>    /* O_NONBLOCK, O_TRUNC: delete_module() flags */
+
+struct module {
+	int state;                          /* enum module_state */
+	struct module_link list;
+	char name[MODULE_NAME_LEN];
+	struct task_struct *waiter;         /* who is waiting in delete_module */
+	void *percpu;                       /* the module's own per-CPU section */
+	size_t percpu_size;
+	char *args;
+	size_t core_size;                   /* bytes of module memory */
+	struct module_ref_storage ref;      /* the scheme's refcount field */
+	unsigned char ref_embedded[] ____cacheline_aligned;
+};
+
+static inline int module_is_live(struct module *mod)
+{
+	return READ_ONCE(mod->state) != MODULE_STATE_GOING;
+}
+
+#endif

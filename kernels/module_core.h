@@ -1,0 +1,56 @@
+/*
+ * module_core.h - what kernel/module.c keeps once for all modules, whatever
+ * their refcount scheme: the module list, module_mutex, the notifier
+ * chain, and the parameters of a load.
+ */
+#ifndef REFBENCH_MODULE_CORE_H
+#define REFBENCH_MODULE_CORE_H
+
+#include "compat.h"
+
+#include <stddef.h>
+
+#define MODULE_NAME_LEN (64 - sizeof(unsigned long))
+
+enum module_state {
+	MODULE_STATE_LIVE,
+	MODULE_STATE_COMING,
+	MODULE_STATE_GOING,
+};
+
+/* The global module list (kernel/module.c "modules"), shared by schemes. */
+struct module_link {
+	struct module_link *prev, *next;
+	const char *scheme;
+	const char *name;
+};
+
+/* ---- shared state, kernel/module.c --------------------------------------- */
+
+extern struct kmutex module_mutex;
+/* Insert/remove on the list (caller holds module_mutex). */
+void module_list_add(struct module_link *l);
+void module_list_del(struct module_link *l);
+struct module_link *module_list_find(const char *scheme, const char *name);
+unsigned long module_list_count(void);
+
+/*
+ * Module notifiers (register_module_notifier): called with the module's
+ * new state; MODULE_STATE_GOING after the refcount reached zero and before
+ * free_module(), which then waits (stop_machine / synchronize) before the
+ * memory goes, so a notifier may unpublish a pointer to the module.
+ */
+typedef void (*module_notifier_fn)(int state, const char *scheme, const char *name,
+				   void *mod, void *data);
+void register_module_notifier(module_notifier_fn fn, void *data);
+void unregister_module_notifier(module_notifier_fn fn, void *data);
+void module_notify(int state, const char *scheme, const char *name, void *mod);
+
+/* What load_module() builds, besides the struct and the refcount. */
+struct load_params {
+	size_t percpu_size;    /* the module's .data.percpu section, 0 for none */
+	size_t core_extra;     /* text/data beyond struct module */
+	const char *args;      /* module parameters, copied (strndup_user) */
+};
+
+#endif

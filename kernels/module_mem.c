@@ -1,0 +1,226 @@
+#define _GNU_SOURCE
+#include "module_mem.h"
+#include "compat.h"
+#include "numa.h"
+#include "range_alloc.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define HUGE_2M ((size_t)2 << 20)
+#define VM_HASH 4096
+
+struct vm_area {
+	struct vm_area *next;
+	char *addr;
+	size_t requested, mapped;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	char *pool;              /* 2 MiB aligned */
+	char *pool_map;          /* what mmap returned */
+	size_t pool_map_len;
+	size_t touched;
+	struct range_alloc ra;
+	struct vm_area *vm[VM_HASH];
+	size_t vm_areas, vm_requested, vm_mapped, vm_guard;
+} mm = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static int pool_init(void)
+{
+	size_t len = MODULE_POOL_RESERVE + HUGE_2M;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	mm.pool_map = p;
+	mm.pool_map_len = len;
+	mm.pool = (char *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
+	madvise(mm.pool, MODULE_POOL_RESERVE, MADV_HUGEPAGE);
+	numa_bind_area(mm.pool, MODULE_POOL_RESERVE, numa_node_of_current_cpu());
+	if (range_alloc_init(&mm.ra, MODULE_POOL_RESERVE) != 0) {
+		munmap(p, len);
+		mm.pool = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned int vm_hash(const void *p)
+{
+	return (unsigned int)(((uintptr_t)p >> 12) % VM_HASH);
+}
+
+static void *vmalloc_area(size_t size)
+{
+	size_t pg = page_size();
+	size_t mapped = (size + pg - 1) / pg * pg;
+	struct vm_area *a = malloc(sizeof(*a));
+	char *p;
+
+	if (!a)
+		return NULL;
+	p = mmap(NULL, mapped + pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		free(a);
+		return NULL;
+	}
+	mprotect(p + mapped, pg, PROT_NONE);          /* the guard page */
+	madvise(p, mapped, MADV_NOHUGEPAGE);
+	numa_bind_area(p, mapped, numa_node_of_current_cpu());
+	memset(p, 0, mapped);
+	a->addr = p;
+	a->requested = size;
+	a->mapped = mapped;
+	pthread_mutex_lock(&mm.lock);
+	a->next = mm.vm[vm_hash(p)];
+	mm.vm[vm_hash(p)] = a;
+	mm.vm_areas++;
+	mm.vm_requested += size;
+	mm.vm_mapped += mapped;
+	mm.vm_guard += pg;
+	pthread_mutex_unlock(&mm.lock);
+	return p;
+}
+
+static void vfree_area(void *p)
+{
+	struct vm_area **pp, *a = NULL;
+
+	pthread_mutex_lock(&mm.lock);
+	for (pp = &mm.vm[vm_hash(p)]; *pp; pp = &(*pp)->next) {
+		if ((*pp)->addr == p) {
+			a = *pp;
+			*pp = a->next;
+			mm.vm_areas--;
+			mm.vm_requested -= a->requested;
+			mm.vm_mapped -= a->mapped;
+			mm.vm_guard -= page_size();
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mm.lock);
+	if (a) {
+		munmap(a->addr, a->mapped + page_size());
+		free(a);
+	}
+}
+
+static void *pool_alloc(size_t size)
+{
+	size_t off;
+	char *p = NULL;
+
+	pthread_mutex_lock(&mm.lock);
+	if (!mm.pool && pool_init() != 0)
+		goto out;
+	off = range_alloc(&mm.ra, size, MODULE_MEM_ALIGN, "module");
+	if (off == (size_t)-1)
+		goto out;
+	p = mm.pool + off;
+	if (off + size > mm.touched)
+		mm.touched = off + size;
+out:
+	pthread_mutex_unlock(&mm.lock);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void *module_mem_alloc(enum module_mem_kind kind, size_t size)
+{
+	void *p;
+
+	if (should_fail_alloc())
+		return NULL;
+	p = kind == MODULE_MEM_VMALLOC ? vmalloc_area(size) : pool_alloc(size);
+	if (p)
+		__atomic_add_fetch(&refbench_layout_users, 1, __ATOMIC_SEQ_CST);
+	return p;
+}
+
+void module_mem_free(enum module_mem_kind kind, void *p)
+{
+	if (!p)
+		return;
+	if (kind == MODULE_MEM_VMALLOC) {
+		vfree_area(p);
+	} else {
+		pthread_mutex_lock(&mm.lock);
+		range_free(&mm.ra, (size_t)((char *)p - mm.pool));
+		pthread_mutex_unlock(&mm.lock);
+	}
+	__atomic_sub_fetch(&refbench_layout_users, 1, __ATOMIC_SEQ_CST);
+}
+
+void module_mem_get_stats(struct module_mem_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&mm.lock);
+	if (mm.pool) {
+		st->pool_in_use = mm.ra.in_use;
+		st->pool_touched = mm.touched;
+		st->pool_fragmented = range_alloc_fragmented_bytes(&mm.ra);
+		st->pool_metadata = range_alloc_metadata_bytes(&mm.ra);
+	}
+	st->vmalloc_areas = mm.vm_areas;
+	st->vmalloc_requested = mm.vm_requested;
+	st->vmalloc_mapped = mm.vm_mapped;
+	st->vmalloc_guard = mm.vm_guard;
+	pthread_mutex_unlock(&mm.lock);
+}
+
+long module_mem_pool_hugepage_bytes(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	long kb = -1;
+	int in_pool = 0;
+	uintptr_t lo, hi;
+
+	if (!f || !mm.pool)
+		goto out;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in_pool = lo < (uintptr_t)mm.pool + MODULE_POOL_RESERVE &&
+				  hi > (uintptr_t)mm.pool;
+			continue;
+		}
+		long v;
+		if (in_pool && sscanf(line, "AnonHugePages: %ld kB", &v) == 1)
+			kb = (kb < 0 ? 0 : kb) + v;
+	}
+out:
+	if (f)
+		fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+int module_mem_reset(void)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&mm.lock);
+	if (mm.pool && mm.ra.in_use != 0) {
+		ret = -1;
+	} else if (mm.pool) {
+		range_alloc_destroy(&mm.ra);
+		munmap(mm.pool_map, mm.pool_map_len);
+		mm.pool = NULL;
+		mm.touched = 0;
+	}
+	pthread_mutex_unlock(&mm.lock);
+	return ret;
+}

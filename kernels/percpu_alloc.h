@@ -1,0 +1,50 @@
+/*
+ * percpu_alloc.h - per-CPU memory for modules, as Linux 2.6.29 had it.
+ *
+ * Models: the per-CPU areas set up at boot (arch/x86/kernel/setup_percpu.c:
+ * one area per possible CPU, each from its CPU's node with
+ * alloc_bootmem_node) and the module allocator that carves space out of
+ * them, percpu_modalloc()/percpu_modfree() (kernel/module.c): one block
+ * table describes the layout of every unit at once, so an allocation is a
+ * single offset valid in every unit.  percpu_modalloc() returns the
+ * template address (unit 0's copy); CPU n's copy is at
+ * ptr + per_cpu_offset(n), exactly as the seed patch's __module_ref_addr().
+ *
+ * Departures: units are separate mappings bound to their CPU's node with
+ * hwloc (strict binding before the first touch, so placement does not
+ * depend on which thread touches first), and the unit size is a run-time
+ * setting (2.6.29 reserved PERCPU_MODULE_RESERVE = 8 KiB for all modules).
+ */
+#ifndef REFBENCH_PERCPU_ALLOC_H
+#define REFBENCH_PERCPU_ALLOC_H
+
+#include <stddef.h>
+
+#define PERCPU_UNIT_DEFAULT (256u * 1024u)
+
+/* Lay out nr_cpu_ids units of unit_size bytes.  0, or -1 with a reason. */
+int percpu_init(size_t unit_size, char *err, size_t errlen);
+/* Unmap the units; refused (-1) while allocations are live. */
+int percpu_destroy(void);
+int percpu_ready(void);
+
+void *percpu_modalloc(unsigned long size, unsigned long align, const char *name);
+void percpu_modfree(void *freeme);
+
+/* CPU cpu's copy of the per-CPU object at template address ptr. */
+#define per_cpu_ptr(ptr, cpu) ((void *)((char *)(ptr) + per_cpu_offset(cpu)))
+
+struct percpu_stats {
+	size_t unit_size;           /* bytes reserved in each unit */
+	size_t nr_units;            /* = nr_cpu_ids when laid out */
+	size_t in_use_per_unit;     /* bytes handed out, per unit */
+	size_t in_use_total;        /* in_use_per_unit * nr_units */
+	size_t allocations;         /* live percpu_modalloc() blocks */
+	size_t metadata_bytes;      /* the block table */
+	size_t fragmented_per_unit; /* free bytes outside the largest free block */
+	size_t mapped_total;        /* unit_size * nr_units rounded to pages */
+};
+void percpu_get_stats(struct percpu_stats *st);
+void *percpu_unit_base(int cpu);
+
+#endif

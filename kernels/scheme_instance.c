@@ -1,0 +1,42 @@
+/*
+ * scheme_instance.c - one scheme's full path behind the scheme_ops table.
+ * Built once per scheme with -DSCHEME_HEADER='"scheme_xxx.h"'.
+ */
+#ifndef SCHEME_HEADER
+#error "build with -DSCHEME_HEADER='\"scheme_xxx.h\"'"
+#endif
+#include SCHEME_HEADER
+#include "module_lifecycle.h"
+#include "scheme.h"
+
+static bool ops_try_module_get(struct module *mod) { return try_module_get(mod); }
+static void ops___module_get(struct module *mod) { __module_get(mod); }
+static void ops_module_put(struct module *mod) { module_put(mod); }
+static unsigned int ops_module_refcount(struct module *mod) { return module_refcount(mod); }
+static int ops_module_state(struct module *mod) { return READ_ONCE(mod->state); }
+static const char *ops_module_name(struct module *mod) { return mod->name; }
+static void *ops_ref_cpu_addr(struct module *mod, int cpu) { return module_ref_cpu_addr(mod, cpu); }
+static size_t ops_ref_bytes(struct module *mod) { return module_ref_bytes(mod); }
+static size_t ops_core_size(struct module *mod) { return mod->core_size; }
+
+const struct scheme_ops SCHEME_SYM = {
+	.name = SCHEME_NAME,
+	.models = SCHEME_MODELS,
+	.mem_kind = SCHEME_MODULE_MEM,
+	.unload_era = SCHEME_UNLOAD_ERA,
+	.load_module = load_module,
+	.do_init_module = do_init_module,
+	.delete_module = delete_module,
+	.free_module = free_module,
+	.__module_get = ops___module_get,
+	.try_module_get = ops_try_module_get,
+	.module_put = ops_module_put,
+	.module_refcount = ops_module_refcount,
+	.module_state = ops_module_state,
+	.module_name = ops_module_name,
+	.ref_cpu_addr = ops_ref_cpu_addr,
+	.ref_cpu_bytes = module_ref_cpu_bytes,
+	.ref_bytes = ops_ref_bytes,
+	.core_size = ops_core_size,
+	.embedded_bytes = module_ref_embedded_bytes,
+};

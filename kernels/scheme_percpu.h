@@ -1,0 +1,132 @@
+/*
+ * percpu: the seed patch, "modules: Use a better scheme for refcounting"
+ * (Eric Dumazet, Rusty Russell, 2009; commit 720eba31f47a, in 2.6.29).
+ *
+ * Models Linux 2.6.29, include/linux/module.h and kernel/module.c:
+ *
+ *   struct module { ... char *refptr; };           (CONFIG_SMP)
+ *   __module_ref_addr(mod, cpu) = (local_t *)(mod->refptr + per_cpu_offset(cpu))
+ *   load_module():  mod->refptr = percpu_modalloc(sizeof(local_t),
+ *                   __alignof__(local_t), mod->name); -ENOMEM if NULL;
+ *                   freed on the free_percpu error path and in free_module()
+ *   module_unload_init(), module_refcount(): for_each_possible_cpu()
+ *   __module_get/try_module_get/module_put: as before, on
+ *                   __module_ref_addr(module, get_cpu())
+ *
+ * Each module takes nr_cpu_ids * sizeof(local_t) bytes, 8 per CPU, each in
+ * that CPU's own per-CPU unit, on that CPU's node (percpu_alloc.h).
+ * Loops run over possible CPUs only, not NR_CPUS.
+ *
+ * Departures: per_cpu_offset() and the units come from percpu_alloc.c
+ * (mmap per unit, bound with hwloc); module memory for struct module is the
+ * huge-page pool, as for nrcpus-array, so the two differ only in where the
+ * counts are.
+ */
+#define SCHEME_NAME "percpu"
+#define SCHEME_SYM scheme_percpu
+#define SCHEME_MODULE_MEM MODULE_MEM_POOL
+#define SCHEME_MODELS "Linux 2.6.29 (commit 720eba31f47a) include/linux/module.h, " \
+	"kernel/module.c: refptr from percpu_modalloc(), per_cpu_offset()"
+#define SCHEME_UNLOAD_ERA 2009
+
+#include "compat.h"
+
+struct module_ref_storage {
+	char *refptr;
+};
+
+#include "module.h"
+
+static inline local_t *__module_ref_addr(struct module *mod, int cpu)
+{
+	return (local_t *)(mod->ref.refptr + per_cpu_offset(cpu));
+}
+
+static inline size_t module_ref_embedded_bytes(void) { return 0; }
+
+static inline int module_ref_alloc(struct module *mod)
+{
+	mod->ref.refptr = percpu_modalloc(sizeof(local_t), __alignof__(local_t), mod->name);
+	return mod->ref.refptr ? 0 : -ENOMEM;
+}
+
+static inline void module_ref_free(struct module *mod)
+{
+	if (mod->ref.refptr)
+		percpu_modfree(mod->ref.refptr);
+	mod->ref.refptr = NULL;
+}
+
+static inline size_t module_ref_bytes(struct module *mod)
+{
+	return mod->ref.refptr ? nr_cpu_ids * sizeof(local_t) : 0;
+}
+
+static inline void *module_ref_cpu_addr(struct module *mod, int cpu)
+{
+	return __module_ref_addr(mod, cpu);
+}
+
+static inline size_t module_ref_cpu_bytes(void)
+{
+	return sizeof(local_t);
+}
+
+static inline unsigned int module_refcount(struct module *mod)
+{
+	unsigned int total = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		total += local_read(__module_ref_addr(mod, cpu));
+	return total;
+}
+
+static inline void module_unload_init(struct module *mod)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		local_set(__module_ref_addr(mod, cpu), 0);
+	/* Hold reference count during initialization. */
+	local_set(__module_ref_addr(mod, raw_smp_processor_id()), 1);
+	/* Backwards compatibility macros put refcount during init. */
+	mod->waiter = get_current();
+}
+
+static inline void __module_get(struct module *module)
+{
+	if (module) {
+		if (unlikely(module_refcount(module) == 0))
+			__builtin_trap();        /* BUG_ON */
+		local_inc(__module_ref_addr(module, get_cpu()));
+		put_cpu();
+	}
+}
+
+static inline bool try_module_get(struct module *module)
+{
+	bool ret = true;
+
+	if (module) {
+		unsigned int cpu = get_cpu();
+		if (likely(module_is_live(module)))
+			local_inc(__module_ref_addr(module, cpu));
+		else
+			ret = false;
+		put_cpu();
+	}
+	return ret;
+}
+
+static inline void module_put(struct module *module)
+{
+	if (module) {
+		unsigned int cpu = get_cpu();
+		local_dec(__module_ref_addr(module, cpu));
+		/* Maybe they're waiting for us to drop reference? */
+		if (unlikely(!module_is_live(module)))
+			wake_up_process(module->waiter);
+		put_cpu();
+	}
+}
