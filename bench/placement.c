@@ -1,0 +1,1055 @@
+/*
+ * placement.c - thread placement on hwloc topologies (see placement.h).
+ */
+#define _GNU_SOURCE
+#include "placement.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ACCEPTED_POLICIES                                                      \
+	"compact, scatter, or an hwloc location such as core:0-3, pu:0,2, "    \
+	"node:1, package:0.core:0-1"
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Topology loading                                                          */
+
+static const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+static char *source_text(const char *var, const char *value)
+{
+	size_t n = strlen(var) + strlen(value) + 2;
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, "%s=%s", var, value);
+	return s;
+}
+
+int placement_topology_init(hwloc_topology_t *topo, char *err, size_t errlen)
+{
+	const char *fsroot = env_nonempty("HWLOC_FSROOT");
+	const char *cpuid = env_nonempty("HWLOC_CPUID_PATH");
+	const char *syn = env_nonempty("HWLOC_SYNTHETIC");
+	const char *xml = env_nonempty("HWLOC_XMLFILE");
+	hwloc_topology_t t;
+	char *src = NULL;
+
+	if (!topo) {
+		seterr(err, errlen, "placement_topology_init: no topology pointer given");
+		return -1;
+	}
+	*topo = NULL;
+	if (hwloc_topology_init(&t)) {
+		seterr(err, errlen, "hwloc_topology_init failed: %s", strerror(errno));
+		return -1;
+	}
+
+	/* Same precedence as hwloc_topology_load() applies to the variables. */
+	if (fsroot) {
+		src = source_text("HWLOC_FSROOT", fsroot);
+	} else if (cpuid) {
+		src = source_text("HWLOC_CPUID_PATH", cpuid);
+	} else if (syn) {
+		if (hwloc_topology_set_synthetic(t, syn)) {
+			seterr(err, errlen,
+			       "invalid HWLOC_SYNTHETIC '%s': hwloc cannot parse it "
+			       "(accepted: a synthetic description such as "
+			       "\"pack:2 [numa] core:4 pu:2\")", syn);
+			goto fail;
+		}
+		src = source_text("HWLOC_SYNTHETIC", syn);
+	} else if (xml) {
+		FILE *f = fopen(xml, "r");
+
+		if (!f) {
+			seterr(err, errlen,
+			       "cannot read HWLOC_XMLFILE '%s': %s (accepted: a "
+			       "readable hwloc XML topology, e.g. from lstopo FILE.xml)",
+			       xml, strerror(errno));
+			goto fail;
+		}
+		fclose(f);
+		if (hwloc_topology_set_xml(t, xml)) {
+			seterr(err, errlen,
+			       "invalid HWLOC_XMLFILE '%s': hwloc cannot import it (%s; "
+			       "accepted: an hwloc XML topology, e.g. from lstopo FILE.xml)",
+			       xml, strerror(errno));
+			goto fail;
+		}
+		src = source_text("HWLOC_XMLFILE", xml);
+	}
+
+	if (hwloc_topology_load(t)) {
+		seterr(err, errlen, "loading the hwloc topology from %s failed: %s",
+		       src ? src : "this machine", strerror(errno));
+		goto fail;
+	}
+	hwloc_topology_set_userdata(t, src);
+	*topo = t;
+	return 0;
+
+fail:
+	free(src);
+	hwloc_topology_destroy(t);
+	return -1;
+}
+
+void placement_topology_destroy(hwloc_topology_t topo)
+{
+	if (!topo)
+		return;
+	free((void *)hwloc_topology_get_userdata(topo));
+	hwloc_topology_destroy(topo);
+}
+
+const char *placement_topology_source(hwloc_topology_t topo)
+{
+	const char *src = hwloc_topology_get_userdata(topo);
+
+	if (src)
+		return src;
+	if (hwloc_topology_is_thissystem(topo))
+		return "this machine";
+	return "an XML file or synthetic description";
+}
+
+bool placement_topology_is_this_system(hwloc_topology_t topo)
+{
+	return hwloc_topology_is_thissystem(topo) != 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* PU records                                                                */
+
+/* Logical index of the NUMA node whose cpuset contains the PU (smallest such
+ * cpuset, then lowest logical index), -1 if none. */
+static int pu_node(hwloc_topology_t t, unsigned os_index)
+{
+	hwloc_obj_t n = NULL;
+	int best = -1, bestw = INT_MAX;
+
+	while ((n = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_NUMANODE, n))) {
+		int w;
+
+		if (!n->cpuset || !hwloc_bitmap_isset(n->cpuset, os_index))
+			continue;
+		w = hwloc_bitmap_weight(n->cpuset);
+		if (w >= 0 && w < bestw) {
+			bestw = w;
+			best = (int)n->logical_index;
+		}
+	}
+	return best;
+}
+
+static void pu_record(hwloc_topology_t t, hwloc_obj_t pu, struct placement_cpu *c)
+{
+	hwloc_obj_t core = hwloc_get_ancestor_obj_by_type(t, HWLOC_OBJ_CORE, pu);
+	hwloc_obj_t pkg = hwloc_get_ancestor_obj_by_type(t, HWLOC_OBJ_PACKAGE, pu);
+
+	c->os_index = (int)pu->os_index;
+	c->pu_logical = (int)pu->logical_index;
+	c->core = core ? (int)core->logical_index : -1;
+	c->package = pkg ? (int)pkg->logical_index : -1;
+	c->node = pu_node(t, pu->os_index);
+}
+
+/* PUs the process may use: see placement.h. */
+static hwloc_bitmap_t usable_cpuset(hwloc_topology_t t)
+{
+	hwloc_bitmap_t u = hwloc_bitmap_dup(hwloc_topology_get_topology_cpuset(t));
+
+	if (!u)
+		return NULL;
+	hwloc_bitmap_and(u, u, hwloc_topology_get_allowed_cpuset(t));
+	if (hwloc_topology_is_thissystem(t)) {
+		hwloc_bitmap_t b = hwloc_bitmap_alloc();
+
+		if (b && hwloc_get_cpubind(t, b, HWLOC_CPUBIND_PROCESS) == 0)
+			hwloc_bitmap_and(u, u, b);
+		hwloc_bitmap_free(b);
+	}
+	return u;
+}
+
+/*
+ * Candidate PUs in logical order, grouped into cores: unit k is
+ * pus[ustart[k] .. ustart[k] + ucount[k] - 1].  A PU without a Core ancestor
+ * is a unit of its own.
+ */
+struct cands {
+	struct placement_cpu *pus;
+	int npus;
+	int *ustart, *ucount;
+	int nunits;
+};
+
+static void cands_free(struct cands *c)
+{
+	free(c->pus);
+	free(c->ustart);
+	free(c->ucount);
+	memset(c, 0, sizeof(*c));
+}
+
+static int cands_collect(hwloc_topology_t t, hwloc_const_bitmap_t set, struct cands *c)
+{
+	int max = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_PU);
+	hwloc_obj_t pu = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (max <= 0)
+		return 0;
+	c->pus = calloc((size_t)max, sizeof(*c->pus));
+	c->ustart = calloc((size_t)max, sizeof(int));
+	c->ucount = calloc((size_t)max, sizeof(int));
+	if (!c->pus || !c->ustart || !c->ucount) {
+		cands_free(c);
+		return -1;
+	}
+	while ((pu = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PU, pu)) && c->npus < max) {
+		struct placement_cpu *r = &c->pus[c->npus];
+
+		if (!hwloc_bitmap_isset(set, pu->os_index))
+			continue;
+		pu_record(t, pu, r);
+		if (c->nunits && r->core >= 0 && c->pus[c->npus - 1].core == r->core) {
+			c->ucount[c->nunits - 1]++;
+		} else {
+			c->ustart[c->nunits] = c->npus;
+			c->ucount[c->nunits] = 1;
+			c->nunits++;
+		}
+		c->npus++;
+	}
+	return 0;
+}
+
+/*
+ * Round-robin interleave: items are grouped by key (groups in ascending key
+ * order, items keep their order inside a group), then one item is taken from
+ * each group in turn.
+ */
+static int interleave(int *items, int n, const int *key_of)
+{
+	int *keys = malloc((size_t)n * sizeof(int));
+	int *pos = malloc((size_t)n * sizeof(int));
+	int *out = malloc((size_t)n * sizeof(int));
+	int ng = 0, filled = 0;
+
+	if (!keys || !pos || !out) {
+		free(keys);
+		free(pos);
+		free(out);
+		return -1;
+	}
+	/* distinct keys, ascending (insertion sort: few groups) */
+	for (int i = 0; i < n; i++) {
+		int k = key_of[items[i]], j;
+
+		for (j = 0; j < ng && keys[j] != k; j++)
+			;
+		if (j < ng)
+			continue;
+		for (j = ng; j > 0 && keys[j - 1] > k; j--)
+			keys[j] = keys[j - 1];
+		keys[j] = k;
+		ng++;
+	}
+	for (int g = 0; g < ng; g++)
+		pos[g] = 0;
+	while (filled < n) {
+		for (int g = 0; g < ng; g++) {
+			int i = pos[g];
+
+			while (i < n && key_of[items[i]] != keys[g])
+				i++;
+			if (i < n) {
+				out[filled++] = items[i];
+				i++;
+			}
+			pos[g] = i;
+		}
+	}
+	memcpy(items, out, (size_t)n * sizeof(int));
+	free(keys);
+	free(pos);
+	free(out);
+	return 0;
+}
+
+/* Scatter order of the units of c: writes a permutation of 0..nunits-1. */
+static int scatter_order(const struct cands *c, int *order)
+{
+	int nu = c->nunits, maxnode = 0, nn = 0, rc = -1;
+	int *unode = malloc((size_t)nu * sizeof(int));
+	int *upkg = malloc((size_t)nu * sizeof(int));
+	int *nodes = NULL, *nodepkg = NULL, *rank = NULL, *urank = NULL;
+
+	if (!unode || !upkg)
+		goto out;
+	for (int u = 0; u < nu; u++) {
+		const struct placement_cpu *p = &c->pus[c->ustart[u]];
+
+		unode[u] = p->node;  /* -1 only without NUMA nodes: one group */
+		upkg[u] = p->package;
+		if (p->node > maxnode)
+			maxnode = p->node;
+	}
+	/* node ids are shifted by one so that -1 indexes slot 0 */
+	nodes = malloc((size_t)(maxnode + 2) * sizeof(int));
+	nodepkg = malloc((size_t)(maxnode + 2) * sizeof(int));
+	rank = malloc((size_t)(maxnode + 2) * sizeof(int));
+	urank = malloc((size_t)nu * sizeof(int));
+	if (!nodes || !nodepkg || !rank || !urank)
+		goto out;
+	for (int i = 0; i < maxnode + 2; i++) {
+		nodepkg[i] = INT_MAX;
+		rank[i] = -1;
+	}
+	for (int u = 0; u < nu; u++) {
+		int s = unode[u] + 1;
+
+		if (nodepkg[s] == INT_MAX)
+			nodes[nn++] = s;
+		if (upkg[u] < nodepkg[s])
+			nodepkg[s] = upkg[u];
+	}
+	/* nodes in ascending logical order, then interleaved across packages */
+	for (int i = 1; i < nn; i++)
+		for (int j = i; j > 0 && nodes[j - 1] > nodes[j]; j--) {
+			int x = nodes[j];
+
+			nodes[j] = nodes[j - 1];
+			nodes[j - 1] = x;
+		}
+	if (interleave(nodes, nn, nodepkg))
+		goto out;
+	for (int i = 0; i < nn; i++)
+		rank[nodes[i]] = i;
+
+	/* units sorted by node rank (stable), each node's units interleaved
+	 * across packages, then everything interleaved across nodes */
+	for (int u = 0; u < nu; u++)
+		urank[u] = rank[unode[u] + 1];
+	{
+		int k = 0;
+
+		for (int r = 0; r < nn; r++) {
+			int start = k;
+
+			for (int u = 0; u < nu; u++)
+				if (urank[u] == r)
+					order[k++] = u;
+			if (interleave(order + start, k - start, upkg))
+				goto out;
+		}
+	}
+	if (interleave(order, nu, urank))
+		goto out;
+	rc = 0;
+out:
+	free(unode);
+	free(upkg);
+	free(nodes);
+	free(nodepkg);
+	free(rank);
+	free(urank);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Location parsing                                                          */
+
+static void type_name(hwloc_topology_t t, int depth, char *buf, size_t len)
+{
+	hwloc_obj_t o = hwloc_get_obj_by_depth(t, depth, 0);
+
+	if (o)
+		hwloc_obj_type_snprintf(buf, len, o, 0);
+	else
+		snprintf(buf, len, "object");
+}
+
+static int parse_uint(const char **s, long *out)
+{
+	const char *p = *s;
+	long v = 0;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9') {
+		v = v * 10 + (*p - '0');
+		if (v > INT_MAX)
+			return -1;
+		p++;
+	}
+	*s = p;
+	*out = v;
+	return 0;
+}
+
+/*
+ * Parse INDEXES against count objects into sel[0..count-1].  tname and inside
+ * name the objects in error messages ("Core", " inside Package 0").
+ */
+static int parse_indexes(const char *idx, int count, bool *sel, const char *loc,
+			 const char *tname, const char *inside, char *err, size_t errlen)
+{
+	const char *s = idx;
+	long a = 0, b;
+
+	if (!strcmp(idx, "all") || !strcmp(idx, "even") || !strcmp(idx, "odd")) {
+		int from = idx[0] == 'o' ? 1 : 0, step = idx[0] == 'a' ? 1 : 2;
+
+		if (count <= from) {
+			seterr(err, errlen, "location '%s': no %s objects match '%s'%s",
+			       loc, tname, idx, inside);
+			return -1;
+		}
+		for (int i = from; i < count; i += step)
+			sel[i] = true;
+		return 0;
+	}
+	for (;;) {
+		if (parse_uint(&s, &a))
+			goto syntax;
+		if (a >= count)
+			goto missing;
+		b = a;
+		if (*s == '-') {
+			s++;
+			if (*s == ',' || *s == '\0')
+				b = count - 1;
+			else if (parse_uint(&s, &b))
+				goto syntax;
+			if (b < a) {
+				seterr(err, errlen,
+				       "location '%s': range %ld-%ld is reversed "
+				       "(accepted: N-M with N <= M)", loc, a, b);
+				return -1;
+			}
+		} else if (*s == ':') {
+			long n;
+
+			s++;
+			if (parse_uint(&s, &n) || n < 1)
+				goto syntax;
+			b = a + n - 1;
+		}
+		if (b >= count) {
+			a = count;
+			goto missing;
+		}
+		for (long i = a; i <= b; i++)
+			sel[i] = true;
+		if (*s == '\0')
+			return 0;
+		if (*s != ',')
+			goto syntax;
+		s++;
+	}
+missing:
+	/* a: the first index that does not exist */
+	if (count > 0)
+		seterr(err, errlen,
+		       "location '%s': %s %ld does not exist%s (there are %s 0-%d, "
+		       "logical indexes)", loc, tname, a, inside, tname, count - 1);
+	else
+		seterr(err, errlen,
+		       "location '%s': %s %ld does not exist%s (there are no %s "
+		       "objects there)", loc, tname, a, inside, tname);
+	return -1;
+syntax:
+	seterr(err, errlen,
+	       "location '%s': bad index list '%s' (accepted: all, even, odd, or "
+	       "comma-separated N, N-M, N-, N:COUNT logical indexes)", loc, idx);
+	return -1;
+}
+
+/* objects selected by the elements parsed so far */
+struct objlist {
+	hwloc_obj_t *v;
+	int n, cap;
+};
+
+static int objlist_add(struct objlist *l, hwloc_obj_t o)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? 2 * l->cap : 16;
+		hwloc_obj_t *v = realloc(l->v, (size_t)cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = o;
+	return 0;
+}
+
+/* One LOCATION (no spaces): adds its PUs to set.  *last_is_pu tells whether
+ * its last element selected PUs. */
+static int parse_location(hwloc_topology_t t, const char *loc, hwloc_bitmap_t set,
+			  bool *last_is_pu, char *err, size_t errlen)
+{
+	char *copy = strdup(loc), *rest = copy, *elem;
+	struct objlist cur = { 0 }, next = { 0 };
+	bool *sel = NULL;
+	int rc = -1, level = 0;
+
+	if (!copy)
+		goto oom;
+	while ((elem = strsep(&rest, "."))) {
+		char *colon = strchr(elem, ':'), tname[64];
+		hwloc_obj_type_t type;
+		int depth;
+
+		if (!colon || colon == elem || colon[1] == '\0') {
+			seterr(err, errlen,
+			       "location '%s': element '%s' is not TYPE:INDEXES "
+			       "(accepted: e.g. core:0-3, package:0.core:0-1)", loc, elem);
+			goto out;
+		}
+		*colon = '\0';
+		if (hwloc_type_sscanf_as_depth(elem, &type, t, &depth)) {
+			seterr(err, errlen,
+			       "location '%s': unknown object type '%s' (accepted: pu, "
+			       "core, package, die, node, l1-l5, group, machine)", loc, elem);
+			goto out;
+		}
+		if (depth == HWLOC_TYPE_DEPTH_UNKNOWN) {
+			seterr(err, errlen, "location '%s': this topology has no %s objects",
+			       loc, hwloc_obj_type_string(type));
+			goto out;
+		}
+		if (depth == HWLOC_TYPE_DEPTH_MULTIPLE) {
+			seterr(err, errlen,
+			       "location '%s': type '%s' is ambiguous here (several %s "
+			       "levels; accepted: name one, e.g. group0)", loc, elem,
+			       hwloc_obj_type_string(type));
+			goto out;
+		}
+		if (depth < 0 && depth != HWLOC_TYPE_DEPTH_NUMANODE) {
+			seterr(err, errlen,
+			       "location '%s': type '%s' has no CPUs (accepted: pu, core, "
+			       "package, die, node, l1-l5, group, machine)", loc, elem);
+			goto out;
+		}
+		type_name(t, depth, tname, sizeof(tname));
+		*last_is_pu = type == HWLOC_OBJ_PU;
+
+		next.n = 0;
+		if (level == 0) {
+			/* global logical indexes */
+			int count = hwloc_get_nbobjs_by_depth(t, depth);
+
+			free(sel);
+			sel = calloc((size_t)(count > 0 ? count : 1), sizeof(bool));
+			if (!sel)
+				goto oom;
+			if (parse_indexes(colon + 1, count, sel, loc, tname, "", err, errlen))
+				goto out;
+			for (int i = 0; i < count; i++) {
+				hwloc_obj_t o;
+
+				if (!sel[i])
+					continue;
+				o = hwloc_get_obj_by_depth(t, depth, (unsigned)i);
+				if (!o->cpuset || hwloc_bitmap_iszero(o->cpuset)) {
+					seterr(err, errlen,
+					       "location '%s': %s %d has no CPUs (accepted: "
+					       "objects that contain PUs)", loc, tname, i);
+					goto out;
+				}
+				if (objlist_add(&next, o))
+					goto oom;
+			}
+		} else {
+			/* indexes relative to each object selected so far */
+			for (int k = 0; k < cur.n; k++) {
+				hwloc_obj_t parent = cur.v[k];
+				int count = hwloc_get_nbobjs_inside_cpuset_by_depth(t, parent->cpuset, depth);
+				char inside[96], pname[64];
+
+				hwloc_obj_type_snprintf(pname, sizeof(pname), parent, 0);
+				snprintf(inside, sizeof(inside), " inside %s %u", pname,
+					 parent->logical_index);
+				free(sel);
+				sel = calloc((size_t)(count > 0 ? count : 1), sizeof(bool));
+				if (!sel)
+					goto oom;
+				if (parse_indexes(colon + 1, count, sel, loc, tname, inside, err, errlen))
+					goto out;
+				for (int i = 0; i < count; i++)
+					if (sel[i] && objlist_add(&next, hwloc_get_obj_inside_cpuset_by_depth(
+								 t, parent->cpuset, depth, (unsigned)i)))
+						goto oom;
+			}
+		}
+		{
+			struct objlist x = cur;
+
+			cur = next;
+			next = x;
+		}
+		level++;
+	}
+	if (level == 0) {
+		seterr(err, errlen, "location '%s' is empty (accepted: " ACCEPTED_POLICIES ")", loc);
+		goto out;
+	}
+	for (int k = 0; k < cur.n; k++)
+		hwloc_bitmap_or(set, set, cur.v[k]->cpuset);
+	rc = 0;
+	goto out;
+oom:
+	seterr(err, errlen, "location '%s': out of memory", loc);
+out:
+	free(sel);
+	free(cur.v);
+	free(next.v);
+	free(copy);
+	return rc;
+}
+
+static int parse_location_list(hwloc_topology_t t, const char *list, hwloc_bitmap_t set,
+			       bool *any_pu, char *err, size_t errlen)
+{
+	char *copy = strdup(list), *save = NULL, *loc;
+	int rc = 0;
+
+	if (!copy) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	*any_pu = false;
+	for (loc = strtok_r(copy, " \t", &save); loc; loc = strtok_r(NULL, " \t", &save)) {
+		bool is_pu = false;
+
+		if (parse_location(t, loc, set, &is_pu, err, errlen)) {
+			rc = -1;
+			break;
+		}
+		*any_pu |= is_pu;
+	}
+	free(copy);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Building                                                                  */
+
+static void list_snprintf(char *buf, size_t len, hwloc_const_bitmap_t b)
+{
+	if (hwloc_bitmap_list_snprintf(buf, len, b) < 0)
+		snprintf(buf, len, "?");
+}
+
+int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
+		    struct placement *out, char *err, size_t errlen)
+{
+	enum { COMPACT, SCATTER, LOCATION } kind;
+	hwloc_bitmap_t usable = NULL, set = NULL;
+	struct cands c = { 0 };
+	int *order = NULL, rc = -1;
+	bool any_pu = false;
+
+	if (!out) {
+		seterr(err, errlen, "placement_build: no output placement given");
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	if (!topo) {
+		seterr(err, errlen, "placement_build: no topology given");
+		return -1;
+	}
+	if (!policy || !*policy) {
+		seterr(err, errlen, "empty placement (accepted: " ACCEPTED_POLICIES ")");
+		return -1;
+	}
+	if (strlen(policy) >= sizeof(out->policy)) {
+		seterr(err, errlen, "placement '%.40s...' is too long (accepted: at most %zu characters)",
+		       policy, sizeof(out->policy) - 1);
+		return -1;
+	}
+	if (!strcmp(policy, "compact"))
+		kind = COMPACT;
+	else if (!strcmp(policy, "scatter"))
+		kind = SCATTER;
+	else if (strchr(policy, ':'))
+		kind = LOCATION;
+	else {
+		seterr(err, errlen, "unknown placement '%s' (accepted: " ACCEPTED_POLICIES ")", policy);
+		return -1;
+	}
+
+	usable = usable_cpuset(topo);
+	set = hwloc_bitmap_alloc();
+	if (!usable || !set) {
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	if (kind == LOCATION) {
+		if (parse_location_list(topo, policy, set, &any_pu, err, errlen))
+			goto out;
+		if (hwloc_bitmap_iszero(set)) {
+			seterr(err, errlen, "location '%s' names no PUs (accepted: " ACCEPTED_POLICIES ")",
+			       policy);
+			goto out;
+		}
+		if (!hwloc_bitmap_isincluded(set, usable)) {
+			hwloc_bitmap_t bad = hwloc_bitmap_alloc();
+			char b1[256], b2[256];
+
+			if (!bad) {
+				seterr(err, errlen, "out of memory");
+				goto out;
+			}
+			hwloc_bitmap_andnot(bad, set, usable);
+			list_snprintf(b1, sizeof(b1), bad);
+			list_snprintf(b2, sizeof(b2), usable);
+			hwloc_bitmap_free(bad);
+			seterr(err, errlen,
+			       "location '%s' names PUs with OS index %s outside this "
+			       "process's allowed CPUs (accepted: PUs with OS index %s, "
+			       "from the process binding/taskset and cgroup)",
+			       policy, b1, b2);
+			goto out;
+		}
+	} else {
+		hwloc_bitmap_copy(set, usable);
+	}
+
+	if (cands_collect(topo, set, &c)) {
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	if (c.npus == 0) {
+		char b[256];
+
+		list_snprintf(b, sizeof(b), usable);
+		seterr(err, errlen, "placement '%s' has no usable PUs (usable OS indexes: %s)",
+		       policy, b);
+		goto out;
+	}
+	if (kind == LOCATION && any_pu && !smt) {
+		for (int u = 0; u < c.nunits; u++) {
+			if (c.ucount[u] > 1) {
+				const struct placement_cpu *p = &c.pus[c.ustart[u]];
+
+				seterr(err, errlen,
+				       "location '%s' names %d PUs of core %d (SMT siblings, "
+				       "OS index %d and %d); accepted without smt: one PU "
+				       "per core (or ask for smt)",
+				       policy, c.ucount[u], p->core, p->os_index, p[1].os_index);
+				goto out;
+			}
+		}
+	}
+
+	order = malloc((size_t)c.nunits * sizeof(int));
+	out->cpu = calloc((size_t)c.npus, sizeof(*out->cpu));
+	if (!order || !out->cpu) {
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	for (int u = 0; u < c.nunits; u++)
+		order[u] = u;
+	if (kind == SCATTER && scatter_order(&c, order)) {
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	if (kind == SCATTER) {
+		/* first PU of every core in scatter order, then the second ... */
+		int maxc = 1;
+
+		if (smt)
+			for (int u = 0; u < c.nunits; u++)
+				if (c.ucount[u] > maxc)
+					maxc = c.ucount[u];
+		for (int j = 0; j < maxc; j++)
+			for (int k = 0; k < c.nunits; k++)
+				if (j < c.ucount[order[k]])
+					out->cpu[out->nr++] = c.pus[c.ustart[order[k]] + j];
+	} else {
+		/* compact / location: logical order, siblings together */
+		for (int u = 0; u < c.nunits; u++)
+			for (int j = 0; j < (smt ? c.ucount[u] : 1); j++)
+				out->cpu[out->nr++] = c.pus[c.ustart[u] + j];
+	}
+
+	for (int i = 0; i < out->nr; i++) {
+		int j;
+
+		for (j = 0; j < i && out->cpu[j].node != out->cpu[i].node; j++)
+			;
+		if (j == i)
+			out->nr_nodes++;
+	}
+	snprintf(out->policy, sizeof(out->policy), "%s", policy);
+	out->smt = smt;
+	rc = 0;
+out:
+	if (rc) {
+		free(out->cpu);
+		memset(out, 0, sizeof(*out));
+	}
+	free(order);
+	cands_free(&c);
+	hwloc_bitmap_free(usable);
+	hwloc_bitmap_free(set);
+	return rc;
+}
+
+void placement_free(struct placement *p)
+{
+	if (!p)
+		return;
+	free(p->cpu);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Thread counts                                                             */
+
+/* Largest number of equal keys; keys are logical indexes or -1. */
+static int max_per_key(const int *keys, int n)
+{
+	int maxk = -1, best = 0, *cnt;
+
+	for (int i = 0; i < n; i++)
+		if (keys[i] > maxk)
+			maxk = keys[i];
+	cnt = calloc((size_t)maxk + 2, sizeof(int));
+	if (!cnt)
+		return n;
+	for (int i = 0; i < n; i++)
+		if (++cnt[keys[i] + 1] > best)
+			best = cnt[keys[i] + 1];
+	free(cnt);
+	return best;
+}
+
+int placement_default_threads(hwloc_topology_t topo, const struct placement *p,
+			      int *counts, int max_counts)
+{
+	hwloc_bitmap_t usable;
+	struct cands c;
+	int cand[5], nc = 0, n = 0, units = 0;
+	int *nodes = NULL, *pkgs = NULL;
+	bool have_pkg = false;
+
+	if (!topo || !p || p->nr < 1 || !counts || max_counts < 1)
+		return -1;
+	usable = usable_cpuset(topo);
+	if (!usable || cands_collect(topo, usable, &c)) {
+		hwloc_bitmap_free(usable);
+		return -1;
+	}
+	hwloc_bitmap_free(usable);
+	nodes = calloc((size_t)(c.npus > 0 ? c.npus : 1), sizeof(int));
+	pkgs = calloc((size_t)(c.npus > 0 ? c.npus : 1), sizeof(int));
+	if (!nodes || !pkgs) {
+		free(nodes);
+		free(pkgs);
+		cands_free(&c);
+		return -1;
+	}
+	/* one key per unit: a core, or a PU with smt */
+	for (int u = 0; u < c.nunits; u++)
+		for (int j = 0; j < (p->smt ? c.ucount[u] : 1); j++) {
+			const struct placement_cpu *r = &c.pus[c.ustart[u] + j];
+
+			nodes[units] = r->node;
+			pkgs[units] = r->package;
+			have_pkg |= r->package >= 0;
+			units++;
+		}
+
+	cand[nc++] = 1;
+	cand[nc++] = 2;
+	cand[nc++] = max_per_key(nodes, units);
+	if (have_pkg)
+		cand[nc++] = max_per_key(pkgs, units);
+	cand[nc++] = units;
+	free(nodes);
+	free(pkgs);
+	cands_free(&c);
+
+	for (int i = 0; i < nc; i++)
+		if (cand[i] > p->nr)
+			cand[i] = p->nr;
+	/* sort, dedupe */
+	for (int i = 1; i < nc; i++)
+		for (int j = i; j > 0 && cand[j - 1] > cand[j]; j--) {
+			int x = cand[j];
+
+			cand[j] = cand[j - 1];
+			cand[j - 1] = x;
+		}
+	for (int i = 0; i < nc && n < max_counts; i++) {
+		if (cand[i] < 1 || (n && counts[n - 1] == cand[i]))
+			continue;
+		counts[n++] = cand[i];
+	}
+	return n;
+}
+
+int placement_check_threads(const struct placement *p, int threads, char *err, size_t errlen)
+{
+	if (!p || p->nr < 1) {
+		seterr(err, errlen, "threads=%d: the placement is empty", threads);
+		return -1;
+	}
+	if (threads < 1 || threads > p->nr) {
+		seterr(err, errlen,
+		       "threads=%d does not fit placement '%s'%s of %d PUs (accepted: 1-%d)",
+		       threads, p->policy, p->smt ? " with smt" : "", p->nr, p->nr);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Binding                                                                   */
+
+int placement_bind_self(hwloc_topology_t topo, const struct placement *p, int i,
+			char *err, size_t errlen)
+{
+	hwloc_bitmap_t want = NULL, got = NULL;
+	int rc = -1, cpu = -1, os;
+	char b[256];
+
+	if (!topo || !p || i < 0 || i >= p->nr) {
+		seterr(err, errlen, "thread %d has no PU in placement '%s' (accepted: 0-%d)",
+		       i, p ? p->policy : "(none)", p ? p->nr - 1 : -1);
+		return -1;
+	}
+	if (!hwloc_topology_is_thissystem(topo)) {
+		seterr(err, errlen,
+		       "topology loaded from %s is not this machine: placement can be "
+		       "planned, not bound", placement_topology_source(topo));
+		return -1;
+	}
+	os = p->cpu[i].os_index;
+	want = hwloc_bitmap_alloc();
+	got = hwloc_bitmap_alloc();
+	if (!want || !got) {
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	hwloc_bitmap_only(want, (unsigned)os);
+	if (hwloc_set_cpubind(topo, want, HWLOC_CPUBIND_THREAD)) {
+		seterr(err, errlen, "thread %d: binding to PU OS index %d failed: %s",
+		       i, os, strerror(errno));
+		goto out;
+	}
+	if (hwloc_get_cpubind(topo, got, HWLOC_CPUBIND_THREAD)) {
+		seterr(err, errlen, "thread %d: reading back the binding failed: %s",
+		       i, strerror(errno));
+		goto out;
+	}
+	if (!hwloc_bitmap_isequal(got, want)) {
+		list_snprintf(b, sizeof(b), got);
+		seterr(err, errlen, "thread %d asked for PU OS index %d but is bound to %s",
+		       i, os, b);
+		goto out;
+	}
+	/* The kernel migrates the caller before sched_setaffinity returns;
+	 * retry a few times in case a reading is stale. */
+	for (int tries = 0; tries < 100; tries++) {
+		if (hwloc_get_last_cpu_location(topo, got, HWLOC_CPUBIND_THREAD)) {
+			seterr(err, errlen, "thread %d: hwloc_get_last_cpu_location failed: %s",
+			       i, strerror(errno));
+			goto out;
+		}
+		cpu = sched_getcpu();
+		if (hwloc_bitmap_isequal(got, want) && cpu == os) {
+			rc = 0;
+			goto out;
+		}
+		sched_yield();
+	}
+	list_snprintf(b, sizeof(b), got);
+	seterr(err, errlen,
+	       "thread %d is bound to PU OS index %d but runs on %s (sched_getcpu %d)",
+	       i, os, b, cpu);
+out:
+	hwloc_bitmap_free(want);
+	hwloc_bitmap_free(got);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON                                                                      */
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_int_or_null(FILE *f, const char *key, int v)
+{
+	if (v < 0)
+		fprintf(f, ", \"%s\": null", key);
+	else
+		fprintf(f, ", \"%s\": %d", key, v);
+}
+
+void placement_write_json(FILE *f, const struct placement *p)
+{
+	fputs("{\"policy\": ", f);
+	json_string(f, p->policy);
+	fprintf(f, ", \"smt\": %s, \"nr\": %d, \"nr_nodes\": %d", p->smt ? "true" : "false",
+		p->nr, p->nr_nodes);
+	fputs(", \"indexes\": \"os_index is the OS PU number; pu_logical, core, package "
+	      "and node are hwloc logical indexes\"", f);
+	fputs(", \"cpus\": [", f);
+	for (int i = 0; i < p->nr; i++) {
+		const struct placement_cpu *c = &p->cpu[i];
+
+		fprintf(f, "%s{\"thread\": %d, \"os_index\": %d, \"pu_logical\": %d", i ? ", " : "",
+			i, c->os_index, c->pu_logical);
+		json_int_or_null(f, "core", c->core);
+		json_int_or_null(f, "package", c->package);
+		json_int_or_null(f, "node", c->node);
+		fputc('}', f);
+	}
+	fputs("]}", f);
+}
