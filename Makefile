@@ -1,0 +1,152 @@
+# refbench - module reference counting, measured.
+#
+#   make bench        set up, build, run the default suite, write results/ and charts
+#   make bench-quick  the same in under a minute
+#   make test         set up, build, run every test
+#   make              build only (no set-up)
+#
+# Settings a user may override:  make bench THREADS=1,2,4 MODULES=500 NR_CPUS=256 ...
+
+CC       ?= gcc
+CXX      ?= g++
+BUILD    ?= build
+OPT      ?= -O2
+WARN     := -Wall -Wextra -Werror
+DEPFLAGS  = -MMD -MP
+PKGS     := hwloc liburcu-qsbr
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS   ?= $(OPT) -g
+CXXFLAGS ?= $(OPT) -g
+ALL_CFLAGS   = -std=gnu11 $(WARN) $(CFLAGS) -Ikernels -Ibench $(PKG_CFLAGS) $(DEPFLAGS) $(EXTRA_CFLAGS)
+ALL_CXXFLAGS = -std=c++17 $(WARN) $(CXXFLAGS) -Ibench $(DEPFLAGS) $(EXTRA_CFLAGS)
+LDLIBS   = $(PKG_LIBS) -lpthread -lm
+
+SCHEMES := nrcpus_array vmalloc_array percpu atomic
+
+KERNEL_SRCS := compat numa range_alloc percpu_alloc module_mem module_core schemes
+KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEMES:%=$(BUILD)/kernels/scheme_%.o)
+KERNEL_LIB  := $(BUILD)/libkernels.a
+
+.PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
+        plots report perf cachegrind qemu-numa footprint clean help
+
+all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit
+
+help:
+	@sed -n '1,12p' Makefile
+
+# ---- set-up ------------------------------------------------------------------
+deps:
+	@scripts/setup-deps.sh build
+deps-test:
+	@scripts/setup-deps.sh test
+deps-bench:
+	@scripts/setup-deps.sh bench
+
+# ---- kernels/ ----------------------------------------------------------------
+$(BUILD)/kernels/%.o: kernels/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kernels/scheme_%.o: kernels/scheme_instance.c kernels/scheme_%.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DSCHEME_HEADER='"scheme_$*.h"' -c $< -o $@
+
+$(KERNEL_LIB): $(KERNEL_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# ---- bench/ ------------------------------------------------------------------
+BENCH_SRCS := harness window baselines placement counters
+BENCH_OBJS := $(BENCH_SRCS:%=$(BUILD)/bench/%.o) $(SCHEMES:%=$(BUILD)/bench/scenarios_%.o) \
+              $(BUILD)/bench/gbench_shim.o
+GBENCH_LIBS := -lbenchmark
+
+$(BUILD)/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%.o: bench/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+
+$(BUILD)/bench/scenarios_%.o: bench/scenarios.c kernels/scheme_%.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DSCHEME_HEADER='"scheme_$*.h"' -c $< -o $@
+
+BENCH_LIB := $(BUILD)/libbench.a
+$(BENCH_LIB): $(BENCH_OBJS) $(BUILD)/bench/lab_setup.o
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/refbench: $(BUILD)/bench/main.o $(BENCH_LIB) $(KERNEL_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(GBENCH_LIBS) $(LDLIBS)
+
+$(BUILD)/refbench-footprint: $(BUILD)/bench/footprint.o $(BENCH_LIB) $(KERNEL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/refbench-audit: $(BUILD)/bench/audit.o $(BENCH_LIB) $(KERNEL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- tests/ ------------------------------------------------------------------
+C_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BENCH_LIB) $(KERNEL_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $^ -lcmocka $(GBENCH_LIBS) $(LDLIBS)
+
+tests-build: all $(C_TESTS)
+
+# Everything: set-up, the normal build, sanitizer builds, C and Python tests,
+# the NUMA virtual machine.  One summary line at the end.
+test: deps-test
+	@scripts/run-tests.sh
+
+# The sanitizer builds use their own build folders.
+test-asan:
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/asan CC=clang CXX=clang++ OPT=-O1 \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" tests-build
+test-tsan:
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan CC=clang CXX=clang++ OPT=-O1 \
+	  EXTRA_CFLAGS="-fsanitize=thread -DREFBENCH_LOCAL_RELAXED" LDFLAGS="-fsanitize=thread" tests-build
+
+# ---- running -----------------------------------------------------------------
+# Settings passed to scripts/run-bench.sh (empty = its default).
+export THREADS MODULES NR_CPUS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER SCHEMES SCENARIOS \
+       FOOTPRINT_NR_CPUS CACHEGRIND PERF RESULTS BUILD
+RUN ?=
+
+bench: deps-bench all
+	@run=$$(scripts/run-bench.sh) && $(MAKE) --no-print-directory plots report RUN=$$run
+
+bench-quick: deps-bench all
+	@run=$$(QUICK=1 scripts/run-bench.sh) && $(MAKE) --no-print-directory plots report RUN=$$run
+
+plots:
+	@scripts/pyrun scripts/plots.py $(RUN)
+
+report:
+	@scripts/pyrun scripts/report.py $(RUN)
+
+# perf stat per scheme into an existing run folder (default: the newest).
+perf: all
+	@scripts/pyrun scripts/perf_stat.py --binary $(BUILD)/refbench \
+	  --run-dir "$${RUN:-$$(scripts/pyrun scripts/rbresults.py --newest)}"
+
+footprint: all
+	@$(BUILD)/refbench-footprint
+
+# Boot a 2-node virtual machine and run the placement audit in it.
+qemu-numa: all
+	@scripts/qemu-numa.sh -- $(BUILD)/refbench-audit
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,369 @@
+/*
+ * refbench-footprint - what refcount storage costs, measured.
+ *
+ * For every scheme and NR_CPUS value, a child process loads N modules
+ * (load_module + do_init_module) and reports:
+ *   ref_bytes       refcount storage, from the allocators' own books:
+ *                   percpu: the per-CPU allocator's bytes in use;
+ *                   array schemes: the NR_CPUS * L1_CACHE_BYTES that each
+ *                   module allocation embeds; atomic: sizeof(atomic_t)
+ *   module_bytes    module memory handed out (pool in use, or vmalloc-like
+ *                   mappings, page-rounded), struct module included
+ *   overhead_bytes  what the allocators keep for themselves: per-CPU block
+ *                   table and stranded fragments, vmalloc guard pages and
+ *                   page rounding
+ *   rss_bytes       growth of the process's resident set (VmRSS in
+ *                   /proc/self/status, the kernel's accounting) across the
+ *                   load, with the pool's huge-page share (AnonHugePages)
+ * A fresh process per cell keeps one cell's pages out of the next one's
+ * resident growth.
+ */
+#define _GNU_SOURCE
+#include "compat.h"
+#include "lab_setup.h"
+#include "module_core.h"
+#include "module_mem.h"
+#include "percpu_alloc.h"
+#include "scheme.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_CELLS 64
+
+struct row {
+	char scheme[32];
+	unsigned int nr_cpus;
+	unsigned long long ref_bytes, module_bytes, overhead_bytes;
+	long long rss_bytes, hugepage_bytes;
+	char ref_method[96];
+	char error[320];
+};
+
+struct snap {
+	struct module_mem_stats mm;
+	struct percpu_stats pc;
+	long rss;
+};
+
+static long rss_now(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+static void snap(struct snap *s)
+{
+	module_mem_get_stats(&s->mm);
+	percpu_get_stats(&s->pc);
+	s->rss = rss_now();
+}
+
+/* Runs in the child: one scheme, one NR_CPUS. */
+static void measure(const struct scheme_ops *ops, unsigned int nr_cpus, unsigned int line,
+		    unsigned int cpu_ids, unsigned int modules, struct row *r)
+{
+	char err[256], name[MODULE_NAME_LEN];
+	struct module **mods = calloc(modules, sizeof(*mods));
+	struct load_params p = { 0 };
+	struct snap a, b;
+	int e = 0;
+
+	snprintf(r->scheme, sizeof(r->scheme), "%s", ops->name);
+	r->nr_cpus = nr_cpus;
+	if (!mods) {
+		snprintf(r->error, sizeof(r->error), "no memory for %u module pointers", modules);
+		return;
+	}
+	if (lab_setup(nr_cpus, line, cpu_ids, modules, err, sizeof(err)) != 0) {
+		snprintf(r->error, sizeof(r->error), "%s", err);
+		return;
+	}
+	snap(&a);
+	for (unsigned int i = 0; i < modules; i++) {
+		snprintf(name, sizeof(name), "fp%06u", i);
+		mods[i] = ops->load_module(name, &p, &e);
+		if (!mods[i]) {
+			snprintf(r->error, sizeof(r->error), "load_module(%s) failed: %s",
+				 name, strerror(-e));
+			return;
+		}
+		ops->do_init_module(mods[i]);
+		r->ref_bytes += ops->ref_bytes(mods[i]);
+	}
+	snap(&b);
+	if (strcmp(ops->name, "percpu") == 0) {
+		/* The allocator's own books, which must agree with the scheme's. */
+		r->ref_bytes = b.pc.in_use_total - a.pc.in_use_total;
+		snprintf(r->ref_method, sizeof(r->ref_method),
+			 "per-CPU allocator bytes in use (all units)");
+	} else if (ops->embedded_bytes() > 0) {
+		snprintf(r->ref_method, sizeof(r->ref_method),
+			 "NR_CPUS x L1_CACHE_BYTES inside each module allocation");
+	} else {
+		snprintf(r->ref_method, sizeof(r->ref_method), "sizeof(atomic_t) in struct module");
+	}
+	r->module_bytes = (b.mm.pool_in_use - a.mm.pool_in_use) +
+			  (b.mm.vmalloc_mapped - a.mm.vmalloc_mapped);
+	r->overhead_bytes = (b.pc.metadata_bytes - a.pc.metadata_bytes) +
+			    (b.pc.fragmented_per_unit - a.pc.fragmented_per_unit) * b.pc.nr_units +
+			    (b.mm.vmalloc_guard - a.mm.vmalloc_guard) +
+			    ((b.mm.vmalloc_mapped - a.mm.vmalloc_mapped) -
+			     (b.mm.vmalloc_requested - a.mm.vmalloc_requested));
+	r->rss_bytes = (a.rss >= 0 && b.rss >= 0) ? b.rss - a.rss : -1;
+	r->hugepage_bytes = module_mem_pool_hugepage_bytes();
+	for (unsigned int i = 0; i < modules; i++)
+		ops->free_module(mods[i]);
+	free(mods);
+}
+
+static int run_cell(const struct scheme_ops *ops, unsigned int nr_cpus, unsigned int line,
+		    unsigned int cpu_ids, unsigned int modules, struct row *out)
+{
+	int fd[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe(fd) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		struct row r;
+		memset(&r, 0, sizeof(r));
+		close(fd[0]);
+		measure(ops, nr_cpus, line, cpu_ids, modules, &r);
+		n = write(fd[1], &r, sizeof(r));
+		_exit(n == (ssize_t)sizeof(r) ? 0 : 1);
+	}
+	close(fd[1]);
+	memset(out, 0, sizeof(*out));
+	n = read(fd[0], out, sizeof(*out));
+	close(fd[0]);
+	waitpid(pid, &status, 0);
+	if (n != (ssize_t)sizeof(*out) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(out->scheme, sizeof(out->scheme), "%s", ops->name);
+		out->nr_cpus = nr_cpus;
+		snprintf(out->error, sizeof(out->error), "measuring process failed (status %d)", status);
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: refbench-footprint [--schemes=LIST] [--nr-cpus=LIST] [--modules=N] [--line=64|128]\n"
+"                          [--nr-cpu-ids=N] [--format=table|json] [--out=FILE]\n"
+"  Loads N modules per scheme and NR_CPUS value, each in a fresh process, and reports\n"
+"  the refcount storage, module memory, allocator overhead and resident growth.\n"
+"  Defaults: all schemes, NR_CPUS 8,16,...,8192, 2000 modules, 128-byte lines,\n"
+"  nr_cpu_ids = CPUs this process may use; JSON goes to --out (written atomically).\n");
+}
+
+static void fail(const char *msg, const char *val, const char *accepted)
+{
+	fprintf(stderr, "refbench-footprint: %s '%s' not accepted (accepted: %s)\n", msg, val, accepted);
+	exit(2);
+}
+
+static void write_json(FILE *f, const struct row *rows, int n, unsigned int modules,
+		       unsigned int line, unsigned int cpu_ids)
+{
+	fprintf(f, "{\"refbench_format\": 1, \"modules\": %u, \"line\": %u, \"nr_cpu_ids\": %u,\n"
+		" \"rss_method\": \"VmRSS delta (/proc/self/status) across the load, fresh process\",\n"
+		" \"rows\": [\n", modules, line, cpu_ids);
+	for (int i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		fprintf(f, "  {\"scheme\": \"%s\", \"nr_cpus\": %u", r->scheme, r->nr_cpus);
+		if (r->error[0]) {
+			fprintf(f, ", \"error\": \"%s\"}", r->error);
+		} else {
+			fprintf(f, ", \"ref_bytes\": %llu, \"ref_bytes_per_module\": %.1f, "
+				"\"ref_method\": \"%s\", \"module_bytes\": %llu, \"overhead_bytes\": %llu",
+				r->ref_bytes, (double)r->ref_bytes / modules, r->ref_method,
+				r->module_bytes, r->overhead_bytes);
+			if (r->rss_bytes >= 0)
+				fprintf(f, ", \"rss_bytes\": %lld, \"rss_method\": \"VmRSS delta "
+					"(/proc/self/status)\"", r->rss_bytes);
+			if (r->hugepage_bytes >= 0)
+				fprintf(f, ", \"pool_hugepage_bytes\": %lld", r->hugepage_bytes);
+			fprintf(f, "}");
+		}
+		fprintf(f, "%s\n", i + 1 < n ? "," : "");
+	}
+	fprintf(f, " ]}\n");
+}
+
+static void print_table(const struct row *rows, int n, unsigned int modules)
+{
+	printf("%-14s %7s %16s %12s %16s %14s %16s\n", "scheme", "NR_CPUS", "ref_bytes",
+	       "ref/module", "module_bytes", "overhead", "rss_growth");
+	for (int i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		if (r->error[0]) {
+			printf("%-14s %7u  error: %s\n", r->scheme, r->nr_cpus, r->error);
+			continue;
+		}
+		printf("%-14s %7u %16llu %12.1f %16llu %14llu ", r->scheme, r->nr_cpus, r->ref_bytes,
+		       (double)r->ref_bytes / modules, r->module_bytes, r->overhead_bytes);
+		if (r->rss_bytes >= 0)
+			printf("%16lld\n", r->rss_bytes);
+		else
+			printf("%16s\n", "unreadable");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const struct scheme_ops *schemes[8];
+	int nr_schemes = 0;
+	unsigned int nr_cpus[32], nr_nr_cpus = 0, modules = 2000, line = 128;
+	unsigned int cpu_ids = lab_allowed_cpus();
+	const char *out = NULL, *format = "table";
+	static struct row rows[MAX_CELLS * 4];
+	int nrows = 0;
+	unsigned long v;
+
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i], *val = strchr(a, '=');
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (!val || !val[1])
+			fail("option", a, "--schemes= --nr-cpus= --modules= --line= --nr-cpu-ids= "
+			     "--format= --out=, each with a value");
+		val++;
+		if (strncmp(a, "--schemes=", 10) == 0) {
+			char buf[256], *save = NULL;
+			snprintf(buf, sizeof(buf), "%s", val);
+			for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				const struct scheme_ops *o = scheme_find(t);
+				if (!o)
+					fail("scheme", t, scheme_names());
+				if (nr_schemes < 8)
+					schemes[nr_schemes++] = o;
+			}
+		} else if (strncmp(a, "--nr-cpus=", 10) == 0) {
+			char buf[256], *save = NULL;
+			snprintf(buf, sizeof(buf), "%s", val);
+			for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				if (!lab_parse_uint(t, 1, REFBENCH_NR_CPUS_MAX, &v))
+					fail("NR_CPUS", t, "1 to 8192");
+				if (nr_nr_cpus < 32)
+					nr_cpus[nr_nr_cpus++] = (unsigned int)v;
+			}
+		} else if (strncmp(a, "--modules=", 10) == 0) {
+			if (!lab_parse_uint(val, 1, 100000, &v))
+				fail("--modules", val, "1 to 100000");
+			modules = (unsigned int)v;
+		} else if (strncmp(a, "--line=", 7) == 0) {
+			if (!lab_parse_uint(val, 64, 128, &v) || (v != 64 && v != 128))
+				fail("--line", val, "64 or 128");
+			line = (unsigned int)v;
+		} else if (strncmp(a, "--nr-cpu-ids=", 13) == 0) {
+			if (!lab_parse_uint(val, 1, REFBENCH_NR_CPUS_MAX, &v))
+				fail("--nr-cpu-ids", val, "1 to 8192");
+			cpu_ids = (unsigned int)v;
+		} else if (strncmp(a, "--format=", 9) == 0) {
+			if (strcmp(val, "table") != 0 && strcmp(val, "json") != 0)
+				fail("--format", val, "table or json");
+			format = val;
+		} else if (strncmp(a, "--out=", 6) == 0) {
+			out = val;
+		} else {
+			fail("option", a, "--schemes= --nr-cpus= --modules= --line= --nr-cpu-ids= "
+			     "--format= --out=");
+		}
+	}
+	if (nr_schemes == 0)
+		for (int i = 0; refbench_schemes[i]; i++)
+			schemes[nr_schemes++] = refbench_schemes[i];
+	if (nr_nr_cpus == 0)
+		for (unsigned int c = 8; c <= REFBENCH_NR_CPUS_MAX; c *= 2)
+			nr_cpus[nr_nr_cpus++] = c;
+	for (unsigned int k = 0; k < nr_nr_cpus; k++)
+		if (nr_cpus[k] < cpu_ids) {
+			char val[32];
+			snprintf(val, sizeof(val), "%u", nr_cpus[k]);
+			fail("NR_CPUS below nr_cpu_ids", val, "NR_CPUS >= nr_cpu_ids (--nr-cpu-ids)");
+		}
+	{
+		/* The largest cell must fit: the NR_CPUS array and its image copy. */
+		unsigned int top = 0;
+		unsigned long long avail_kb = 0;
+		char line_buf[256];
+		FILE *f = fopen("/proc/meminfo", "r");
+		for (unsigned int k = 0; k < nr_nr_cpus; k++)
+			if (nr_cpus[k] > top)
+				top = nr_cpus[k];
+		while (f && fgets(line_buf, sizeof(line_buf), f))
+			if (sscanf(line_buf, "MemAvailable: %llu kB", &avail_kb) == 1)
+				break;
+		if (f)
+			fclose(f);
+		if (avail_kb && (unsigned long long)modules * top * line > avail_kb * 1024ull * 3 / 4) {
+			char val[32];
+			snprintf(val, sizeof(val), "%u", modules);
+			fail("--modules (would not fit in memory at the largest NR_CPUS)", val,
+			     "modules x NR_CPUS x line within 3/4 of MemAvailable");
+		}
+	}
+	if (out) {
+		/* Refuse an unwritable destination before minutes of measuring. */
+		char tmp[4096];
+		snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+		FILE *f = fopen(tmp, "w");
+		if (!f) {
+			fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", out, strerror(errno));
+			return 2;
+		}
+		fclose(f);
+		unlink(tmp);
+	}
+
+	for (int s = 0; s < nr_schemes; s++)
+		for (unsigned int k = 0; k < nr_nr_cpus; k++) {
+			fprintf(stderr, "footprint: %s NR_CPUS=%u\n", schemes[s]->name, nr_cpus[k]);
+			run_cell(schemes[s], nr_cpus[k], line, cpu_ids, modules, &rows[nrows++]);
+		}
+
+	if (strcmp(format, "json") == 0 && !out)
+		write_json(stdout, rows, nrows, modules, line, cpu_ids);
+	else
+		print_table(rows, nrows, modules);
+	if (out) {
+		char tmp[4096];
+		FILE *f;
+		snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+		f = fopen(tmp, "w");
+		if (!f) {
+			fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", out, strerror(errno));
+			return 2;
+		}
+		write_json(f, rows, nrows, modules, line, cpu_ids);
+		if (fclose(f) != 0 || rename(tmp, out) != 0) {
+			fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", out, strerror(errno));
+			unlink(tmp);
+			return 2;
+		}
+	}
+	for (int i = 0; i < nrows; i++)
+		if (rows[i].error[0])
+			return 1;
+	return 0;
+}

@@ -1,0 +1,141 @@
+#define _GNU_SOURCE
+#include "harness.h"
+#include "compat.h"
+#include "placement.h"
+
+#include <hwloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct run_config run_cfg = {
+	.nr_cpus = 64,
+	.line = 128,
+	.modules = 2000,
+	.placement = "compact",
+	.counters = "all",
+};
+
+/* Set up by main.c before any benchmark runs. */
+hwloc_topology_t harness_topo;
+struct placement harness_placement;
+
+static hwloc_cpuset_t main_thread_cpuset;
+static char setup_error[512];
+static int setup_failed;
+
+double harness_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+long harness_rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+/* A generation barrier whose waiters are idle (compat.h), so a stop_machine()
+ * or grace period started by a thread that has not arrived yet can finish. */
+static struct {
+	int count;
+	int gen;
+} bar;
+
+void harness_barrier(rb_state *st)
+{
+	int n = rb_thread_count(st);
+	int gen = __atomic_load_n(&bar.gen, __ATOMIC_ACQUIRE);
+
+	if (n == 1)
+		return;
+	cpu_idle_enter();
+	if (__atomic_add_fetch(&bar.count, 1, __ATOMIC_ACQ_REL) == n) {
+		__atomic_store_n(&bar.count, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&bar.gen, gen + 1, __ATOMIC_RELEASE);
+	} else {
+		unsigned long spins = 0;
+		while (__atomic_load_n(&bar.gen, __ATOMIC_ACQUIRE) == gen) {
+			if (++spins < 1000)
+				__builtin_ia32_pause();
+			else
+				sched_yield();
+		}
+	}
+	cpu_idle_exit();
+}
+
+void harness_setup_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(setup_error, sizeof(setup_error), fmt, ap);
+	va_end(ap);
+	__atomic_store_n(&setup_failed, 1, __ATOMIC_RELEASE);
+}
+
+bool harness_setup_ok(rb_state *st)
+{
+	if (!__atomic_load_n(&setup_failed, __ATOMIC_ACQUIRE))
+		return true;
+	rb_skip_with_error(st, setup_error);
+	return false;
+}
+
+bool harness_setup_ok_quiet(void)
+{
+	return !__atomic_load_n(&setup_failed, __ATOMIC_ACQUIRE);
+}
+
+bool harness_thread_enter(rb_state *st, unsigned int nr_cpus)
+{
+	int tid = rb_thread_index(st);
+	char err[512];
+
+	if (tid == 0) {
+		if (!main_thread_cpuset) {
+			main_thread_cpuset = hwloc_bitmap_alloc();
+			hwloc_get_cpubind(harness_topo, main_thread_cpuset, HWLOC_CPUBIND_THREAD);
+		}
+	}
+	if (rb_thread_count(st) > (int)nr_cpu_ids) {
+		snprintf(err, sizeof(err), "%d threads but the run has %u CPUs (--threads)",
+			 rb_thread_count(st), nr_cpu_ids);
+		rb_skip_with_error(st, err);
+		return false;
+	}
+	/* A thread that cannot be placed still meets the others at every
+	 * barrier; the error makes all of them skip after set-up. */
+	if (placement_bind_self(harness_topo, &harness_placement, tid, err, sizeof(err)) != 0 ||
+	    cpu_register(tid, err, sizeof(err)) != 0) {
+		harness_setup_error("thread %d: %s", tid, err);
+		return true;
+	}
+	if (tid == 0 && refbench_configure(nr_cpus, run_cfg.line, nr_cpu_ids, err, sizeof(err)) != 0)
+		harness_setup_error("%s", err);
+	return true;
+}
+
+void harness_thread_exit(rb_state *st)
+{
+	cpu_unregister();
+	/* The last barrier has passed: the next run starts clean. */
+	if (rb_thread_index(st) == 0)
+		__atomic_store_n(&setup_failed, 0, __ATOMIC_RELEASE);
+	if (rb_thread_index(st) == 0 && main_thread_cpuset)
+		hwloc_set_cpubind(harness_topo, main_thread_cpuset, HWLOC_CPUBIND_THREAD);
+}

@@ -1,0 +1,514 @@
+/*
+ * scenarios.c - the five scenarios, compiled once per scheme with
+ * -DSCHEME_HEADER='"scheme_xxx.h"', so that each scheme's inline
+ * get/put/refcount is pasted into its own measured loops.  Nothing here
+ * knows a scheme's layout: set-up and tear-down go through the scheme's
+ * scheme_ops table, hot paths through the names every scheme header
+ * defines (try_module_get, module_put, module_refcount).
+ *
+ *   hot        every thread: try_module_get + module_put on one module
+ *   spread     the same on modules drawn from N, uniform or Zipf(1)
+ *   read       module_refcount() at NR_CPUS 8..8192, idle or with the
+ *              other threads doing get/put on the same module
+ *   lifecycle  load_module (with module_unload_init) + free_module of N
+ *              modules; allocator and resident footprint of the first N
+ *   unload     waiting delete_module of a module that the other threads
+ *              keep taking and dropping; a check that no get succeeded
+ *              once the module's GOING notifier had run
+ */
+#ifndef SCHEME_HEADER
+#error "build with -DSCHEME_HEADER='\"scheme_xxx.h\"'"
+#endif
+#include SCHEME_HEADER
+#include "scheme.h"
+#include "harness.h"
+#include "scenarios.h"
+#include "window.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONCAT_(a, b) a##b
+#define CONCAT(a, b) CONCAT_(a, b)
+#define REGISTER_FN CONCAT(register_scenarios_, SCHEME_SYM)
+
+static const struct scheme_ops *const ops = &SCHEME_SYM;
+
+/* State one run's threads share; thread 0 fills it before the barrier. */
+static struct module *run_mod;
+static struct module **run_mods;
+static unsigned int run_nr_mods;
+
+/* Load and initialise one module, or report why not. */
+static struct module *load_live(const char *name)
+{
+	struct load_params p = { 0 };
+	int err = 0;
+	struct module *mod = ops->load_module(name, &p, &err);
+
+	if (!mod) {
+		harness_setup_error("load_module(%s) failed: %s", name, strerror(-err));
+		return NULL;
+	}
+	ops->do_init_module(mod);
+	return mod;
+}
+
+/* Every run must leave the count where it found it (perfbook's check). */
+static void check_count(rb_state *st, struct module *mod, unsigned int expect)
+{
+	unsigned int got = ops->module_refcount(mod);
+	char msg[160];
+
+	if (got != expect) {
+		snprintf(msg, sizeof(msg), "count mismatch on %s: module_refcount() = %u, expected %u",
+			 ops->module_name(mod), got, expect);
+		rb_skip_with_error(st, msg);
+	}
+}
+
+static void unload_all(void)
+{
+	if (run_mod)
+		ops->free_module(run_mod);
+	run_mod = NULL;
+	for (unsigned int i = 0; i < run_nr_mods; i++)
+		if (run_mods[i])
+			ops->free_module(run_mods[i]);
+	free(run_mods);
+	run_mods = NULL;
+	run_nr_mods = 0;
+}
+
+static bool load_many(unsigned int n)
+{
+	char name[MODULE_NAME_LEN];
+
+	run_mods = calloc(n, sizeof(*run_mods));
+	if (!run_mods) {
+		harness_setup_error("no memory for %u module pointers", n);
+		return false;
+	}
+	run_nr_mods = n;
+	for (unsigned int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "mod%05u", i);
+		run_mods[i] = load_live(name);
+		if (!run_mods[i])
+			return false;
+	}
+	return true;
+}
+
+/* ---- hot ----------------------------------------------------------------- */
+
+static void bench_hot(rb_state *st, void *arg)
+{
+	const struct scenario_args *a = arg;
+	struct window w;
+	struct module *mod;
+
+	if (!harness_thread_enter(st, a->nr_cpus))
+		return;
+	if (rb_thread_index(st) == 0 && harness_setup_ok_quiet())
+		run_mod = load_live("hot");
+	harness_barrier(st);
+	if (!harness_setup_ok(st))
+		goto out;
+	mod = run_mod;
+
+	window_begin(st, &w);
+	WINDOW_RUN(&w, {
+		if (unlikely(!try_module_get(mod)))
+			__builtin_trap();
+		module_put(mod);
+	});
+	window_end(st, &w);
+	if (w.leader)
+		check_count(st, mod, 0);
+out:
+	harness_barrier(st);
+	if (rb_thread_index(st) == 0)
+		unload_all();
+	harness_thread_exit(st);
+}
+
+/* ---- spread -------------------------------------------------------------- */
+
+#define SPREAD_SEQ 16384u     /* per-thread sequence of module indexes */
+
+static uint64_t xorshift64(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+/*
+ * Module indexes for one thread, drawn before the window: the draw costs
+ * one sequential load per operation, the same for every scheme.  Zipf(1)
+ * ranks are mapped to modules through a fixed shuffle, so that the popular
+ * modules are scattered over module memory as loaded modules would be.
+ */
+static void spread_sequence(uint32_t *seq, unsigned int n, bool zipf, uint64_t seed)
+{
+	uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1;
+	double *cdf = NULL;
+	uint32_t *perm = NULL;
+
+	if (zipf) {
+		double h = 0;
+		cdf = malloc(n * sizeof(*cdf));
+		perm = malloc(n * sizeof(*perm));
+		if (!cdf || !perm) {
+			free(cdf);
+			free(perm);
+			zipf = false;
+		} else {
+			for (unsigned int i = 0; i < n; i++) {
+				h += 1.0 / (i + 1);
+				cdf[i] = h;
+				perm[i] = i;
+			}
+			for (unsigned int i = 0; i < n; i++)
+				cdf[i] /= h;
+			uint64_t ps = 0x5eed;
+			for (unsigned int i = n - 1; i > 0; i--) {
+				unsigned int j = (unsigned int)(xorshift64(&ps) % (i + 1));
+				uint32_t t = perm[i];
+				perm[i] = perm[j];
+				perm[j] = t;
+			}
+		}
+	}
+	for (unsigned int k = 0; k < SPREAD_SEQ; k++) {
+		uint64_t r = xorshift64(&s);
+		if (!zipf) {
+			seq[k] = (uint32_t)(r % n);
+		} else {
+			double u = (double)(r >> 11) / 9007199254740992.0;
+			unsigned int lo = 0, hi = n - 1;
+			while (lo < hi) {
+				unsigned int mid = (lo + hi) / 2;
+				if (cdf[mid] < u)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			seq[k] = perm[lo];
+		}
+	}
+	free(cdf);
+	free(perm);
+}
+
+static void bench_spread(rb_state *st, void *arg)
+{
+	const struct scenario_args *a = arg;
+	struct window w;
+	uint32_t *seq = NULL;
+	struct module **mods;
+	unsigned int pos = 0;
+
+	if (!harness_thread_enter(st, a->nr_cpus))
+		return;
+	if (rb_thread_index(st) == 0 && harness_setup_ok_quiet())
+		load_many(a->modules);
+	seq = malloc(SPREAD_SEQ * sizeof(*seq));
+	harness_barrier(st);
+	if (!harness_setup_ok(st))
+		goto out;
+	if (!seq) {
+		rb_skip_with_error(st, "no memory for the spread sequence");
+		goto out;
+	}
+	spread_sequence(seq, a->modules, a->zipf, (uint64_t)rb_thread_index(st) + 1);
+	mods = run_mods;
+
+	window_begin(st, &w);
+	WINDOW_RUN(&w, {
+		struct module *m = mods[seq[pos++ & (SPREAD_SEQ - 1)]];
+		if (unlikely(!try_module_get(m)))
+			__builtin_trap();
+		module_put(m);
+	});
+	window_end(st, &w);
+	if (w.leader)
+		for (unsigned int i = 0; i < run_nr_mods; i++)
+			check_count(st, mods[i], 0);
+out:
+	free(seq);
+	harness_barrier(st);
+	if (rb_thread_index(st) == 0)
+		unload_all();
+	harness_thread_exit(st);
+}
+
+/* ---- read ---------------------------------------------------------------- */
+
+static void bench_read(rb_state *st, void *arg)
+{
+	const struct scenario_args *a = arg;
+	struct window w;
+	struct module *mod;
+	unsigned long sink = 0;
+
+	if (!harness_thread_enter(st, a->nr_cpus))
+		return;
+	if (rb_thread_index(st) == 0 && harness_setup_ok_quiet())
+		run_mod = load_live("read");
+	harness_barrier(st);
+	if (!harness_setup_ok(st))
+		goto out;
+	mod = run_mod;
+
+	window_begin(st, &w);
+	if (w.leader) {
+		WINDOW_RUN(&w, { sink += module_refcount(mod); });
+	} else {
+		/* Background load: counted apart, not as reads. */
+		w.counted = false;
+		WINDOW_RUN(&w, {
+			if (unlikely(!try_module_get(mod)))
+				__builtin_trap();
+			module_put(mod);
+		});
+	}
+	__asm__ __volatile__("" : : "r" (sink));
+	if (w.leader)
+		window_extra_counter(st, "nr_cpus", a->nr_cpus);
+	window_end(st, &w);
+	if (w.leader)
+		check_count(st, mod, 0);
+out:
+	harness_barrier(st);
+	if (rb_thread_index(st) == 0)
+		unload_all();
+	harness_thread_exit(st);
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+struct footprint_sample {
+	size_t pool, vmalloc_mapped, percpu, kmalloc;
+	long rss;
+};
+
+static void footprint_sample(struct footprint_sample *f)
+{
+	struct module_mem_stats mm;
+	struct percpu_stats pc;
+
+	module_mem_get_stats(&mm);
+	percpu_get_stats(&pc);
+	f->pool = mm.pool_in_use;
+	f->vmalloc_mapped = mm.vmalloc_mapped;
+	f->percpu = pc.in_use_total;
+	f->kmalloc = kmalloc_bytes_in_use();
+	f->rss = harness_rss_bytes();
+}
+
+static void bench_lifecycle(rb_state *st, void *arg)
+{
+	const struct scenario_args *a = arg;
+	struct window w;
+	struct module **mods;
+	struct load_params p = { 0 };
+	char name[MODULE_NAME_LEN];
+	bool first = true;
+	int err = 0;
+
+	if (!harness_thread_enter(st, a->nr_cpus))
+		return;
+	mods = calloc(a->modules, sizeof(*mods));
+	if (!mods)
+		harness_setup_error("no memory for %u module pointers", a->modules);
+	/* A fresh pool, so the first batch's resident growth is its own. */
+	module_mem_reset();
+	if (!harness_setup_ok(st))
+		goto out;
+
+	window_begin(st, &w);
+	for (uint64_t left = w.target; left > 0;) {
+		unsigned int n = left < a->modules ? (unsigned int)left : a->modules;
+		struct footprint_sample before, after;
+		size_t ref = 0;
+
+		if (first)
+			footprint_sample(&before);
+		for (unsigned int i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "life%05u", i);
+			mods[i] = ops->load_module(name, &p, &err);
+			if (unlikely(!mods[i]))
+				break;
+		}
+		if (first) {
+			footprint_sample(&after);
+			for (unsigned int i = 0; i < n && mods[i]; i++)
+				ref += ops->ref_bytes(mods[i]);
+		}
+		for (unsigned int i = 0; i < n; i++) {
+			if (!mods[i]) {
+				rb_skip_with_error(st, "load_module failed in the lifecycle loop");
+				left = n;
+				break;
+			}
+			ops->free_module(mods[i]);
+			mods[i] = NULL;
+		}
+		if (first) {
+			window_extra_counter(st, "ref_bytes_per_module", (double)ref / n);
+			window_extra_counter(st, "module_bytes_per_module",
+					     (double)(after.pool - before.pool +
+						      after.vmalloc_mapped - before.vmalloc_mapped) / n);
+			if (before.rss >= 0 && after.rss >= 0)
+				window_extra_counter(st, "rss_bytes_per_module",
+						     (double)(after.rss - before.rss) / n);
+			first = false;
+		}
+		left -= n;
+		cpu_quiescent();
+	}
+	w.done = w.target;
+	window_end(st, &w);
+out:
+	free(mods);
+	harness_thread_exit(st);
+}
+
+/* ---- unload -------------------------------------------------------------- */
+
+/*
+ * Cycle k publishes its module as (unload_cycle = k, then unload_pub).  A
+ * getter reads the cycle, the pointer, the cycle again: equal reads mean
+ * the pointer is cycle k's (or NULL).  The GOING notifier records
+ * unload_going_cycle = k once the count has reached zero; a getter that
+ * saw that before trying, and then got a reference, found a bug.
+ */
+static struct module *unload_pub;
+static unsigned long unload_cycle;
+static unsigned long unload_going_cycle;
+static unsigned long unload_gets_after_going;
+
+static void unload_notifier(int state, const char *scheme, const char *name,
+			    void *mod, void *data)
+{
+	(void)name;
+	(void)data;
+	if (state != MODULE_STATE_GOING || strcmp(scheme, SCHEME_NAME) != 0 ||
+	    mod != __atomic_load_n(&unload_pub, __ATOMIC_SEQ_CST))
+		return;
+	/* The count reached zero and the module is GOING: no get may succeed
+	 * from here on.  free_module() waits for every CPU to pass a quiescent
+	 * point after this, so getters drop the pointer before it is freed. */
+	__atomic_store_n(&unload_going_cycle, __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST),
+			 __ATOMIC_SEQ_CST);
+	__atomic_store_n(&unload_pub, NULL, __ATOMIC_SEQ_CST);
+}
+
+static void bench_unload(rb_state *st, void *arg)
+{
+	const struct scenario_args *a = arg;
+	struct window w;
+	double unload_s = 0;
+	unsigned long getter_ops = 0;
+	char name[MODULE_NAME_LEN];
+
+	if (!harness_thread_enter(st, a->nr_cpus))
+		return;
+	if (rb_thread_index(st) == 0) {
+		__atomic_store_n(&unload_gets_after_going, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&unload_pub, NULL, __ATOMIC_RELAXED);
+		__atomic_store_n(&unload_cycle, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&unload_going_cycle, 0, __ATOMIC_RELAXED);
+		register_module_notifier(unload_notifier, NULL);
+	}
+	harness_barrier(st);
+	if (!harness_setup_ok(st))
+		goto out;
+
+	window_begin(st, &w);
+	if (w.leader) {
+		for (uint64_t i = 0; i < w.target; i++) {
+			struct module *mod;
+			double t;
+			int ret;
+
+			snprintf(name, sizeof(name), "unload%lu", (unsigned long)(i & 1));
+			mod = load_live(name);
+			if (!mod) {
+				rb_skip_with_error(st, "load_module failed in the unload loop");
+				break;
+			}
+			__atomic_store_n(&unload_cycle, i + 1, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&unload_pub, mod, __ATOMIC_SEQ_CST);
+			/* Let the getters see it before it goes. */
+			for (int k = 0; k < 64; k++)
+				cpu_quiescent();
+			t = harness_now();
+			ret = ops->delete_module(name, 0);
+			unload_s += harness_now() - t;
+			if (ret != 0) {
+				rb_skip_with_error(st, "delete_module failed in the unload loop");
+				break;
+			}
+			cpu_quiescent();
+		}
+		w.done = w.target;
+		window_signal_stop();
+	} else {
+		w.counted = false;
+		while (!window_should_stop()) {
+			for (unsigned int k = 0; k < WINDOW_BATCH; k++) {
+				unsigned long k = __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST);
+				struct module *m = __atomic_load_n(&unload_pub, __ATOMIC_SEQ_CST);
+				unsigned long going;
+
+				if (!m || __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST) != k)
+					continue;
+				going = __atomic_load_n(&unload_going_cycle, __ATOMIC_SEQ_CST);
+				if (try_module_get(m)) {
+					if (going == k)
+						__atomic_add_fetch(&unload_gets_after_going, 1,
+								   __ATOMIC_RELAXED);
+					module_put(m);
+					getter_ops++;
+				}
+			}
+			cpu_quiescent();
+		}
+		w.done = getter_ops;
+	}
+	if (w.leader) {
+		window_extra_counter(st, "unload_ns", unload_s * 1e9 / (double)w.target);
+		window_extra_counter(st, "gets_after_going",
+				     (double)__atomic_load_n(&unload_gets_after_going, __ATOMIC_SEQ_CST));
+	}
+	window_end(st, &w);
+	if (w.leader && __atomic_load_n(&unload_gets_after_going, __ATOMIC_SEQ_CST) != 0)
+		rb_skip_with_error(st, "a try_module_get() succeeded after the module's GOING notifier ran");
+out:
+	harness_barrier(st);
+	if (rb_thread_index(st) == 0)
+		unregister_module_notifier(unload_notifier, NULL);
+	harness_thread_exit(st);
+}
+
+/* ---- registration -------------------------------------------------------- */
+
+static const struct scenario_fns fns = {
+	.scheme = SCHEME_NAME,
+	.hot = bench_hot,
+	.spread = bench_spread,
+	.read = bench_read,
+	.lifecycle = bench_lifecycle,
+	.unload = bench_unload,
+};
+
+const struct scenario_fns *REGISTER_FN(void)
+{
+	return &fns;
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Run the default suite and write one run folder:
+#   results/<host>/<UTC timestamp>/  bench.json context.json topology.xml footprint.json
+#                                     audit.json cachegrind.json perf/ perf.json COMPLETE
+# The run is assembled in results/<host>/.<timestamp>.partial and renamed when
+# complete, so an interrupted run never leaves a file under a final name.
+#
+# Settings (environment, set by the Makefile from `make bench VAR=...`):
+#   THREADS MODULES NR_CPUS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER
+#   FOOTPRINT_NR_CPUS CACHEGRIND(1/0) PERF(1/0) QUICK(1/0) RESULTS BUILD
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD=${BUILD:-build}
+RESULTS=${RESULTS:-results}
+QUICK=${QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+  : "${REPS:=2}" "${MIN_TIME:=0.02}" "${FOOTPRINT_NR_CPUS:=8,64,512,4096}"
+  : "${CG_N1:=2000}" "${CG_N2:=12000}" "${CG_PATHS:=hot,read}"
+else
+  : "${REPS:=5}" "${MIN_TIME:=0.1}" "${FOOTPRINT_NR_CPUS:=8,16,32,64,128,256,512,1024,2048,4096,8192}"
+  : "${CG_N1:=20000}" "${CG_N2:=120000}" "${CG_PATHS:=hot,spread,read,lifecycle}"
+fi
+MODULES=${MODULES:-2000}
+NR_CPUS=${NR_CPUS:-64}
+LINE=${LINE:-128}
+PLACEMENT=${PLACEMENT:-compact}
+COUNTERS=${COUNTERS:-all}
+CACHEGRIND=${CACHEGRIND:-1}
+PERF=${PERF:-1}
+
+host=$(hostname -s 2>/dev/null || hostname)
+ts=$(date -u +%Y%m%dT%H%M%SZ)
+final="$RESULTS/$host/$ts"
+work="$RESULTS/$host/.$ts.partial"
+
+if ! mkdir -p "$work" 2>/dev/null || ! touch "$work/.probe" 2>/dev/null; then
+  echo "run-bench: results folder '$RESULTS/$host' cannot be written" >&2
+  exit 2
+fi
+rm -f "$work/.probe"
+cleanup() {
+  echo "run-bench: interrupted; nothing was written under $RESULTS/$host/ (partial work removed)" >&2
+  rm -rf "$work"
+  exit 130
+}
+trap cleanup INT TERM
+
+lab_args=(--modules="$MODULES" --nr-cpus="$NR_CPUS" --line="$LINE" --placement="$PLACEMENT"
+          --counters="$COUNTERS")
+[ -n "${THREADS:-}" ] && lab_args+=(--threads="$THREADS")
+[ -n "${SCHEMES:-}" ] && lab_args+=(--scheme="$SCHEMES")
+[ -n "${SCENARIOS:-}" ] && lab_args+=(--scenario="$SCENARIOS")
+gb_args=(--benchmark_repetitions="$REPS" --benchmark_min_time="$MIN_TIME")
+[ -n "${FILTER:-}" ] && gb_args+=(--benchmark_filter="$FILTER")
+
+step() { echo "== $*" >&2; }
+
+step "benchmarks -> $final/bench.json"
+"$BUILD/refbench" "${lab_args[@]}" "${gb_args[@]}" --context-out="$work/lab-context.json" \
+  --benchmark_out="$work/bench.json.tmp" --benchmark_out_format=json
+mv "$work/bench.json.tmp" "$work/bench.json"
+
+step "machine context"
+scripts/pyrun scripts/context.py --lab "$work/lab-context.json" --out "$work/context.json" \
+  --cc "${CC:-cc}" --cflags "${CFLAGS:--O2 -g}" \
+  --setting reps="$REPS" --setting min_time="$MIN_TIME" --setting quick="$QUICK"
+rm -f "$work/lab-context.json"
+if command -v lstopo-no-graphics >/dev/null 2>&1; then
+  lstopo-no-graphics --of xml "$work/topology.xml.tmp" && mv "$work/topology.xml.tmp" "$work/topology.xml"
+else
+  echo "run-bench: lstopo-no-graphics (Debian hwloc) not found: no topology.xml" >&2
+fi
+
+step "memory footprint (NR_CPUS $FOOTPRINT_NR_CPUS, $MODULES modules)"
+"$BUILD/refbench-footprint" --modules="$MODULES" --line="$LINE" --nr-cpus="$FOOTPRINT_NR_CPUS" \
+  --out="$work/footprint.json"
+
+step "NUMA placement audit"
+"$BUILD/refbench-audit" --nr-cpus="$NR_CPUS" --line="$LINE" >"$work/audit.json.tmp"
+mv "$work/audit.json.tmp" "$work/audit.json"
+
+if [ "$CACHEGRIND" = 1 ]; then
+  step "simulated cache misses (cachegrind)"
+  scripts/pyrun scripts/cachegrind.py --binary "$BUILD/refbench" --run-dir "$work" \
+    --paths "$CG_PATHS" --n1 "$CG_N1" --n2 "$CG_N2" -- --modules="$MODULES" --line="$LINE" || \
+    echo "run-bench: cachegrind step failed; the run goes on without it" >&2
+fi
+
+if [ "$PERF" = 1 ]; then
+  step "perf stat per scheme"
+  scripts/pyrun scripts/perf_stat.py --binary "$BUILD/refbench" --run-dir "$work" -- \
+    --benchmark_min_time="$MIN_TIME" --nr-cpus="$NR_CPUS" --line="$LINE" || \
+    echo "run-bench: perf stat step failed; the run goes on without it" >&2
+fi
+
+date -u +%Y-%m-%dT%H:%M:%SZ >"$work/COMPLETE"
+mv "$work" "$final"
+trap - INT TERM
+echo "$final"

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Build and run every test of the lab, then print one summary line:
+#   tests: P passed, F failed, S skipped
+# Suites: the C tests (cmocka), the same tests under AddressSanitizer and
+# UndefinedBehaviorSanitizer, the concurrency tests under ThreadSanitizer,
+# the Python tests (pytest), and the NUMA virtual machine test (QEMU).
+# Exit status: 0 only when nothing failed.
+set -u
+cd "$(dirname "$0")/.."
+
+BUILD=${BUILD:-build}
+jobs=$(nproc 2>/dev/null || echo 2)
+passed=0 failed=0 skipped=0
+failures=()
+log_dir="$BUILD/test-logs"
+mkdir -p "$log_dir"
+
+# Tests that start threads and race them: the ThreadSanitizer build runs these.
+TSAN_TESTS=${TSAN_TESTS:-"test_lifecycle test_concurrency"}
+
+count_cmocka() {   # name logfile status
+  local name=$1 log=$2 rc=$3 p f
+  p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -1)
+  f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log" | tail -1)
+  p=${p:-0}; f=${f:-0}
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p)); failed=$((failed + f))
+  if [ "$f" -ne 0 ]; then failures+=("$name (see $log)"); fi
+  printf '  %-40s %3d passed, %d failed\n' "$name" "$p" "$f"
+}
+
+run_c_suite() {    # label build-dir [tests...]
+  local label=$1 dir=$2; shift 2
+  local t log rc
+  for t in "$@"; do
+    [ -x "$dir/tests/$t" ] || continue
+    log="$log_dir/$label-$t.log"
+    timeout 300 "$dir/tests/$t" >"$log" 2>&1
+    rc=$?
+    count_cmocka "$label/$t" "$log" "$rc"
+  done
+}
+
+echo "== build"
+if ! make --no-print-directory -j"$jobs" BUILD="$BUILD" all tests-build >"$log_dir/build.log" 2>&1; then
+  tail -30 "$log_dir/build.log"
+  echo "tests: 0 passed, 1 failed, 0 skipped (the build failed)"
+  exit 1
+fi
+c_tests=$(cd "$BUILD/tests" && ls test_* 2>/dev/null | grep -v '\.' || true)
+
+echo "== C tests"
+# shellcheck disable=SC2086
+run_c_suite c "$BUILD" $c_tests
+
+echo "== C tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+if make --no-print-directory -j"$jobs" BUILD="$BUILD" test-asan >"$log_dir/build-asan.log" 2>&1; then
+  # shellcheck disable=SC2086
+  ASAN_OPTIONS=detect_leaks=1 run_c_suite asan "$BUILD/asan" $c_tests
+else
+  tail -20 "$log_dir/build-asan.log"; failed=$((failed + 1)); failures+=("asan build")
+fi
+
+echo "== concurrency tests under ThreadSanitizer (local_t as relaxed atomics)"
+if make --no-print-directory -j"$jobs" BUILD="$BUILD" test-tsan >"$log_dir/build-tsan.log" 2>&1; then
+  supp=""
+  [ -f tests/tsan.supp ] && supp="suppressions=$PWD/tests/tsan.supp"
+  # shellcheck disable=SC2086
+  TSAN_OPTIONS="halt_on_error=1 $supp" run_c_suite tsan "$BUILD/tsan" $TSAN_TESTS
+else
+  tail -20 "$log_dir/build-tsan.log"; failed=$((failed + 1)); failures+=("tsan build")
+fi
+
+echo "== Python tests"
+log="$log_dir/pytest.log"
+scripts/pyrun -m pytest -q -p no:cacheprovider tests >"$log" 2>&1
+rc=$?
+tail -1 "$log"
+line=$(grep -E '^(=+ )?[0-9]+ (passed|failed|skipped|error)' "$log" | tail -1)
+p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); p=${p:-0}
+f=$(echo "$line" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
+s=$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+'); s=${s:-0}
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ] && [ "$f" -eq 0 ]; then f=1; fi
+passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+[ "$f" -ne 0 ] && failures+=("pytest (see $log)")
+
+echo "== NUMA virtual machine (QEMU)"
+log="$log_dir/qemu-numa.log"
+timeout 900 tests/test_qemu_numa.sh >"$log" 2>&1
+rc=$?
+line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+echo "  $line"
+p=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p'); p=${p:-0}
+f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p'); f=${f:-0}
+s=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p'); s=${s:-0}
+if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+[ "$f" -ne 0 ] && failures+=("qemu-numa (see $log)")
+
+if [ ${#failures[@]} -ne 0 ]; then
+  echo "failed:"
+  printf '  %s\n' "${failures[@]}"
+fi
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

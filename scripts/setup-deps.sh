@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Install the Debian packages the lab builds and runs with, only those that are missing.
+# Usage: scripts/setup-deps.sh [build|test|bench|all]   (default: all)
+# Runs apt-get (through sudo when not root). Safe to run again: it does nothing when all is present.
+set -euo pipefail
+
+what=${1:-all}
+build_pkgs=(gcc g++ make pkg-config libbenchmark-dev libhwloc-dev hwloc liburcu-dev libcmocka-dev)
+test_pkgs=(clang libclang-rt-14-dev python3-pytest python3-matplotlib python3-scipy valgrind chromium
+           qemu-system-x86 busybox-static cpio)
+bench_pkgs=(python3-matplotlib python3-scipy libbenchmark-tools linux-perf valgrind)
+
+case "$what" in
+  build) want=("${build_pkgs[@]}") ;;
+  test)  want=("${build_pkgs[@]}" "${test_pkgs[@]}" libbenchmark-tools) ;;
+  bench) want=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  all)   want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "setup-deps: unknown set '$what' (accepted: build, test, bench, all)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# de-duplicate
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup-deps: missing packages (${missing[*]}) and no apt-get: install them by hand" >&2
+  exit 1
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "setup-deps: missing packages (${missing[*]}); not root and no sudo" >&2; exit 1
+  fi
+fi
+echo "setup-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
