@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "harness.h"
 #include "compat.h"
+#include "percpu_alloc.h"
 #include "placement.h"
 
 #include <hwloc.h>
@@ -138,4 +139,28 @@ void harness_thread_exit(rb_state *st)
 		__atomic_store_n(&setup_failed, 0, __ATOMIC_RELEASE);
 	if (rb_thread_index(st) == 0 && main_thread_cpuset)
 		hwloc_set_cpubind(harness_topo, main_thread_cpuset, HWLOC_CPUBIND_THREAD);
+}
+
+int harness_setup_cpus(int max_threads, unsigned int modules, char *err, size_t errlen)
+{
+	struct refbench_cpu cpus[HARNESS_MAX_THREADS];
+	size_t unit = PERCPU_UNIT_DEFAULT;
+
+	if (max_threads < 1 || max_threads > harness_placement.nr || max_threads > HARNESS_MAX_THREADS) {
+		snprintf(err, errlen, "%d threads but the placement has %d CPUs", max_threads,
+			 harness_placement.nr);
+		return -1;
+	}
+	for (int i = 0; i < max_threads; i++) {
+		cpus[i].os_index = harness_placement.cpu[i].os_index;
+		cpus[i].node = harness_placement.cpu[i].node;
+	}
+	if (refbench_cpus_set(cpus, (unsigned int)max_threads, err, errlen) != 0 ||
+	    refbench_configure(REFBENCH_NR_CPUS_MAX, run_cfg.line, (unsigned int)max_threads,
+			       err, errlen) != 0)
+		return -1;
+	/* Room for every module's local_t, with slack for alignment. */
+	if ((size_t)modules * 16 > unit)
+		unit = (size_t)modules * 16;
+	return percpu_init(unit, err, errlen);
 }

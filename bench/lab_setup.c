@@ -59,8 +59,7 @@ int lab_setup(unsigned int nr_cpus, unsigned int line, unsigned int cpu_ids,
 		cpus[i].os_index = os[i % real];
 		cpus[i].node = numa_node_of_os_cpu(os[i % real]);
 	}
-	if (refbench_configure(REFBENCH_NR_CPUS_MAX, line, cpu_ids, err, errlen) != 0 ||
-	    refbench_cpus_set(cpus, cpu_ids, err, errlen) != 0 ||
+	if (refbench_cpus_set(cpus, cpu_ids, err, errlen) != 0 ||
 	    refbench_configure(nr_cpus, line, cpu_ids, err, errlen) != 0)
 		return -1;
 	if ((size_t)modules * 16 > unit)

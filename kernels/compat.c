@@ -38,6 +38,7 @@ struct refbench_cpu refbench_cpus[REFBENCH_NR_CPUS_MAX];
 uintptr_t __per_cpu_offset[REFBENCH_NR_CPUS_MAX];
 __thread int refbench_this_cpu = -1;
 int refbench_layout_users;   /* live module memory allocations */
+static unsigned int cpus_described = 1;   /* CPU 0 is OS CPU 0 until told */
 
 int refbench_configure(unsigned int nr_cpus, unsigned int line_bytes,
                        unsigned int cpu_ids, char *err, size_t errlen)
@@ -57,10 +58,17 @@ int refbench_configure(unsigned int nr_cpus, unsigned int line_bytes,
 			 cpu_ids, nr_cpus);
 		return -1;
 	}
+	if (cpu_ids > cpus_described) {
+		snprintf(err, errlen, "nr_cpu_ids %u but only %u CPUs were described "
+			 "(accepted: 1 to %u; describe them with refbench_cpus_set first)",
+			 cpu_ids, cpus_described, cpus_described);
+		return -1;
+	}
 	if ((nr_cpus != refbench_nr_cpus || line_bytes != L1_CACHE_BYTES) &&
 	    __atomic_load_n(&refbench_layout_users, __ATOMIC_SEQ_CST) != 0) {
-		snprintf(err, errlen, "cannot change NR_CPUS or the line size while %d module(s) "
-			 "laid out with the old values exist", refbench_layout_users);
+		snprintf(err, errlen, "cannot change NR_CPUS from %u to %u or the line size from %u "
+			 "to %u while %d module(s) laid out with the old values exist",
+			 refbench_nr_cpus, nr_cpus, L1_CACHE_BYTES, line_bytes, refbench_layout_users);
 		return -1;
 	}
 	if (cpu_ids != nr_cpu_ids && (percpu_ready() ||
@@ -87,13 +95,12 @@ int refbench_cpus_set(const struct refbench_cpu *cpus, unsigned int n,
 		snprintf(err, errlen, "cannot change the run's CPUs while per-CPU areas or modules exist");
 		return -1;
 	}
-	if (n > refbench_nr_cpus) {
-		snprintf(err, errlen, "%u CPUs take part but NR_CPUS is %u (accepted: at most NR_CPUS; "
-			 "raise NR_CPUS first)", n, refbench_nr_cpus);
-		return -1;
-	}
 	memcpy(refbench_cpus, cpus, n * sizeof(*cpus));
+	cpus_described = n;
+	/* nr_cpu_ids follows; refbench_configure() checks it against NR_CPUS. */
 	nr_cpu_ids = n;
+	if (refbench_nr_cpus < n)
+		refbench_nr_cpus = n;
 	return 0;
 }
 
@@ -166,14 +173,15 @@ int cpu_register(int cpu, char *err, size_t errlen)
 		return -1;
 	}
 	pthread_mutex_lock(&registry_lock);
-	if (slots[cpu].taken) {
+	if (__atomic_load_n(&slots[cpu].taken, __ATOMIC_SEQ_CST)) {
 		pthread_mutex_unlock(&registry_lock);
 		snprintf(err, errlen, "CPU %d already has a registered thread "
 			 "(local_t allows one thread per CPU)", cpu);
 		return -1;
 	}
-	slots[cpu].taken = 1;
-	slots[cpu].ack = __atomic_load_n(&stop_generation, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&slots[cpu].taken, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&slots[cpu].ack, __atomic_load_n(&stop_generation, __ATOMIC_SEQ_CST),
+			 __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&registry_lock);
 
 	urcu_qsbr_register_thread();
@@ -192,7 +200,7 @@ void cpu_unregister(void)
 	cpu_idle_enter();
 	urcu_qsbr_unregister_thread();
 	pthread_mutex_lock(&registry_lock);
-	slots[cpu].taken = 0;
+	__atomic_store_n(&slots[cpu].taken, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&registry_lock);
 	refbench_this_cpu = -1;
 }
@@ -375,20 +383,22 @@ bool should_fail_alloc(void)
 
 static size_t kmalloc_in_use;
 
+/* 128 bytes, so the payload is aligned for ____cacheline_aligned types
+ * (struct module), as the kernel's kmalloc of such sizes is. */
 struct kmalloc_header {
 	size_t size;
-	size_t pad;      /* keeps the payload 16-byte aligned, as malloc's */
-};
+} __attribute__((aligned(REFBENCH_LINE_MAX)));
 
 void *kmalloc(size_t size)
 {
 	struct kmalloc_header *h;
+	void *p;
 
 	if (should_fail_alloc())
 		return NULL;
-	h = malloc(sizeof(*h) + size);
-	if (!h)
+	if (posix_memalign(&p, REFBENCH_LINE_MAX, sizeof(*h) + size) != 0)
 		return NULL;
+	h = p;
 	h->size = size;
 	__atomic_add_fetch(&kmalloc_in_use, size, __ATOMIC_RELAXED);
 	return h + 1;

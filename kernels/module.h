@@ -37,4 +37,22 @@ static inline int module_is_live(struct module *mod)
 	return READ_ONCE(mod->state) != MODULE_STATE_GOING;
 }
 
+/*
+ * delete_module() sets mod->waiter and then marks the module GOING with a
+ * release store; a put that has seen GOING reads the waiter here with an
+ * acquire load of the state first.  The kernel relies on x86 ordering and
+ * the grace period for the same thing; C11 (and ThreadSanitizer) want it
+ * spelt out.  Only the slow path pays, and on x86 it is a plain load.
+ */
+static inline struct task_struct *module_waiter(struct module *mod)
+{
+	(void)__atomic_load_n(&mod->state, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&mod->waiter, __ATOMIC_RELAXED);
+}
+
+static inline void module_set_going(struct module *mod)
+{
+	__atomic_store_n(&mod->state, MODULE_STATE_GOING, __ATOMIC_RELEASE);
+}
+
 #endif

@@ -166,7 +166,7 @@ static int __try_stop_module(void *_sref)
 		return -EWOULDBLOCK;
 	}
 	/* Mark it as dying. */
-	WRITE_ONCE(sref->mod->state, MODULE_STATE_GOING);
+	module_set_going(sref->mod);
 	return 0;
 }
 
@@ -177,7 +177,7 @@ static int try_stop_module(struct module *mod, int flags, int *forced)
 		return stop_machine(__try_stop_module, &sref);
 	}
 	/* We don't need to stop the machine for this. */
-	WRITE_ONCE(mod->state, MODULE_STATE_GOING);
+	module_set_going(mod);
 	synchronize_sched();
 	return 0;
 }
@@ -252,7 +252,7 @@ static int delete_module(const char *name, unsigned int flags)
 		goto out;
 	}
 	/* Set this up before setting mod->state */
-	mod->waiter = get_current();
+	__atomic_store_n(&mod->waiter, get_current(), __ATOMIC_RELAXED);
 
 	/* Stop the machine so refcounts can't move and disable module. */
 #if SCHEME_UNLOAD_ERA == 2009

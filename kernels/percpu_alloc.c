@@ -118,8 +118,10 @@ void *percpu_modalloc(unsigned long size, unsigned long align, const char *name)
 	size_t off;
 	void *ret = NULL;
 
-	if (should_fail_alloc())
+	if (should_fail_alloc()) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	pthread_mutex_lock(&pcpu.lock);
 	if (pcpu.ready) {
 		/* 2.6.29 capped alignment at a page and warned; so do we. */

@@ -19,6 +19,7 @@
 #define REFBENCH_PERCPU_ALLOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define PERCPU_UNIT_DEFAULT (256u * 1024u)
 
@@ -32,7 +33,7 @@ void *percpu_modalloc(unsigned long size, unsigned long align, const char *name)
 void percpu_modfree(void *freeme);
 
 /* CPU cpu's copy of the per-CPU object at template address ptr. */
-#define per_cpu_ptr(ptr, cpu) ((void *)((char *)(ptr) + per_cpu_offset(cpu)))
+#define per_cpu_ptr(ptr, cpu) ((void *)((uintptr_t)(ptr) + per_cpu_offset(cpu)))
 
 struct percpu_stats {
 	size_t unit_size;           /* bytes reserved in each unit */

@@ -140,6 +140,6 @@ static inline int try_stop_module(struct module *mod, int flags, int *forced)
 		return -EWOULDBLOCK;
 	}
 	/* Mark it as dying. */
-	WRITE_ONCE(mod->state, MODULE_STATE_GOING);
+	module_set_going(mod);
 	return 0;
 }

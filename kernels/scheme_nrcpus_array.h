@@ -132,7 +132,7 @@ static inline void module_put(struct module *module)
 		local_dec(__module_ref_addr(module, cpu));
 		/* Maybe they're waiting for us to drop reference? */
 		if (unlikely(!module_is_live(module)))
-			wake_up_process(module->waiter);
+			wake_up_process(module_waiter(module));
 		put_cpu();
 	}
 }

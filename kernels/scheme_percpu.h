@@ -39,7 +39,8 @@ struct module_ref_storage {
 
 static inline local_t *__module_ref_addr(struct module *mod, int cpu)
 {
-	return (local_t *)(mod->ref.refptr + per_cpu_offset(cpu));
+	/* In uintptr_t: units are separate mappings, so the offset may wrap. */
+	return (local_t *)((uintptr_t)mod->ref.refptr + per_cpu_offset(cpu));
 }
 
 static inline size_t module_ref_embedded_bytes(void) { return 0; }
@@ -126,7 +127,7 @@ static inline void module_put(struct module *module)
 		local_dec(__module_ref_addr(module, cpu));
 		/* Maybe they're waiting for us to drop reference? */
 		if (unlikely(!module_is_live(module)))
-			wake_up_process(module->waiter);
+			wake_up_process(module_waiter(module));
 		put_cpu();
 	}
 }
