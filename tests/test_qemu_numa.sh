@@ -176,6 +176,38 @@ check "VM 2 exits 0" test "$rc" -eq 0
 printf '0-2\n3\na b|it'\''s|$HOME|' >"$work/vm2.want"
 check "3 nodes, 3 CPUs, args and output byte-exact" cmp -s "$work/vm2.out" "$work/vm2.want"
 
+# ---- VM 3: the lab itself on 2 nodes: placement audit and a short benchmark -----------------
+# Placement is real under emulation; timings are not, and nothing here reads them.
+if [ -x build/refbench-audit ] && [ -x build/refbench ]; then
+  rc=0
+  "$script" --nodes 2 --cpus-per-node 2 --include build/refbench-audit --include build/refbench -- \
+    sh -c 'build/refbench-audit && echo ===bench=== && build/refbench --scenario=hot,unload --threads=4 --iterations=200 --counters=none --benchmark_format=json 2>/dev/null' \
+    >"$work/vm3.out" 2>"$work/vm3.err" || rc=$?
+  check "VM 3 (audit + benchmark) exits 0" test "$rc" -eq 0
+  sed -n '1,/^===bench===$/p' "$work/vm3.out" | sed '$d' >"$work/audit.json"
+  sed -n '/^===bench===$/,$p' "$work/vm3.out" | sed '1d' >"$work/bench.json"
+  audit_check() { # NAME PYTHON-EXPRESSION over a = the audit JSON, s = {scheme: entry}
+    check "$1" python3 -c "import json,sys; a=json.load(open(sys.argv[1])); s={x['scheme']: x for x in a['schemes']}; sys.exit(0 if ($2) else 1)" "$work/audit.json"
+  }
+  audit_check "audit sees 2 nodes and 4 CPUs" "a['nodes'] == 2 and a['nr_cpu_ids'] == 4"
+  audit_check "percpu: every CPU's counter on its own node" \
+    "all(c['counter_node'] == c['cpu_node'] for c in s['percpu']['cpus']) and s['percpu']['remote_share'] == 0"
+  for sch in nrcpus-array vmalloc-array atomic; do
+    audit_check "$sch: all counters on the loading CPU's node, half remote" \
+      "all(c['counter_node'] == s['$sch']['loading_node'] for c in s['$sch']['cpus']) and s['$sch']['remote_share'] == 0.5"
+  done
+  check "benchmark in the VM ran every scheme without error" python3 -c "
+import json, sys
+b = json.load(open(sys.argv[1]))['benchmarks']
+names = {x['run_name'].split('/')[1] for x in b}
+ok = {'nrcpus-array', 'vmalloc-array', 'percpu', 'atomic'} <= names
+ok = ok and not any(x.get('error_occurred') for x in b)
+ok = ok and all(x.get('gets_after_going', 0) == 0 for x in b)
+sys.exit(0 if ok else 1)" "$work/bench.json"
+else
+  bad "VM 3" "build/refbench and build/refbench-audit must be built first (make all)"
+fi
+
 # ---- timeout: qemu is killed and the script says so ------------------------------------------
 rc=0
 "$script" --timeout 1 -- true >"$work/to.out" 2>"$work/to.err" || rc=$?

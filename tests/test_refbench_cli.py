@@ -1,0 +1,211 @@
+"""The refbench binaries as a user meets them: bad input, a complete short run,
+planning on synthetic topologies, and an interrupted `make bench`.
+
+Needs the build (make all); the test runner builds first.
+"""
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("BUILD", ROOT / "build"))
+REFBENCH = BUILD / "refbench"
+FOOTPRINT = BUILD / "refbench-footprint"
+AUDIT = BUILD / "refbench-audit"
+SCHEMES = ["nrcpus-array", "vmalloc-array", "percpu", "atomic"]
+
+pytestmark = pytest.mark.skipif(not REFBENCH.exists(), reason="build/refbench not built (make all)")
+
+
+def run(args, env=None, timeout=120):
+    e = dict(os.environ)
+    e.pop("HWLOC_XMLFILE", None)
+    e.pop("HWLOC_SYNTHETIC", None)
+    if env:
+        e.update(env)
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=e)
+
+
+def ncpus():
+    return len(os.sched_getaffinity(0))
+
+
+BAD = [
+    (["--scheme=foo"], "foo", "nrcpus-array"),
+    (["--scenario=bar"], "bar", "lifecycle"),
+    (["--nr-cpus=0"], "0", "8192"),
+    (["--nr-cpus=8193"], "8193", "8192"),
+    (["--line=32"], "32", "64 or 128"),
+    (["--line=256"], "256", "64 or 128"),
+    (["--threads=0"], "0", "1"),
+    (["--threads=4097"], "4097", "1024"),
+    (["--modules=0"], "0", "1"),
+    (["--modules=1000000", "--nr-cpus=8192"], "1000000", "available"),
+    (["--placement=bogus"], "bogus", "compact"),
+    (["--placement=core:999"], "999", ""),
+    (["--counters=bogus"], "bogus", "cycles"),
+    (["--iterations=0"], "0", "1"),
+    (["--no-such-flag"], "--no-such-flag", "--help"),
+]
+
+
+@pytest.mark.parametrize("args,named,accepted", BAD)
+def test_bad_input_is_one_line_and_nonzero(args, named, accepted):
+    r = run([str(REFBENCH)] + args + ["--benchmark_filter=^$"])
+    assert r.returncode != 0, r.stdout
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, r.stderr
+    assert named in lines[0]
+    assert accepted in lines[0]
+    assert "Traceback" not in r.stderr and "Segmentation" not in r.stderr
+
+
+def test_more_threads_than_cpus():
+    r = run([str(REFBENCH), f"--threads={ncpus() + 1}", "--benchmark_filter=^$"])
+    assert r.returncode != 0
+    assert str(ncpus() + 1) in r.stderr
+
+
+def test_unreadable_hwloc_xmlfile():
+    r = run([str(REFBENCH), "--plan"], env={"HWLOC_XMLFILE": "/nonexistent/topo.xml"})
+    assert r.returncode != 0
+    assert "/nonexistent/topo.xml" in r.stderr
+
+
+def test_plan_on_synthetic_numa_topology():
+    env = {"HWLOC_SYNTHETIC": "pack:2 numa:2 core:4 pu:1"}
+    r = run([str(REFBENCH), "--plan", "--placement=scatter"], env=env)
+    assert r.returncode == 0, r.stderr
+    plan = json.loads(r.stdout)
+    nodes = [c["node"] for c in plan["cpus"]]
+    assert len(nodes) == 16
+    # scatter: consecutive threads on different nodes and packages
+    assert nodes[:4] == [0, 2, 1, 3]
+    # and a synthetic topology can be planned but not run
+    r = run([str(REFBENCH), "--benchmark_filter=^hot/noop"], env=env)
+    assert r.returncode != 0 and "not this machine" in r.stderr
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "bench.json"
+    ctx = out.parent / "context.json"
+    r = run([str(REFBENCH), "--iterations=300", "--modules=64", f"--context-out={ctx}",
+             f"--benchmark_out={out}", "--benchmark_out_format=json"], timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(out.read_text()), json.loads(ctx.read_text())
+
+
+def test_every_scenario_and_scheme_ran(short_run):
+    bench, _ = short_run
+    names = {b["run_name"] for b in bench["benchmarks"]}
+    for s in SCHEMES:
+        for prefix in (f"hot/{s}/", f"spread/{s}/modules:64/dist:uniform", f"spread/{s}/modules:64/dist:zipf",
+                       f"read/{s}/nr_cpus:8192/", f"lifecycle/{s}/", f"unload/{s}/"):
+            assert any(n.startswith(prefix) for n in names), prefix
+    for base in ("hot/noop", "hot/plain", "hot/atomic-private"):
+        assert any(n.startswith(base + "/") for n in names), base
+    errors = [(b["name"], b.get("error_message")) for b in bench["benchmarks"] if b.get("error_occurred")]
+    assert errors == []
+
+
+def test_counters_are_consistent(short_run):
+    bench, ctx = short_run
+    for b in bench["benchmarks"]:
+        assert b["ops"] > 0 and b["ns_per_op"] > 0 and b["ops_per_sec"] > 0, b["name"]
+        assert b["thread_ops_per_sec_min"] <= b["thread_ops_per_sec_max"]
+        if b["run_name"].startswith("unload/"):
+            assert b["gets_after_going"] == 0
+            assert b["unload_ns"] > 0
+        if b["run_name"].startswith("lifecycle/"):
+            assert b["ref_bytes_per_module"] > 0
+        # hardware counters: present only where the machine counts them
+        events = ctx["counters"]["events"]
+        if not events["cycles"]["supported"]:
+            assert "cycles_per_op" not in b
+        if events["page_faults"]["supported"]:
+            assert "page_faults_per_op" in b
+
+
+def test_lifecycle_bytes_follow_the_schemes(short_run):
+    bench, ctx = short_run
+    ref = {b["run_name"].split("/")[1]: b["ref_bytes_per_module"]
+           for b in bench["benchmarks"] if b["run_name"].startswith("lifecycle/")}
+    assert ref["nrcpus-array"] == 64 * 128
+    assert ref["vmalloc-array"] == 64 * 128
+    assert ref["percpu"] == ctx["nr_cpu_ids"] * 8
+    assert ref["atomic"] == 4
+
+
+def test_footprint_reproduces_the_seed(tmp_path):
+    out = tmp_path / "fp.json"
+    r = run([str(FOOTPRINT), "--schemes=nrcpus-array,percpu", "--nr-cpus=8,4096",
+             f"--out={out}"], timeout=300)
+    assert r.returncode == 0, r.stderr
+    rows = {(x["scheme"], x["nr_cpus"]): x for x in json.loads(out.read_text())["rows"]}
+    assert rows[("nrcpus-array", 4096)]["ref_bytes"] == 1048576000
+    assert rows[("nrcpus-array", 8)]["ref_bytes"] == 2048000
+    assert rows[("nrcpus-array", 8)]["ref_bytes_per_module"] == 1024
+    # resident growth is measured beside it: the 1 GB is really touched
+    assert rows[("nrcpus-array", 4096)]["rss_bytes"] > 1048576000
+    assert rows[("percpu", 4096)]["ref_bytes"] == 2000 * 8 * json.loads(out.read_text())["nr_cpu_ids"]
+    assert "1048576000" in r.stdout
+
+
+def test_footprint_bad_input(tmp_path):
+    for args, named in ((["--line=100"], "100"), (["--nr-cpus=0"], "0"), (["--schemes=x"], "x"),
+                        ([f"--out={tmp_path}/no/such/dir/fp.json"], "no/such/dir")):
+        r = run([str(FOOTPRINT)] + args)
+        assert r.returncode != 0
+        assert named in r.stderr
+
+
+def test_audit_single_node():
+    r = run([str(AUDIT)])
+    assert r.returncode == 0, r.stderr
+    a = json.loads(r.stdout)
+    assert {s["scheme"] for s in a["schemes"]} == set(SCHEMES)
+    for s in a["schemes"]:
+        assert len(s["cpus"]) == ncpus()
+        if a["nodes"] == 1:
+            assert s["remote_share"] == 0.0
+    walks = {s["scheme"]: s["refcount_walk"] for s in a["schemes"]}
+    assert walks["nrcpus-array"]["cache_lines_64"] == 64
+    assert walks["vmalloc-array"]["huge_page_backed"] is False
+
+
+def test_interrupted_bench_leaves_no_final_folder(tmp_path):
+    results = tmp_path / "results"
+    earlier = results / "host" / "20000101T000000Z"
+    earlier.mkdir(parents=True)
+    (earlier / "bench.json").write_text("{}")
+    env = dict(os.environ, RESULTS=str(results), QUICK="1", FILTER="^read/", CACHEGRIND="0", PERF="0",
+               BUILD=str(BUILD))
+    p = subprocess.Popen([str(ROOT / "scripts" / "run-bench.sh")], env=env, cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(2.0)
+    os.killpg(p.pid, signal.SIGINT)
+    p.communicate(timeout=60)
+    assert p.returncode != 0
+    folders = sorted(x.name for x in (results / "host").iterdir()) if (results / "host").exists() else []
+    hosts = [h for h in results.iterdir()]
+    # nothing new under a final name, the earlier run untouched
+    for h in hosts:
+        for run_dir in h.iterdir():
+            assert run_dir.name == "20000101T000000Z" or run_dir.name.startswith("."), run_dir
+    assert (earlier / "bench.json").read_text() == "{}"
+    assert folders  # the earlier run is still there
+
+
+def test_unwritable_results_folder():
+    env = dict(os.environ, RESULTS="/proc/refbench-results", QUICK="1", BUILD=str(BUILD))
+    r = subprocess.run([str(ROOT / "scripts" / "run-bench.sh")], env=env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert "/proc/refbench-results" in r.stderr
+    assert len([l for l in r.stderr.splitlines() if l.strip()]) == 1
