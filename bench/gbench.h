@@ -132,7 +132,9 @@ typedef struct rb_bench rb_bench; /* opaque: one registered benchmark family */
  * and completes the protocol for it, so other threads never hang. */
 typedef void (*rb_fn)(rb_state *st, void *arg);
 
-enum rb_time_unit { RB_NS = 0, RB_US = 1, RB_MS = 2, RB_S = 3 };
+/* The last member widens the enum to int, so that a bad value passed from C
+ * is a value the shim can refuse rather than undefined behaviour in C++. */
+enum rb_time_unit { RB_NS = 0, RB_US = 1, RB_MS = 2, RB_S = 3, RB_TIME_UNIT_MAX_ = 0x7fffffff };
 
 /* Counter flags (rb_counter_set).  Mapped one to one to benchmark::Counter flags; see
  * F6 for what each does to the value summed over threads (F3). */
