@@ -1,0 +1,496 @@
+#!/usr/bin/env python3
+"""Write RUN_DIR/index.html: one offline page with a run's context, results and charts.
+
+Usage: scripts/pyrun scripts/report.py [RUN_DIR]
+RUN_DIR defaults to the newest run under results/. The page uses no external script, style or
+font; charts are linked by relative path (charts/*.png, drawn by scripts/plots.py), so the run
+folder can be copied or archived as a whole. Input errors print one line and exit with status 2.
+"""
+
+import argparse
+import html
+import os
+import sys
+import statistics
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rbresults as rb  # noqa: E402
+
+# the chart list without importing matplotlib (plots.py imports it)
+CHARTS = [
+    ("hot_throughput", "Hot get/put throughput vs threads"),
+    ("ns_per_op", "Cost of one operation, every scenario"),
+    ("footprint", "Memory footprint vs NR_CPUS"),
+    ("read_cost", "module_refcount() cost vs NR_CPUS"),
+    ("misses", "Per-op cache, dTLB and remote figures"),
+    ("spread", "Spread scenario"),
+]
+
+CONTEXT_ORDER = ["host", "date", "date_utc", "kernel", "machine", "cpu_model", "online_cpus",
+                 "cpus", "nr_cpu_ids", "numa_nodes", "nodes", "pmu", "compiler", "cflags",
+                 "governor", "thp", "thp_defrag", "perf_event_paranoid", "nr_cpus", "line",
+                 "modules", "placement", "smt", "threads", "settings", "repetitions"]
+GB_CONTEXT_ORDER = ["date", "host_name", "executable", "num_cpus", "mhz_per_cpu",
+                    "cpu_scaling_enabled", "caches", "load_avg", "library_build_type"]
+MAIN_COUNTERS = ["ns_per_op", "ops_per_sec", "fairness"]
+
+CSS = """
+:root { --fg:#1b1b1b; --muted:#5a5a5a; --line:#d0d0d0; --bad:#a00000; --warn-bg:#fff4d6; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+       color: var(--fg); margin: 0 auto; padding: 1.2em 1.6em 3em; max-width: 1200px; }
+h1 { font-size: 1.6em; margin: 0 0 .2em; }
+h2 { font-size: 1.25em; margin: 1.8em 0 .5em; border-bottom: 2px solid var(--line);
+     padding-bottom: .2em; }
+h3 { font-size: 1.05em; margin: 1.3em 0 .4em; }
+p.sub { color: var(--muted); margin: 0 0 1em; }
+nav { font-size: .92em; margin: .6em 0 1.2em; }
+nav a { margin-right: 1em; }
+table { border-collapse: collapse; margin: .4em 0 1em; font-size: .88em; }
+th, td { border: 1px solid var(--line); padding: .22em .55em; vertical-align: top; }
+th { background: #f2f2f2; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.name { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .92em; }
+tr.win td { background: #eef8ee; }
+.warn { background: var(--warn-bg); border-left: 4px solid #e0a000; padding: .5em .8em;
+        margin: .6em 0; }
+.bad { color: var(--bad); }
+.muted { color: var(--muted); }
+figure { margin: 1em 0 2em; }
+figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
+figcaption { color: var(--muted); font-size: .9em; margin-top: .3em; }
+code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .92em; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  nav, .screen-only { display: none; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  figure, tr, .warn { break-inside: avoid; page-break-inside: avoid; }
+  figure { page-break-before: auto; }
+  thead { display: table-header-group; }
+  a { color: inherit; text-decoration: none; }
+  tr.win td { background: #eef8ee !important; -webkit-print-color-adjust: exact;
+              print-color-adjust: exact; }
+}
+"""
+
+
+def esc(v):
+    return html.escape(str(v), quote=True)
+
+
+def cell(v):
+    if v is None:
+        return '<td class="num muted">-</td>'
+    if isinstance(v, bool):
+        return f"<td>{'yes' if v else 'no'}</td>"
+    if isinstance(v, (int, float)):
+        return f'<td class="num">{esc(rb.fmt_num(v))}</td>'
+    return f"<td>{esc(v)}</td>"
+
+
+def table(headers, rows, row_classes=None):
+    out = ["<table>", "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in headers)
+           + "</tr></thead>", "<tbody>"]
+    for i, r in enumerate(rows):
+        cls = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
+        out.append(f"<tr{cls}>" + "".join(c if isinstance(c, str) and c.startswith("<td")
+                                          else cell(c) for c in r) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def show_placement(v):
+    """context.json's placement object as one line."""
+    if not isinstance(v, dict):
+        return show_value(v)
+    cpus = [c for c in v.get("cpus", []) if isinstance(c, dict)]
+    os_idx = ",".join(str(c.get("os_index")) for c in cpus)
+    nodes = sorted({c.get("node") for c in cpus if c.get("node") is not None})
+    return (f"{v.get('policy', '?')}{', smt' if v.get('smt') else ''}: {len(cpus)} CPUs "
+            f"(OS indexes {os_idx or '-'}) on node(s) {','.join(map(str, nodes)) or '-'}")
+
+
+def show_value(v):
+    """Context values (nested dicts/lists) as short text."""
+    if isinstance(v, dict):
+        if "value" in v and len(v) <= 3:
+            return show_value(v["value"]) + (f" ({v['method']})" if v.get("method") else "")
+        return ", ".join(f"{k}: {show_value(x)}" for k, x in v.items())
+    if isinstance(v, list):
+        if v and all(isinstance(x, dict) for x in v):
+            return "; ".join(show_value(x) for x in v)
+        return ", ".join(show_value(x) for x in v)
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+# ------------------------------------------------------------------------------- winners
+
+def winners(run, counter="ns_per_op"):
+    """For each scenario and setting: the fastest scheme (lowest median) and its ratio to
+    the runner-up. Baselines do not compete."""
+    rows = []
+    for scen in run.scenarios():
+        groups = {}
+        for b in run.select(scen):
+            if b.scheme in rb.SCHEMES and b.get(counter) is not None:
+                groups.setdefault(b.config, []).append(b)
+        for config, bs in groups.items():
+            if len(bs) < 2:
+                continue
+            bs.sort(key=lambda b: b.get(counter))
+            w, r = bs[0], bs[1]
+            wm, rm = w.get(counter), r.get(counter)
+            ratio = rm / wm if wm and wm > 0 else None
+            wmax, rmin = w.get(counter, "max"), r.get(counter, "min")
+            separated = (wmax < rmin) if wmax is not None and rmin is not None else None
+            rows.append({"scenario": scen, "config": config, "winner": w.scheme,
+                         "winner_median": wm, "winner_cv": w.get(counter, "cv"),
+                         "runner_up": r.scheme, "runner_median": rm,
+                         "runner_cv": r.get(counter, "cv"), "ratio": ratio,
+                         "separated": separated, "n": min(w.stats[counter].n or 0,
+                                                          r.stats[counter].n or 0)})
+    return rows
+
+
+def scenario_summaries(rows):
+    out = []
+    for scen in dict.fromkeys(r["scenario"] for r in rows):
+        rs = [r for r in rows if r["scenario"] == scen]
+        counts = {}
+        for r in rs:
+            counts[r["winner"]] = counts.get(r["winner"], 0) + 1
+        best = sorted(counts.items(), key=lambda kv: -kv[1])
+        parts = [f"{s} fastest in {n} of {len(rs)} setting{'s' if len(rs) > 1 else ''}"
+                 for s, n in best]
+        ratios = [r["ratio"] for r in rs if r["ratio"] is not None]
+        if ratios:
+            lo, hi, med = min(ratios), max(ratios), statistics.median(ratios)
+            rtxt = (f"{lo:.2f}x" if len(ratios) == 1 else
+                    f"median {med:.2f}x (range {lo:.2f}x to {hi:.2f}x)")
+        else:
+            rtxt = "-"
+        unsure = sum(1 for r in rs if r["separated"] is False)
+        out.append((scen, "; ".join(parts), rtxt, unsure, len(rs)))
+    return out
+
+
+# -------------------------------------------------------------------------------- sections
+
+def section_context(run):
+    parts = ['<h2 id="context">Machine and settings</h2>']
+    ctx = run.context
+    if ctx:
+        keys = [k for k in CONTEXT_ORDER if k in ctx]
+        keys += [k for k in ctx if k not in keys and k not in ("counters", "refbench_format")]
+        rows = [(k, show_placement(ctx[k]) if k == "placement" else show_value(ctx[k]))
+                for k in keys]
+        rows.append(("refbench_format", show_value(ctx.get("refbench_format"))))
+        parts.append("<h3>context.json</h3>")
+        parts.append(table(["field", "value"], rows))
+    else:
+        parts.append('<p class="warn">No context.json in this run: the machine context is '
+                     'unknown beyond what Google Benchmark recorded.</p>')
+    g = run.gb_context
+    if g:
+        keys = [k for k in GB_CONTEXT_ORDER if k in g] + [k for k in g
+                                                          if k not in GB_CONTEXT_ORDER]
+        parts.append("<h3>Google Benchmark context (bench.json)</h3>")
+        parts.append(table(["field", "value"], [(k, show_value(g[k])) for k in keys]))
+        if g.get("library_build_type") == "debug":
+            manual = run.benchmarks and all("manual_time" in b.flags for b in run.benchmarks)
+            parts.append('<p class="warn">Google Benchmark reports its library as a "debug" '
+                         'build. ' + ("Every benchmark here is timed by refbench's own window "
+                                      "(manual_time), so the library's loop bookkeeping is "
+                                      "not in the figures." if manual else
+                                      "Benchmarks not timed with manual_time include the "
+                                      "library's loop bookkeeping.") + '</p>')
+        if g.get("cpu_scaling_enabled"):
+            parts.append('<p class="warn">CPU frequency scaling was enabled during the run: '
+                         'expect more spread between repetitions.</p>')
+    return "\n".join(parts)
+
+
+def section_summary(run):
+    parts = ['<h2 id="summary">Which scheme wins</h2>']
+    rows = winners(run)
+    if not rows:
+        parts.append('<p class="muted">No scenario has two or more schemes with an '
+                     'ns_per_op figure, so there is nothing to rank.</p>')
+        return "\n".join(parts)
+    parts.append("<p>Ranked by the median ns_per_op over the repetitions (lower is better); "
+                 "the ratio is the runner-up's median over the winner's. Baselines "
+                 "(noop, plain, atomic-private) do not compete. <em>clear</em> means the "
+                 "repetition ranges do not overlap (every repetition of the winner was faster "
+                 "than every repetition of the runner-up).</p>")
+    summ = scenario_summaries(rows)
+    parts.append(table(["scenario", "result", "ratio to runner-up",
+                        "settings where ranges overlap"],
+                       [(s, t, r, f"{u} of {n}") for s, t, r, u, n in summ]))
+    parts.append("<h3>Per setting</h3>")
+    trows = []
+    for r in rows:
+        sep = {True: "clear", False: "ranges overlap", None: "-"}[r["separated"]]
+        trows.append((r["scenario"], r["config"], r["winner"],
+                      f'<td class="num">{esc(rb.fmt_num(r["winner_median"]))} ns</td>',
+                      r["runner_up"],
+                      f'<td class="num">{esc(rb.fmt_num(r["runner_median"]))} ns</td>',
+                      f'<td class="num">{r["ratio"]:.2f}x</td>' if r["ratio"] else None,
+                      sep, r["n"]))
+    parts.append(table(["scenario", "setting", "winner", "median", "runner-up", "median",
+                        "ratio", "spread check", "n"], trows))
+    return "\n".join(parts)
+
+
+def load_manifest(run):
+    p = run.path / "charts" / "index.json"
+    if not p.is_file():
+        return {}
+    try:
+        doc = rb.load_json(p, run.warnings)
+    except rb.ResultsError as e:
+        rb.warn(f"{e}; ignoring the chart list", run.warnings)
+        return {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("charts"), list):
+        return {}
+    return {c.get("name"): c for c in doc["charts"] if isinstance(c, dict)}
+
+
+def section_charts(run):
+    parts = ['<h2 id="charts">Charts</h2>']
+    manifest = load_manifest(run)
+    for name, title in CHARTS:
+        m = manifest.get(name, {})
+        png = run.path / "charts" / f"{name}.png"
+        parts.append(f'<h3 id="chart-{esc(name)}">{esc(m.get("title", title))}</h3>')
+        if png.is_file() and m.get("status", "drawn") == "drawn":
+            svg = run.path / "charts" / f"{name}.svg"
+            links = f' <a href="charts/{esc(name)}.svg">SVG</a>' if svg.is_file() else ""
+            parts.append(f'<figure><img src="charts/{esc(name)}.png" alt="{esc(title)}" '
+                         f'loading="eager">'
+                         f'<figcaption>{esc(m.get("caption", ""))}{links}</figcaption>'
+                         f'</figure>')
+        elif m.get("status") == "skipped":
+            parts.append(f'<p class="muted">Not drawn: {esc(m.get("note", ""))}</p>')
+        else:
+            parts.append('<p class="muted">Not drawn yet: run <code>scripts/pyrun '
+                         'scripts/plots.py RUN_DIR</code> (or <code>make plots</code>).</p>')
+    return "\n".join(parts)
+
+
+def _spread_cells(b, counter, unit=""):
+    s = b.stats.get(counter)
+    if s is None:
+        return ['<td class="num muted">not measured</td>', None, None]
+    return [f'<td class="num">{esc(rb.fmt_num(s.median))}{esc(unit)}</td>', rb.fmt_pct(s.cv),
+            s.n]
+
+
+def section_figures(run):
+    parts = ['<h2 id="figures">Every figure with its spread</h2>',
+             "<p>median over the repetitions, cv = standard deviation / mean, n = "
+             "repetitions with a value. A counter absent from bench.json was not measured "
+             "(it is never written as zero).</p>"]
+    if not run.benchmarks:
+        parts.append('<p class="muted">No benchmark results in this run.</p>')
+    for scen in run.scenarios():
+        bs = run.select(scen)
+        parts.append(f'<h3 id="fig-{esc(scen)}">{esc(scen)}</h3>')
+        rows, classes = [], []
+        for b in bs:
+            r = [b.scheme, b.config]
+            for c in MAIN_COUNTERS:
+                r += _spread_cells(b, c)
+            r.append(b.label or ("; ".join(b.errors) if b.errors else ""))
+            rows.append(r)
+            classes.append("")
+        parts.append(table(["scheme", "setting", "ns/op median", "cv", "n", "ops/s median",
+                            "cv", "n", "fairness median", "cv", "n", "label"], rows, classes))
+        extra = []
+        for b in bs:
+            for c, s in b.stats.items():
+                if c in MAIN_COUNTERS:
+                    continue
+                extra.append((f'<td class="name">{esc(b.name)}</td>', c, s.median, s.mean,
+                              s.stddev, rb.fmt_pct(s.cv), s.min, s.max, s.n,
+                              s.source))
+        if extra:
+            parts.append(f"<p class=\"muted\">All other counters of {esc(scen)}:</p>")
+            parts.append(table(["benchmark", "counter", "median", "mean", "stddev", "cv",
+                                "min", "max", "n", "from"], extra))
+    if run.footprint is not None:
+        parts.append('<h3 id="fig-footprint">footprint.json</h3>')
+        fp = run.footprint
+        parts.append(f'<p>modules={esc(fp.get("modules"))}, line={esc(fp.get("line"))}, '
+                     f'nr_cpu_ids={esc(fp.get("nr_cpu_ids"))}</p>')
+        rows = [(r.get("scheme"), r.get("nr_cpus"), r.get("ref_bytes"),
+                 r.get("ref_bytes_per_module"), r.get("module_bytes"), r.get("overhead_bytes"),
+                 r.get("rss_bytes"), r.get("rss_method")) for r in fp["rows"]]
+        parts.append(table(["scheme", "NR_CPUS", "ref bytes", "ref bytes/module",
+                            "module bytes", "overhead bytes", "RSS bytes", "RSS method"], rows))
+    if run.audit is not None:
+        parts.append('<h3 id="fig-audit">Placement audit (audit.json)</h3>')
+        parts.append(f'<p>NUMA nodes: {esc(run.audit.get("nodes", "?"))}. remote share = '
+                     f'share of CPUs whose counter sits on another node.</p>')
+        rows = []
+        for e in run.audit["schemes"]:
+            cpus = [c for c in e.get("cpus", []) if isinstance(c, dict)]
+            walk = e.get("refcount_walk") if isinstance(e.get("refcount_walk"), dict) else {}
+            rows.append((e["scheme"], rb.audit_remote_share(e), len(cpus),
+                         walk.get("counters"), walk.get("cache_lines_64"), walk.get("pages_4k"),
+                         e.get("reason") or e.get("remote_share_note") or e.get("error") or ""))
+        parts.append(table(["scheme", "remote share", "CPUs audited",
+                            "module_refcount() walk: counters", "64-byte lines", "4 KiB pages",
+                            "note"], rows))
+    figs = run.figures()
+    if figs:
+        parts.append('<h3 id="fig-standins">Stand-in figures (cachegrind.json, perf.json)</h3>')
+        rows = [(f["scheme"], f["metric"], f.get("value") if f.get("value") is not None
+                 else '<td class="bad">not measured</td>', f["method"], f["source"],
+                 f.get("scenario"), f.get("threads"), f.get("detail") or f.get("reason"))
+                for f in figs]
+        parts.append(table(["scheme", "metric", "value", "method", "file", "scenario",
+                            "threads", "how / why not"], rows))
+    return "\n".join(parts)
+
+
+def section_counters(run):
+    parts = ['<h2 id="counters">Counters: availability and methods</h2>']
+    avail = run.counter_availability()
+    if avail:
+        rows = []
+        for name, a in avail.items():
+            ok = a.get("available")
+            rows.append((name, '<td>yes</td>' if ok else ('<td class="bad">no</td>'
+                                                          if ok is False else None),
+                         a.get("method"), a.get("reason") or a.get("event")))
+        parts.append("<h3>bench.json counters (context.json)</h3>")
+        parts.append(table(["counter", "available", "method", "reason / event"], rows))
+    else:
+        parts.append('<p class="muted">context.json records no counter availability.</p>')
+    perf = run.perf if isinstance(run.perf, dict) else None
+    if perf is not None:
+        parts.append("<h3>perf stat events (perf.json)</h3>")
+        if perf.get("available") is False:
+            parts.append(f'<p class="bad">perf stat did not run: '
+                         f'{esc(perf.get("reason") or "unavailable")}</p>')
+        if perf.get("scope"):
+            parts.append(f'<p class="muted">scope: {esc(perf["scope"])}</p>')
+        ev = perf.get("events") if isinstance(perf.get("events"), dict) else {}
+        schemes = perf.get("schemes") if isinstance(perf.get("schemes"), dict) else {}
+        rows = []
+        for name, e in ev.items():
+            e = e if isinstance(e, dict) else {}
+            status = {}
+            for sch, res in schemes.items():
+                r = (res.get("rows") or {}).get(name) if isinstance(res, dict) else None
+                if isinstance(r, dict):
+                    st = r.get("status", "?")
+                    if r.get("multiplexed"):
+                        st += " (multiplexed)"
+                    status.setdefault(st, []).append(sch)
+                    if r.get("reason"):
+                        status.setdefault("_reason", []).append(r["reason"])
+            reasons = sorted(set(status.pop("_reason", [])))
+            summary = "; ".join(f"{st}: {', '.join(v)}" for st, v in status.items()) or "-"
+            bad = any(st != "counted" for st in status)
+            rows.append((name, e.get("perf_event"), e.get("method"),
+                         f'<td class="{"bad" if bad else ""}">{esc(summary)}</td>',
+                         "; ".join(reasons)))
+        if rows:
+            parts.append(table(["event", "perf event", "method", "status per scheme",
+                                "reason"], rows))
+    methods = {}
+    for b in run.benchmarks:
+        for c in b.stats:
+            base = c[: -len("_per_op")] if c.endswith("_per_op") else c
+            a = avail.get(base) or avail.get(c)
+            if a and a.get("method"):
+                methods.setdefault(a["method"], set()).add("bench.json")
+    for f in run.figures():
+        methods.setdefault(f["method"], set()).add(f["source"])
+    if run.audit is not None:
+        methods.setdefault("placement-audit", set()).add("audit.json")
+    if methods:
+        parts.append("<h3>Methods used in this run</h3>")
+        parts.append(table(["method", "files"],
+                           [(m, ", ".join(sorted(v))) for m, v in sorted(methods.items())]))
+    missing = [f"{k}: {v}" for k, v in run.absent.items()]
+    if missing:
+        parts.append("<p class=\"muted\">Absent from this run: " +
+                     esc("; ".join(missing)) + ".</p>")
+    return "\n".join(parts)
+
+
+def section_raw(run):
+    parts = ['<h2 id="raw">Raw data</h2>', "<ul>"]
+    files = run.raw_files()
+    for f in files:
+        size = (run.path / f).stat().st_size
+        parts.append(f'<li><a href="{esc(f)}">{esc(f)}</a> '
+                     f'<span class="muted">({size:,} bytes)</span></li>')
+    if not files:
+        parts.append('<li class="muted">none</li>')
+    parts.append("</ul>")
+    return "\n".join(parts)
+
+
+def build_html(run):
+    status = ("complete" if run.complete else
+              '<span class="bad">INTERRUPTED: no COMPLETE marker</span>')
+    head = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>refbench results: {esc(run.host)}, {esc(run.date)}</title>",
+        f"<style>{CSS}</style>", "</head>", "<body>",
+        f"<h1>refbench results: {esc(run.host)}</h1>",
+        f'<p class="sub">{esc(run.date)} &middot; run folder <code>{esc(run.path.name)}'
+        f"</code> &middot; {status} &middot; {len(run.benchmarks)} benchmarks</p>",
+        '<nav class="screen-only"><a href="#context">Context</a><a href="#summary">Who wins</a>'
+        '<a href="#charts">Charts</a><a href="#figures">Figures</a>'
+        '<a href="#counters">Counters</a><a href="#raw">Raw data</a></nav>',
+    ]
+    if not run.complete:
+        head.append('<p class="warn">This run was interrupted (or was still going when this '
+                    'page was written): it shows only what was saved.</p>')
+    if run.warnings:
+        prefix = str(run.path) + os.sep
+        head.append('<div class="warn"><strong>Warnings while reading:</strong><ul>' +
+                    "".join(f"<li>{esc(w.replace(prefix, ''))}</li>" for w in run.warnings)
+                    + "</ul></div>")
+    body = [section_context(run), section_summary(run), section_charts(run),
+            section_figures(run), section_counters(run), section_raw(run),
+            '<p class="muted">Written by scripts/report.py from the files of this run folder.'
+            '</p>', "</body>", "</html>"]
+    return "\n".join(head + body) + "\n"
+
+
+def write_report(run):
+    out = run.path / "index.html"
+    tmp = run.path / "index.html.tmp"
+    text = build_html(run)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, out)
+    except OSError as e:
+        raise rb.ResultsError(f"{out}: cannot write: {e.strerror}") from None
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Write index.html for a refbench run folder.")
+    ap.add_argument("run", nargs="?", help="run folder (default: newest under results/)")
+    ap.add_argument("--results", help="results folder to search for the newest run")
+    a = ap.parse_args(argv)
+    run = rb.load_run(rb.resolve_run_arg(a.run, a.results))
+    out = write_report(run)
+    print(f"report: wrote {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    rb.run_main(main)

@@ -1,0 +1,110 @@
+"""Render a run's index.html in headless Chromium: the page draws, and every chart loads.
+
+Run: scripts/pyrun -m pytest tests/test_report_browser.py -q
+Skipped (not passed) when no Chromium is installed.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPTS = REPO / "scripts"
+BASIC = REPO / "tests" / "fixtures" / "results" / "fixhost" / "20260101T000000Z"
+
+sys.path.insert(0, str(SCRIPTS))
+import rbresults as rb  # noqa: E402
+import plots  # noqa: E402
+import report  # noqa: E402
+
+BROWSER = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")
+                if shutil.which(b)), None)
+pytestmark = pytest.mark.skipif(BROWSER is None, reason="chromium is not installed")
+
+# appended to a copy of the page: after every image has loaded or failed, list each
+# <img>'s naturalWidth (0 when the image did not load) in a <pre> for --dump-dom to show
+PROBE = """<script>
+window.addEventListener("load", function () {
+  var out = [];
+  document.querySelectorAll("img").forEach(function (i) {
+    out.push(i.getAttribute("src") + " " + i.naturalWidth);
+  });
+  var p = document.createElement("pre");
+  p.id = "img-probe";
+  p.textContent = out.join("\\n");
+  document.body.appendChild(p);
+});
+</script>"""
+
+
+def chromium(profile, *args):
+    cmd = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("browser")
+    run_dir = tmp / "results" / "fixhost" / BASIC.name
+    shutil.copytree(BASIC, run_dir)
+    run = rb.load_run(run_dir)
+    manifest = plots.draw_all(run, formats=("png",))
+    report.write_report(run)
+    return tmp, run_dir, [m["name"] for m in manifest if m["status"] == "drawn"]
+
+
+def probe_widths(tmp, page_path, name):
+    proc = chromium(tmp / f"profile-{name}", "--virtual-time-budget=15000", "--dump-dom",
+                    page_path.as_uri())
+    m = re.search(r'<pre id="img-probe">(.*?)</pre>', proc.stdout, re.S)
+    assert m, f"no probe output from chromium: {proc.stderr[-500:]}"
+    return {src: int(w) for src, w in (ln.rsplit(" ", 1) for ln in m.group(1).splitlines())}
+
+
+def test_screenshot_is_not_blank(rendered):
+    tmp, run_dir, _ = rendered
+    shot = tmp / "shot.png"
+    proc = chromium(tmp / "profile-shot", f"--screenshot={shot}", "--window-size=1280,4000",
+                    (run_dir / "index.html").as_uri())
+    assert shot.is_file() and shot.stat().st_size > 0, proc.stderr[-500:]
+    import matplotlib.image as mpimg
+    img = mpimg.imread(str(shot))
+    assert img.shape[0] >= 3000 and img.shape[1] >= 1200
+    rgb = img[..., :3]
+    # a blank page is one colour; the report has text, tables and charts
+    assert float(rgb.std()) > 0.05
+    dark = (rgb.mean(axis=2) < 0.5).mean()
+    assert 0.005 < dark < 0.6
+    # the charts (colours, not just black text on white) are on screen
+    sat = rgb.max(axis=2) - rgb.min(axis=2)
+    assert (sat > 0.3).mean() > 0.001
+
+
+def test_every_chart_image_loads(rendered):
+    tmp, run_dir, drawn = rendered
+    assert len(drawn) == 6
+    page = (run_dir / "index.html").read_text()
+    probe = run_dir / "probe.html"
+    probe.write_text(page.replace("</body>", PROBE + "</body>"))
+    widths = probe_widths(tmp, probe, "ok")
+    assert set(widths) == {f"charts/{n}.png" for n in drawn}
+    assert all(w > 0 for w in widths.values()), widths
+
+
+def test_probe_detects_a_missing_chart(rendered):
+    """The check above can fail: a chart file that is gone gives naturalWidth 0."""
+    tmp, run_dir, drawn = rendered
+    page = (run_dir / "index.html").read_text()
+    probe = run_dir / "probe-broken.html"
+    probe.write_text(page.replace(f'src="charts/{drawn[0]}.png"',
+                                  'src="charts/no-such-chart.png"')
+                     .replace("</body>", PROBE + "</body>"))
+    widths = probe_widths(tmp, probe, "broken")
+    assert widths["charts/no-such-chart.png"] == 0
+    assert sum(1 for w in widths.values() if w > 0) == len(drawn) - 1
