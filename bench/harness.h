@@ -65,6 +65,13 @@ bool harness_setup_ok(rb_state *st);
 /* Thread 0, before set-up: false if entering already failed. */
 bool harness_setup_ok_quiet(void);
 
+/*
+ * The run's CPUs are the first max_threads entries of harness_placement,
+ * dense ids in placement order: tell the models (nr_cpu_ids, nodes) and
+ * lay out per-CPU areas with room for modules modules.  0, or -1 + err.
+ */
+int harness_setup_cpus(int max_threads, unsigned int modules, char *err, size_t errlen);
+
 /* Monotonic time in seconds. */
 double harness_now(void);
 

@@ -384,28 +384,9 @@ int main(int argc, char **argv)
 	}
 	check_memory();
 
-	/* The run's CPUs: the first max_threads placement entries, dense ids. */
-	{
-		struct refbench_cpu cpus[HARNESS_MAX_THREADS];
-		size_t unit = PERCPU_UNIT_DEFAULT;
-
-		for (int i = 0; i < run_cfg.max_threads; i++) {
-			cpus[i].os_index = harness_placement.cpu[i].os_index;
-			cpus[i].node = harness_placement.cpu[i].node;
-		}
-		if (refbench_configure(REFBENCH_NR_CPUS_MAX, run_cfg.line,
-				       (unsigned int)run_cfg.max_threads, err, sizeof(err)) != 0 ||
-		    refbench_cpus_set(cpus, (unsigned int)run_cfg.max_threads, err, sizeof(err)) != 0) {
-			fprintf(stderr, "refbench: %s\n", err);
-			return 2;
-		}
-		/* Room for every module's local_t with slack for alignment. */
-		if ((size_t)run_cfg.modules * 16 > unit)
-			unit = (size_t)run_cfg.modules * 16;
-		if (percpu_init(unit, err, sizeof(err)) != 0) {
-			fprintf(stderr, "refbench: %s\n", err);
-			return 2;
-		}
+	if (harness_setup_cpus(run_cfg.max_threads, run_cfg.modules, err, sizeof(err)) != 0) {
+		fprintf(stderr, "refbench: %s\n", err);
+		return 2;
 	}
 	if (harness_counters_init(run_cfg.counters, err, sizeof(err)) != 0) {
 		fprintf(stderr, "refbench: %s\n", err);
