@@ -26,6 +26,7 @@ static struct {
 	char *pool;              /* 2 MiB aligned */
 	char *pool_map;          /* what mmap returned */
 	size_t pool_map_len;
+	size_t pool_reserve;
 	size_t touched;
 	struct range_alloc ra;
 	struct vm_area *vm[VM_HASH];
@@ -39,17 +40,27 @@ static size_t page_size(void)
 
 static int pool_init(void)
 {
-	size_t len = MODULE_POOL_RESERVE + HUGE_2M;
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	/* Reserve address space only; an environment with less of it (valgrind,
+	 * a ulimit -v) gets the largest reservation it allows, down to 1 GiB. */
+	size_t reserve = MODULE_POOL_RESERVE, len;
+	char *p = MAP_FAILED;
+
+	for (; reserve >= ((size_t)1 << 30); reserve /= 2) {
+		len = reserve + HUGE_2M;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED)
+			break;
+	}
 	if (p == MAP_FAILED)
 		return -1;
 	mm.pool_map = p;
 	mm.pool_map_len = len;
+	mm.pool_reserve = reserve;
 	mm.pool = (char *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
-	madvise(mm.pool, MODULE_POOL_RESERVE, MADV_HUGEPAGE);
-	numa_bind_area(mm.pool, MODULE_POOL_RESERVE, numa_node_of_current_cpu());
-	if (range_alloc_init(&mm.ra, MODULE_POOL_RESERVE) != 0) {
+	madvise(mm.pool, reserve, MADV_HUGEPAGE);
+	numa_bind_area(mm.pool, reserve, numa_node_of_current_cpu());
+	if (range_alloc_init(&mm.ra, reserve) != 0) {
 		munmap(p, len);
 		mm.pool = NULL;
 		return -1;
@@ -194,7 +205,7 @@ long module_mem_pool_hugepage_bytes(void)
 		goto out;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in_pool = lo < (uintptr_t)mm.pool + MODULE_POOL_RESERVE &&
+			in_pool = lo < (uintptr_t)mm.pool + mm.pool_reserve &&
 				  hi > (uintptr_t)mm.pool;
 			continue;
 		}
