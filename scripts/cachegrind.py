@@ -23,6 +23,7 @@ valgrind absent: one line saying so, cachegrind.json records {"available": false
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -151,11 +152,13 @@ def regex_escape(name):
     return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", name)
 
 
-def path_filter(path, scheme, read_nr_cpus):
+def path_filter(path, scheme, read_nr_cpus, spread_dists=("uniform", "zipf")):
     s = regex_escape(scheme)
     if path == "read":
         alt = "|".join(str(n) for n in read_nr_cpus)
         return "^read/%s/nr_cpus:(%s)/.*load:idle/.*threads:1$" % (s, alt)
+    if path == "spread":
+        return "^spread/%s/.*dist:(%s)/.*threads:1$" % (s, "|".join(spread_dists))
     return "^%s/%s/.*threads:1$" % (path, s)
 
 
@@ -179,16 +182,35 @@ def safe_name(name):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
 
 
+def with_iterations(name, n):
+    """The name Google Benchmark gives a benchmark run with a fixed count:
+    iterations:N comes before the time type and the thread count."""
+    for part in ("/manual_time/", "/real_time/", "/threads:"):
+        if part in name:
+            i = name.index(part)
+            return name[:i] + "/iterations:%d" % n + name[i:]
+    return name + "/iterations:%d" % n
+
+
 def run_cachegrind(valgrind, binary, scheme, path, name, n, extra, out_dir, timeout):
     out_file = os.path.join(out_dir, "%s.n%d.out" % (safe_name(name), n))
+    named = with_iterations(name, n)
     cmd = [valgrind, "--tool=cachegrind", "--cache-sim=yes",
            "--cachegrind-out-file=" + out_file] + bench_args(binary, scheme, path, extra) + [
-        "--iterations=%d" % n, "--benchmark_filter=^%s$" % regex_escape(name)]
+        "--iterations=%d" % n, "--benchmark_filter=^%s$" % regex_escape(named)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0 or not os.path.exists(out_file):
         lines = [l for l in (proc.stderr or "").splitlines() if l.strip()]
         raise RuntimeError("valgrind run failed (exit %d): %s"
                            % (proc.returncode, lines[-1] if lines else ""))
+    out = (proc.stdout or "") + (proc.stderr or "")
+    ran = [l for l in out.splitlines() if l.startswith(named)]
+    if not ran:
+        raise RuntimeError("the benchmark %s did not run under valgrind (filter matched nothing)"
+                           % named)
+    if any("ERROR OCCURRED" in l for l in ran):
+        raise RuntimeError("the benchmark %s reported an error under valgrind: %s"
+                           % (named, ran[0].split("ERROR OCCURRED", 1)[1].strip()))
     return parse_out_file(out_file), out_file
 
 
@@ -249,6 +271,10 @@ def main(argv=None):
     ap.add_argument("--read-nr-cpus", default="64,4096",
                     help="NR_CPUS values of the read sweep to simulate (default 64,4096)")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per valgrind run")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="valgrind runs at once (default: CPUs; simulated counts are unaffected)")
+    ap.add_argument("--spread-dists", default="uniform,zipf",
+                    help="spread distributions to simulate (default uniform,zipf)")
     ap.add_argument("--require", action="store_true", help="exit 1 if valgrind is missing")
     ap.add_argument("--valgrind", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -257,6 +283,10 @@ def main(argv=None):
         schemes = parse_list(args.schemes, SCHEMES + BASELINES, "scheme", SCHEMES)
         paths = parse_list(args.paths, PATHS, "path", PATHS)
         read_nr = parse_positive_list(args.read_nr_cpus, "--read-nr-cpus")
+        spread_dists = parse_list(args.spread_dists, ["uniform", "zipf"], "spread distribution",
+                                  ["uniform", "zipf"])
+        if args.jobs < 1:
+            raise UsageError("--jobs %d: must be at least 1" % args.jobs)
         if args.n1 <= 0 or args.n2 <= args.n1:
             raise UsageError("--n1 %d --n2 %d: need 0 < n1 < n2" % (args.n1, args.n2))
         if args.ops_per_iteration <= 0:
@@ -296,9 +326,10 @@ def main(argv=None):
                         "traffic between CPUs is modelled",
                 "cache": None, "benchmarks": [], "skipped": [], "errors": []})
     errors = doc["errors"]
+    jobs = []
     for scheme in schemes:
         for path in paths:
-            regex = path_filter(path, scheme, read_nr)
+            regex = path_filter(path, scheme, read_nr, spread_dists)
             try:
                 names = list_benchmarks(args.binary, scheme, path, regex, extra)
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
@@ -311,28 +342,39 @@ def main(argv=None):
                 print("cachegrind: %s/%s: no benchmark matches %s" % (path, scheme, regex),
                       file=sys.stderr)
                 continue
-            for name in names:
-                print("cachegrind: %s (n=%d, %d) ..." % (name, args.n1, args.n2), flush=True)
-                try:
-                    r1, f1 = run_cachegrind(valgrind, args.binary, scheme, path, name, args.n1,
-                                            extra, cg_dir, args.timeout)
-                    r2, f2 = run_cachegrind(valgrind, args.binary, scheme, path, name, args.n2,
-                                            extra, cg_dir, args.timeout)
-                except (RuntimeError, OSError, subprocess.TimeoutExpired,
-                        CachegrindError) as e:
-                    errors.append({"scheme": scheme, "path": path, "benchmark": name,
-                                   "error": str(e)})
-                    print("cachegrind: %s: %s" % (name, e), file=sys.stderr)
-                    continue
-                if doc["cache"] is None:
-                    doc["cache"] = {"desc": r1["desc"], "levels": r1["cache"]}
-                doc["benchmarks"].append({
-                    "name": name, "scheme": scheme, "scenario": path, "threads": 1,
-                    "per_op": per_op(r1["totals"], r2["totals"], args.n1, args.n2,
-                                     args.ops_per_iteration),
-                    "totals": {"n1": r1["totals"], "n2": r2["totals"]},
-                    "files": [os.path.relpath(f1, args.run_dir), os.path.relpath(f2, args.run_dir)],
-                })
+            jobs.extend((scheme, path, name) for name in names)
+
+    def simulate(job):
+        scheme, path, name = job
+        print("cachegrind: %s (n=%d, %d) ..." % (name, args.n1, args.n2), flush=True)
+        try:
+            r1, f1 = run_cachegrind(valgrind, args.binary, scheme, path, name, args.n1,
+                                    extra, cg_dir, args.timeout)
+            r2, f2 = run_cachegrind(valgrind, args.binary, scheme, path, name, args.n2,
+                                    extra, cg_dir, args.timeout)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired, CachegrindError) as e:
+            return job, None, e
+        return job, (r1, f1, r2, f2), None
+
+    # Simulated counts do not depend on what else the machine does, so the
+    # valgrind runs may share the CPUs.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        results = list(pool.map(simulate, jobs))
+    for (scheme, path, name), res, err in results:
+        if err is not None:
+            errors.append({"scheme": scheme, "path": path, "benchmark": name, "error": str(err)})
+            print("cachegrind: %s: %s" % (name, err), file=sys.stderr)
+            continue
+        r1, f1, r2, f2 = res
+        if doc["cache"] is None:
+            doc["cache"] = {"desc": r1["desc"], "levels": r1["cache"]}
+        doc["benchmarks"].append({
+            "name": name, "scheme": scheme, "scenario": path, "threads": 1,
+            "per_op": per_op(r1["totals"], r2["totals"], args.n1, args.n2,
+                             args.ops_per_iteration),
+            "totals": {"n1": r1["totals"], "n2": r2["totals"]},
+            "files": [os.path.relpath(f1, args.run_dir), os.path.relpath(f2, args.run_dir)],
+        })
     write_json_atomic(out_path, doc)
     print("cachegrind: wrote %s (%d benchmarks, %d errors)"
           % (out_path, len(doc["benchmarks"]), len(errors)))
