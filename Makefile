@@ -23,10 +23,10 @@ ALL_CFLAGS   = -std=gnu11 $(WARN) $(CFLAGS) -Ikernels -Ibench $(PKG_CFLAGS) $(DE
 ALL_CXXFLAGS = -std=c++17 $(WARN) $(CXXFLAGS) -Ibench $(DEPFLAGS) $(EXTRA_CFLAGS)
 LDLIBS   = $(PKG_LIBS) -lpthread -lm
 
-SCHEMES := nrcpus_array vmalloc_array percpu atomic
+SCHEME_FILES := nrcpus_array vmalloc_array percpu atomic
 
 KERNEL_SRCS := compat numa range_alloc percpu_alloc module_mem module_core schemes
-KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEMES:%=$(BUILD)/kernels/scheme_%.o)
+KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/kernels/scheme_%.o)
 KERNEL_LIB  := $(BUILD)/libkernels.a
 
 .PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
@@ -60,7 +60,7 @@ $(KERNEL_LIB): $(KERNEL_OBJS)
 
 # ---- bench/ ------------------------------------------------------------------
 BENCH_SRCS := harness window baselines placement counters
-BENCH_OBJS := $(BENCH_SRCS:%=$(BUILD)/bench/%.o) $(SCHEMES:%=$(BUILD)/bench/scenarios_%.o) \
+BENCH_OBJS := $(BENCH_SRCS:%=$(BUILD)/bench/%.o) $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_%.o) \
               $(BUILD)/bench/gbench_shim.o
 GBENCH_LIBS := -lbenchmark
 

@@ -10,16 +10,20 @@
 #   FOOTPRINT_NR_CPUS CACHEGRIND(1/0) PERF(1/0) QUICK(1/0) RESULTS BUILD
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything goes to stderr; stdout carries only the run folder, at the end.
+exec 3>&1 1>&2
 
 BUILD=${BUILD:-build}
 RESULTS=${RESULTS:-results}
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-  : "${REPS:=2}" "${MIN_TIME:=0.02}" "${FOOTPRINT_NR_CPUS:=8,64,512,4096}"
-  : "${CG_N1:=2000}" "${CG_N2:=12000}" "${CG_PATHS:=hot,read}"
+  : "${REPS:=2}" "${MIN_TIME:=0.02}" "${FOOTPRINT_NR_CPUS:=8,64,4096}"
+  : "${CG_N1:=1000}" "${CG_N2:=6000}" "${CG_PATHS:=spread,read}"
+  : "${CG_READ_NR_CPUS:=4096}" "${CG_SPREAD_DISTS:=uniform}"
 else
   : "${REPS:=5}" "${MIN_TIME:=0.1}" "${FOOTPRINT_NR_CPUS:=8,16,32,64,128,256,512,1024,2048,4096,8192}"
-  : "${CG_N1:=20000}" "${CG_N2:=120000}" "${CG_PATHS:=hot,spread,read,lifecycle}"
+  : "${CG_N1:=5000}" "${CG_N2:=30000}" "${CG_PATHS:=hot,spread,read}"
+  : "${CG_READ_NR_CPUS:=64,4096}" "${CG_SPREAD_DISTS:=uniform,zipf}"
 fi
 MODULES=${MODULES:-2000}
 NR_CPUS=${NR_CPUS:-64}
@@ -83,7 +87,8 @@ mv "$work/audit.json.tmp" "$work/audit.json"
 if [ "$CACHEGRIND" = 1 ]; then
   step "simulated cache misses (cachegrind)"
   scripts/pyrun scripts/cachegrind.py --binary "$BUILD/refbench" --run-dir "$work" \
-    --paths "$CG_PATHS" --n1 "$CG_N1" --n2 "$CG_N2" -- --modules="$MODULES" --line="$LINE" || \
+    --paths "$CG_PATHS" --n1 "$CG_N1" --n2 "$CG_N2" --read-nr-cpus "$CG_READ_NR_CPUS" \
+    --spread-dists "$CG_SPREAD_DISTS" -- --modules="$MODULES" --line="$LINE" || \
     echo "run-bench: cachegrind step failed; the run goes on without it" >&2
 fi
 
@@ -97,4 +102,4 @@ fi
 date -u +%Y-%m-%dT%H:%M:%SZ >"$work/COMPLETE"
 mv "$work" "$final"
 trap - INT TERM
-echo "$final"
+echo "$final" >&3
