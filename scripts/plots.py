@@ -69,8 +69,9 @@ def new_figure(run, title, width=10.5, height=6.0, nrows=1, ncols=1, **kw):
     return fig, axes
 
 
-def finish(fig, notes):
-    """Footnote (settings, how the figures were obtained) and layout."""
+def finish(fig, notes, top_in=0.0):
+    """Footnote (settings, how the figures were obtained) and layout; top_in inches are kept
+    free under the title (for panels with two-line titles)."""
     width_in = fig.get_figwidth()
     chars = int(width_in * 17)
     lines = []
@@ -82,7 +83,7 @@ def finish(fig, notes):
     h = fig.get_figheight()
     fig.text(0.01, 0.008, text, fontsize=7.5, va="bottom", ha="left", color="#333333",
              gid="footnote")
-    fig.tight_layout(rect=(0, foot_in / h, 1, 1))
+    fig.tight_layout(rect=(0, foot_in / h, 1, 1 - top_in / h))
     return fig
 
 
@@ -142,6 +143,14 @@ def human_bytes(v, _pos=None):
     for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if v >= scale:
             return f"{v / scale:g} {unit}"
+    return f"{v:g} B"
+
+
+def binary_bytes(v):
+    """Cache and page sizes: 49152 -> '48 KiB', 276824064 -> '264 MiB'."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if v >= scale:
+            return f"{v / scale:.4g} {unit}"
     return f"{v:g} B"
 
 
@@ -362,10 +371,15 @@ def plot_footprint(run):
         pts = sorted((r for r in rows if r["scheme"] == scheme), key=lambda r: r["nr_cpus"])
         x = [r["nr_cpus"] for r in pts]
         xs += x
+        # nrcpus-array and vmalloc-array hold the same bytes: the first is drawn wider,
+        # under the second, so both stay visible
         ax.plot(x, [r["ref_bytes"] for r in pts], color=color(scheme),
-                marker=MARKERS.get(scheme, "o"), ms=5, mfc="none" if scheme == "vmalloc-array"
-                else color(scheme),
-                lw=1.8, label=f"{scheme}: reference counts", gid=f"line:{scheme}")
+                marker=MARKERS.get(scheme, "o"),
+                ms=8 if scheme == "nrcpus-array" else 5,
+                mfc="none" if scheme == "vmalloc-array" else color(scheme),
+                lw=4.0 if scheme == "nrcpus-array" else 1.8,
+                zorder=2 if scheme == "nrcpus-array" else 3,
+                label=f"{scheme}: reference counts", gid=f"line:{scheme}")
         rss = [(r["nr_cpus"], r["rss_bytes"]) for r in pts
                if rb._is_num(r.get("rss_bytes")) and r["rss_bytes"] > 0]
         if rss:
@@ -377,8 +391,9 @@ def plot_footprint(run):
         ax.plot([x], [y], ls="none", marker=marker, ms=15, color="#ffd700", mec="black",
                 mew=1.0, zorder=5, label=f"seed claim {text}", gid=f"claim:{y}")
         ax.annotate(f"seed: {text.split(' (')[0]} = {y:,} B", (x, y),
-                    xytext=(-12, 14) if x > 64 else (12, -16), textcoords="offset points",
-                    ha="right" if x > 64 else "left", fontsize=8,
+                    xytext=(-16, 0) if x > 64 else (12, -16), textcoords="offset points",
+                    ha="right" if x > 64 else "left", va="center" if x > 64 else "baseline",
+                    fontsize=8,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#999999",
                           "alpha": 0.9})
     ax.set_xscale("log", base=2)
@@ -409,11 +424,18 @@ def plot_read_cost(run):
              and rb._is_num(b.params.get("nr_cpus"))]
     if not reads:
         raise Skip("no read-scenario benchmark with nr_cpus and ns_per_op in bench.json")
-    tmin = min(b.threads for b in reads)
+    # per load, its fewest threads (load:busy needs a second thread doing get/put)
+    tmin = {}
+    for b in reads:
+        ld = str(b.params.get("load", ""))
+        tmin[ld] = min(tmin.get(ld, b.threads), b.threads)
     note_t = None
-    if len({b.threads for b in reads}) > 1:
-        note_t = f"threads:{tmin} drawn (other thread counts are in the tables)"
-        reads = [b for b in reads if b.threads == tmin]
+    if any(len({b.threads for b in reads if str(b.params.get("load", "")) == ld}) > 1
+           for ld in tmin):
+        note_t = (", ".join(f"load:{ld} at threads:{t}" if ld else f"threads:{t}"
+                            for ld, t in sorted(tmin.items())) + " drawn (other thread "
+                  "counts are in the tables)")
+    reads = [b for b in reads if b.threads == tmin[str(b.params.get("load", ""))]]
     reads, variant_note = pick_variant(run, reads, vary=("threads", "nr_cpus", "load"))
     fig, axes = new_figure(run, "module_refcount() cost vs NR_CPUS (lower is better)")
     ax = axes[0][0]
@@ -434,7 +456,9 @@ def plot_read_cost(run):
             ls, mk = styles.get(load, (":", "^"))
             ax.errorbar(x, y, yerr=e, color=color(scheme), ls=ls, marker=mk, ms=5,
                         mfc="none" if scheme == "vmalloc-array" else color(scheme),
-                        capsize=2, lw=1.6, label=f"{scheme}, load:{load}" if load else scheme,
+                        capsize=2, lw=1.6,
+                        label=(f"{scheme}, load:{load}, threads:{pts[0].threads}" if load
+                               else scheme),
                         gid=f"line:{scheme}:{load}")
             xs += x
             ys += y
@@ -451,186 +475,377 @@ def plot_read_cost(run):
     return finish(fig, notes)
 
 
-# panels of the per-op misses chart: (title, unit, always shown, sources)
-# a source is ("bench", counter) | ("figure", metric) | ("audit",)
-MISS_PANELS = [
-    ("Last-level cache misses", "misses per op", True,
-     [("bench", "llc_misses_per_op"), ("figure", "ll_misses_per_op"),
-      ("figure", "cache_misses_per_op")]),
-    ("L1 data-cache misses", "misses per op", False,
-     [("bench", "l1d_load_misses_per_op"), ("figure", "d1_misses_per_op")]),
-    ("dTLB load misses", "misses per op", True,
-     [("bench", "dtlb_load_misses_per_op"), ("figure", "dtlb_misses_per_op")]),
-    ("dTLB cost: 4 KiB minus 2 MiB pages", "ns per op", False,
-     [("figure", "dtlb_ns_per_op")]),
-    ("Remote-node memory accesses", "remote loads per op", True,
-     [("bench", "node_load_misses_per_op"), ("figure", "remote_accesses_per_op")]),
-    ("CPUs whose counter is on another NUMA node", "share of CPUs (0..1)", True,
-     [("audit",), ("figure", "remote_share")]),
-]
+# ------------------------------------------------------------------ per-op misses chart
+# A panel's sources are dicts: {"key", "label" (legend), "method", "tag" (above each bar),
+# "color", "vals" {scheme: value}, "why" [(scheme or None, reason)] for absent values}.
+
+SIM_CACHE = [("d1_misses_per_op", "D1", "#fdae6b"), ("ll_misses_per_op", "LL", "#d94801")]
+HW_CACHE = [("l1d_load_misses_per_op", "L1d", "#9ecae1"),
+            ("llc_misses_per_op", "LLC", "#08519c")]
+PATH_COLORS = ["#6baed6", "#08519c", "#74c476", "#238b45"]
 
 
-def _miss_sources(run, hot_benches, figures, src):
-    """[(legend label, method, {scheme: value}, reason-if-empty)] for one source spec."""
-    if src[0] == "bench":
-        counter = src[1]
-        vals = {}
-        for b in hot_benches:
-            v = stat(b, counter)
-            if v is not None:
-                vals[b.scheme] = v
-        avail = run.counter_availability()
-        base = counter[: -len("_per_op")]
-        method = ((avail.get(base) or avail.get(counter) or {}).get("method")
-                  or "hardware-counter")
-        reason = None if vals else f"hardware counter: {run.counter_reason(counter)}"
-        return [(f"{counter} (bench.json)", method, vals, reason)]
-    if src[0] == "figure":
-        metric = src[1]
-        # one scenario per panel: hot (like the hardware-counter bars) when it has the
-        # metric, else the scenario with most figures of it
-        figs = [f for f in figures if f["metric"] == metric]
-        scens = [f.get("scenario") for f in figs]
-        if scens and "hot" not in scens:
-            top = max(set(scens), key=lambda x: (scens.count(x), str(x)))
-            figs = [f for f in figs if f.get("scenario") == top]
-        elif scens:
-            figs = [f for f in figs if f.get("scenario") == "hot"]
-        out = {}
-        for f in figs:
-            key = (f["method"], f["source"])
-            vals, reasons, scen = out.setdefault(key, ({}, [], set()))
-            if f.get("value") is not None:
-                if f["scheme"] not in vals:
-                    vals[f["scheme"]] = f["value"]
-                    if f.get("scenario"):
-                        scen.add(str(f["scenario"]))
-            elif f.get("reason"):
-                reasons.append(f"{f['scheme']}: {f['reason']}")
-        res = []
-        for (method, srcfile), (vals, reasons, scen) in out.items():
-            where = f"{srcfile}, {'/'.join(sorted(scen))}" if scen else srcfile
-            reason = None if vals else (f"{METHOD_WORDS.get(method, method)}: "
-                                        f"{'; '.join(reasons[:3]) or 'no value'}")
-            res.append((f"{metric} ({where})", method, vals, reason))
-        return res
-    # audit
+def _join_reasons(why):
+    """[(scheme or None, reason)] -> 'a, b: reason; other reason' (schemes sharing a reason
+    are named once)."""
+    by = {}
+    for scheme, r in why:
+        by.setdefault(r, [])
+        if scheme and scheme not in by[r]:
+            by[r].append(scheme)
+    return "; ".join((f"{', '.join(s)}: {r}" if s else r) for r, s in by.items())
+
+
+def _hw_method(run, counter):
+    avail = run.counter_availability()
+    base = counter[: -len("_per_op")] if counter.endswith("_per_op") else counter
+    return (avail.get(base) or avail.get(counter) or {}).get("method") or "hardware-counter"
+
+
+def _bench_source(run, benches, counter, key, label, color):
+    """A bench.json counter of the given {scheme: Bench}."""
+    method = _hw_method(run, counter)
+    vals, why = {}, []
+    for scheme, b in benches.items():
+        v = stat(b, counter)
+        if v is not None:
+            vals[scheme] = v
+        elif b.errors:
+            why.append((scheme, f"benchmark reported an error: {b.errors[0]}"))
+    if not vals:
+        why = [(None, f"{METHOD_WORDS.get(method, method)}: {run.counter_reason(counter)}")]
+    return {"key": key, "label": f"{label} ({counter}, bench.json)", "method": method,
+            "tag": METHOD_TAGS.get(method, method), "color": color, "vals": vals, "why": why}
+
+
+def _sim_source(run, path, metric, short, color, figures):
+    """cachegrind.json's figure `metric` on one path."""
+    figs = rb.path_figures(run, path, metric, figures)
+    method = figs[0]["method"] if figs else "cachegrind-simulation"
+    vals, why = {}, []
+    for f in figs:
+        if f["scheme"] in vals:
+            continue
+        if f.get("value") is not None:
+            vals[f["scheme"]] = f["value"]
+        else:
+            why.append((f["scheme"], f.get("reason") or "no value"))
+    if not figs:
+        gone = run.standin_absent_reason("cachegrind.json")
+        if gone:
+            why = [(None, gone)]
+        else:
+            simulated = sorted({f"{f.get('scenario')}" for f in figures
+                                if f["source"] == "cachegrind.json" and f.get("scenario")})
+            why = [(None, f"no {rb.path_label(path)} benchmark in cachegrind.json (simulated "
+                          f"paths: {', '.join(simulated) or 'none'})")]
+    words = METHOD_WORDS.get(method, method)
+    why = [(s, f"{words}: {r}" if not r.startswith(words) else r) for s, r in why]
+    return {"key": metric, "label": f"{short} misses, {words} ({metric}, cachegrind.json)",
+            "method": method, "tag": METHOD_TAGS.get(method, method), "color": color,
+            "vals": vals, "why": why}
+
+
+def _audit_source(run):
     if run.audit is None:
-        return [("remote_share (audit.json)", "placement-audit", {},
-                 f"placement audit: {run.absent.get('audit.json', 'no audit.json')}")]
-    vals, reasons = {}, []
+        return {"key": "remote_share", "label": "remote_share (audit.json)",
+                "method": "placement-audit", "tag": "audit",
+                "color": METHOD_COLORS["placement-audit"], "vals": {},
+                "why": [(None, f"placement audit: "
+                               f"{run.absent.get('audit.json', 'no audit.json')}")]}
+    vals, why = {}, []
     for e in run.audit["schemes"]:
         v = rb.audit_remote_share(e)
         if v is not None:
             vals[e["scheme"]] = v
         else:
-            why = e.get("reason") or e.get("remote_share_note") or e.get("error")
-            if why:
-                reasons.append(f"{e['scheme']}: {why}")
-    reason = None if vals else ("placement audit: " + ("; ".join(reasons) or
-                                                       "counter placement not readable"))
-    return [("remote_share (audit.json)", "placement-audit", vals, reason)]
+            w = e.get("reason") or e.get("remote_share_note") or e.get("error")
+            why.append((e["scheme"], f"placement audit: {w or 'counter placement not readable'}"))
+    return {"key": "remote_share", "label": "remote_share (audit.json)",
+            "method": "placement-audit", "tag": "audit",
+            "color": METHOD_COLORS["placement-audit"], "vals": vals, "why": why}
+
+
+def _draw_scheme_bars(ax, panel):
+    """Grouped bars: x = scheme, one bar per source with values; 'not measured' where a
+    source has no value for a scheme; a panel without any value says why in its middle."""
+    schemes = list(rb.SCHEMES)
+    ax.set_title(panel["title"], loc="left", fontsize=9.5)
+    ax.set_xticks(range(len(schemes)))
+    ax.set_xticklabels(schemes)
+    ax.set_xlim(-0.6, len(schemes) - 0.4)
+    ax.set_ylabel(panel["unit"])
+    ax.grid(axis="x", visible=False)
+    drawn = [s for s in panel["sources"] if s["vals"]]
+    empty_why = [w for s in panel["sources"] if not s["vals"] for w in s["why"]]
+    if not drawn:
+        msg = "not measured: " + (_join_reasons(empty_why) or "no source")
+        ax.text(0.5, 0.5, "\n".join(textwrap.wrap(msg, 75)), transform=ax.transAxes,
+                ha="center", va="center", fontsize=8, color="#b00000", gid="not-measured")
+        ax.set_yticks([])
+        return
+    width = 0.8 / len(drawn)
+    crowded = len(drawn) >= 3
+    share = panel.get("share", False)
+    top = 1.0 if share else (max(v for s in drawn for v in s["vals"].values()) or 1.0)
+    partial_why = []
+    for j, src in enumerate(drawn):
+        for i, scheme in enumerate(schemes):
+            x = i - 0.4 + width * (j + 0.5)
+            gid = f"{src['method']}:{src['key']}:{scheme}"
+            if scheme in src["vals"]:
+                v = src["vals"][scheme]
+                ax.bar([x], [v], width * 0.9, color=src["color"], edgecolor="#333333",
+                       linewidth=0.4, gid=f"bar:{gid}")
+                if v == 0:
+                    ax.plot([x - width * 0.45, x + width * 0.45], [0, 0], color=src["color"],
+                            lw=3)
+                if crowded:      # three or more bars a scheme: labels stand upright
+                    ax.text(x, v + top * 0.02, f"{rb.fmt_num(v)} {src['tag']}",
+                            ha="center", va="bottom", fontsize=6.5, rotation=90,
+                            gid=f"label:{gid}")
+                else:
+                    ax.text(x, v + top * 0.02, f"{rb.fmt_num(v)}\n{src['tag']}",
+                            ha="center", va="bottom", fontsize=6.5, gid=f"label:{gid}")
+            else:
+                ax.text(x, top * 0.02, "not\nmeasured", ha="center", va="bottom",
+                        fontsize=6.5, color="#b00000", gid="not-measured")
+        partial_why += src["why"]
+    handles = [Patch(facecolor=s["color"], edgecolor="#333333", linewidth=0.4,
+                     label=f"{s['tag']} = {s['label']}") for s in drawn]
+    notes = partial_why + empty_why
+    if notes:
+        handles.append(Patch(facecolor="none", edgecolor="none", label="\n".join(
+            textwrap.wrap("not measured: " + _join_reasons(notes), 80))))
+    # room above the tallest bar and its label for the legend
+    lines = sum(h.get_label().count("\n") + 1 for h in handles)
+    ax.set_ylim(0, top * ((1.3 if share else 1.35) + 0.11 * lines + (0.3 if crowded else 0)))
+    leg = ax.legend(handles=handles, loc="upper left", fontsize=6.5)
+    if notes:
+        leg.get_texts()[-1].set_color("#b00000")
+
+
+def _draw_contrast(ax, panel):
+    """Page-size contrast: one small axis per path (their magnitudes differ by orders), a
+    bar with ± the spread of the difference, the two medians under it."""
+    rows = panel["rows"]
+    fig = ax.figure
+    ax.set_title(panel["title"], loc="left", fontsize=9.5)
+    ax.axis("off")
+    c = METHOD_COLORS["page-size-contrast"]
+    gs = ax.get_subplotspec().subgridspec(1, len(rows) + 1, wspace=0.55,
+                                          width_ratios=[1.0] * len(rows) + [1.25])
+    subs = []
+    for i, r in enumerate(rows):
+        sub = fig.add_subplot(gs[0, i])
+        sub.set_gid(f"panel:dtlb:contrast:{r['path']['scenario']}")
+        subs.append(sub)
+        sub.grid(axis="x", visible=False)
+        sub.set_xticks([0])
+        sub.set_xlim(-0.8, 0.8)
+        sub.axhline(0, color="#333333", lw=0.8)
+        sub.set_ylabel(panel["unit"] if i == 0 else "ns per op", fontsize=8)
+        if r["value"] is None:
+            sub.set_xticklabels(["\n".join(textwrap.wrap(r["path"]["title"], 30))],
+                                fontsize=7)
+            sub.text(0, 0.5, "\n".join(textwrap.wrap("not measured: " + r["reason"], 34)),
+                     transform=sub.get_yaxis_transform(), ha="center", va="center",
+                     fontsize=7, color="#b00000", gid="not-measured")
+            sub.set_yticks([])
+            continue
+        v, sd = r["value"], r["stddev"]
+        sub.bar([0], [v], 0.6, color=c, edgecolor="#333333", linewidth=0.4,
+                yerr=[sd] if sd is not None else None, capsize=4,
+                error_kw={"elinewidth": 1.0, "ecolor": "#222222"},
+                gid=f"bar:page-size-contrast:{r['path']['scenario']}")
+        hi, lo = max(0.0, v + (sd or 0)), min(0.0, v - (sd or 0))
+        rng = (hi - lo) or abs(v) or 1.0
+        if v >= 0:
+            sub.set_ylim(lo - rng * 0.05, hi + rng * 0.45)
+        else:
+            sub.set_ylim(lo - rng * 0.45, hi + rng * 0.08)
+        sign = "+" if v >= 0 else ""
+        sdt = f"\n± {rb.fmt_num(sd)}" if sd is not None else ""
+        y, va = (hi + rng * 0.04, "bottom") if v >= 0 else (lo - rng * 0.04, "top")
+        sub.text(0, y, f"{sign}{rb.fmt_num(v)} ns{sdt}\npages", ha="center", va=va,
+                 fontsize=7, gid=f"label:page-size-contrast:{r['path']['scenario']}")
+        sub.set_xticklabels(["\n".join(textwrap.wrap(r["path"]["title"], 30)) +
+                             f"\nvmalloc-array {rb.fmt_num(r['minuend'])} ns\n"
+                             f"- nrcpus-array {rb.fmt_num(r['subtrahend'])} ns"],
+                            fontsize=7)
+        sub.tick_params(axis="y", labelsize=7)
+    notes = []
+    if panel.get("hw_why"):
+        notes.append("hardware dTLB misses not measured: " + panel["hw_why"])
+    notes += [r["note"] for r in rows if r.get("note")]
+    handles = [Patch(facecolor=c, edgecolor="#333333", linewidth=0.4,
+                     label="pages = page-size contrast\n(same code, 4 KiB vs 2 MiB pages, "
+                           "ns per op)")]
+    for n in notes:
+        handles.append(Patch(facecolor="none", edgecolor="none",
+                             label="\n".join(textwrap.wrap(n, 42))))
+    key = fig.add_subplot(gs[0, len(rows)])
+    key.axis("off")
+    leg = key.legend(handles=handles, loc="upper left", fontsize=6.5, borderaxespad=0,
+                     frameon=False)
+    for t in leg.get_texts()[1:]:
+        t.set_color("#b00000")
+
+
+def _draw_walk_table(ax, panel):
+    ax.set_title(panel["title"], loc="left", fontsize=9.5)
+    ax.axis("off")
+    walks = panel["walks"]
+    if not walks:
+        ax.text(0.5, 0.5, "\n".join(textwrap.wrap("not measured: " + panel["why"], 70)),
+                transform=ax.transAxes, ha="center", va="center", fontsize=8,
+                color="#b00000", gid="not-measured")
+        return
+    head = ["scheme", "counters", "64-byte lines", "4 KiB pages", "on huge pages"]
+    cells = []
+    for w in walks:
+        hp = w["huge_page_backed"]
+        cells.append([w["scheme"], rb.fmt_num(w["counters"]), rb.fmt_num(w["cache_lines_64"]),
+                      rb.fmt_num(w["pages_4k"]),
+                      "yes (2 MiB)" if hp is True else "no (4 KiB)" if hp is False else "-"])
+    tab = ax.table(cellText=cells, colLabels=head, loc="upper center", cellLoc="center",
+                   bbox=[0.0, 0.28, 1.0, 0.62])
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(8)
+    tab.set_gid("walk-table")
+    for (r, _c), cell in tab.get_celld().items():
+        cell.set_edgecolor("#999999")
+        if r == 0:
+            cell.set_facecolor("#eeeeee")
+    ax.text(0.0, 0.2, "\n".join(textwrap.wrap(panel["caption"], 95)), transform=ax.transAxes,
+            ha="left", va="top", fontsize=7, color="#333333", gid="walk-caption")
+
+
+def _path_settings(run, path, benches, figs):
+    """'modules:2000 dist:uniform nr_cpus:64 line:128 threads:1' of what a panel shows."""
+    for b in benches.values():
+        return b.config
+    for f in figs:
+        p = dict(f.get("params") or {})
+        return rb.config_label(p, f.get("threads"))
+    return rb.path_label(path).split(" ", 1)[1]
+
+
+def misses_panels(run):
+    """The panels of the per-op misses chart, in drawing order: dicts with "kind" (bars,
+    contrast, walk), "name", "title" and what the drawer needs."""
+    figures = run.figures()
+    panels, used = [], []
+    for path in rb.CONTRAST_PATHS:
+        benches = rb.path_benches(run, path, rb.SCHEMES)
+        used += benches.values()
+        sources = [_bench_source(run, benches, c, c, f"{short} misses, hardware counter",
+                                 col) for c, short, col in HW_CACHE]
+        sim = [_sim_source(run, path, m, short, col, figures) for m, short, col in SIM_CACHE]
+        figs = [f for m, _s, _c in SIM_CACHE for f in rb.path_figures(run, path, m, figures)]
+        where = _path_settings(run, path, benches, figs)
+        panels.append({"kind": "bars", "name": f"cache:{path['scenario']}",
+                       "title": f"Cache misses per op, {path['title']}\n"
+                                f"({path['scenario']} {where})",
+                       "unit": "misses per op", "sources": sources + sim})
+    hot = [b for b in run.select("hot") if b.scheme in rb.SCHEMES]
+    hot, _note = pick_variant(run, hot)
+    tmax = max((b.threads for b in hot), default=None)
+    hot_by = {b.scheme: b for b in hot if b.threads == tmax}
+    used += hot_by.values()
+    hw_hot = [_bench_source(run, hot_by, c, c, f"{short} misses, hardware counter", col)
+              for c, short, col in HW_CACHE]
+    if any(s["vals"] for s in hw_hot):
+        panels.append({"kind": "bars", "name": "cache:hot",
+                       "title": f"Cache misses per op, hot get/put on one module, "
+                                f"threads:{tmax}\n(shared-line traffic between CPUs: "
+                                f"hardware counters only)",
+                       "unit": "misses per op", "sources": hw_hot})
+    dtlb = []
+    for k, path in enumerate(rb.CONTRAST_PATHS):
+        benches = rb.path_benches(run, path, rb.SCHEMES)
+        dtlb.append(_bench_source(run, benches, "dtlb_load_misses_per_op",
+                                  f"dtlb_load_misses_per_op:{path['scenario']}",
+                                  f"dTLB load misses, {path['title']}",
+                                  PATH_COLORS[k % len(PATH_COLORS)]))
+    hw_why = None
+    if any(s["vals"] for s in dtlb):
+        panels.append({"kind": "bars", "name": "dtlb:hw",
+                       "title": "dTLB load misses per op (hardware counter)",
+                       "unit": "misses per op", "sources": dtlb})
+    else:
+        hw_why = _join_reasons([w for s in dtlb for w in s["why"]][:1])
+    rows = [rb.page_size_contrast(run, p) for p in rb.CONTRAST_PATHS]
+    panels.append({"kind": "contrast", "name": "dtlb:contrast",
+                   "title": "dTLB stand-in: page-size contrast, vmalloc-array minus "
+                            "nrcpus-array\n(ns_per_op medians, bench.json)",
+                   "unit": "ns per op, 4 KiB pages minus 2 MiB pages",
+                   "rows": rows, "hw_why": hw_why})
+    walks = rb.refcount_walks(run)
+    nr = run.audit.get("nr_cpus") if run.audit else None
+    panels.append({"kind": "walk", "name": "dtlb:walk",
+                   "title": f"Pages one module_refcount() walks (audit.json"
+                            f"{f', NR_CPUS={nr}' if nr else ''})",
+                   "walks": walks,
+                   "why": (run.absent.get("audit.json", "no audit.json") if run.audit is None
+                           else "audit.json has no refcount_walk entries"),
+                   "caption": (f"{walks[0]['method']}. " if walks and walks[0].get("method")
+                               else "") + "4 KiB pages: how many distinct 4 KiB pages hold "
+                               "the counters summed; on huge pages those pages share one "
+                               "2 MiB TLB entry."})
+    remote = _bench_source(run, hot_by, "node_load_misses_per_op", "node_load_misses_per_op",
+                           f"remote loads, hot threads:{tmax}", METHOD_COLORS[
+                               "hardware-counter"])
+    panels.append({"kind": "bars", "name": "remote:hw",
+                   "title": f"Remote-node memory accesses per op, hot threads:{tmax}",
+                   "unit": "remote loads per op", "sources": [remote]})
+    panels.append({"kind": "bars", "name": "remote:audit",
+                   "title": "CPUs whose counter is on another NUMA node (placement audit)",
+                   "unit": "share of CPUs (0..1)", "sources": [_audit_source(run)],
+                   "share": True})
+    return panels, used, tmax
 
 
 def plot_misses(run):
-    hot = [b for b in run.select("hot") if b.scheme in rb.SCHEMES]
-    hot, variant_note = pick_variant(run, hot)
-    tmax = max((b.threads for b in hot), default=None)
-    hot = [b for b in hot if b.threads == tmax]
-    figures = run.figures()
-    panels = []
-    for title, unit, always, specs in MISS_PANELS:
-        sources, reasons = [], []
-        for spec in specs:
-            for s in _miss_sources(run, hot, figures, spec):
-                if s[2]:
-                    sources.append(s)
-                elif s[3] and (spec[0] != "figure" or s[3] not in reasons):
-                    reasons.append(s[3])
-        if not sources and not always:
-            continue
-        if not sources:
-            metrics = [sp[1] for sp in specs if sp[0] == "figure"]
-            if metrics:
-                gone = [r for r in (run.standin_absent_reason("cachegrind.json"),
-                                    run.standin_absent_reason("perf.json")) if r]
-                if len(gone) == 2 and all("no " in g and "in this run" in g for g in gone):
-                    reasons.append("no cachegrind.json or perf.json in this run")
-                else:
-                    reasons.append(f"no {' or '.join(metrics)} figure in cachegrind.json "
-                                   f"or perf.json" + (f" ({'; '.join(gone)})" if gone
-                                                      else ""))
-        panels.append((title, unit, sources, reasons))
-    if not any(p[2] for p in panels) and not run.benchmarks and run.audit is None:
-        raise Skip("no counters, cachegrind.json, perf.json or audit.json in this run")
+    if not run.benchmarks and run.audit is None and run.cachegrind is None:
+        raise Skip("no bench.json, cachegrind.json or audit.json in this run")
+    panels, used, tmax = misses_panels(run)
     ncols = 2
     nrows = math.ceil(len(panels) / ncols)
-    fig, axes = new_figure(run, "Per-operation cache, dTLB and remote-memory figures, each "
-                           "bar labelled with how it was obtained", width=12,
-                           height=3.3 * nrows + 1.8, nrows=nrows, ncols=ncols)
+    fig, axes = new_figure(run, "Per-operation cache, dTLB and remote-memory figures on the "
+                           "paths where the schemes differ; each bar names its method",
+                           width=13, height=3.6 * nrows + 2.0, nrows=nrows, ncols=ncols)
     flat = [a for row in axes for a in row]
-    schemes = [s for s in rb.SCHEMES]
     for ax in flat[len(panels):]:
         ax.set_visible(False)
-    for ax, (title, unit, sources, reasons) in zip(flat, panels):
-        ax.set_title(title, loc="left")
-        ax.set_xticks(range(len(schemes)))
-        ax.set_xticklabels(schemes)
-        ax.set_ylabel(unit)
-        ax.grid(axis="x", visible=False)
-        if not sources:
-            msg = "not measured: " + "; ".join(reasons or ["no source"])
-            ax.text(0.5, 0.5, "\n".join(textwrap.wrap(msg, 60)), transform=ax.transAxes,
-                    ha="center", va="center", fontsize=8.5, color="#b00000",
-                    gid="not-measured")
-            ax.set_yticks([])
-            ax.set_xlim(-0.6, len(schemes) - 0.4)
-            continue
-        width = 0.8 / len(sources)
-        top = max(v for s in sources for v in s[2].values())
-        share = unit.startswith("share")
-        if share:
-            top = 1.0
-        top = top or 1.0
-        for j, (label, method, vals, _r) in enumerate(sources):
-            tag = METHOD_TAGS.get(method, method)
-            c = METHOD_COLORS.get(method, "#999999")
-            for i, scheme in enumerate(schemes):
-                x = i - 0.4 + width * (j + 0.5)
-                if scheme in vals:
-                    v = vals[scheme]
-                    ax.bar([x], [v], width * 0.9, color=c, gid=f"bar:{method}:{scheme}")
-                    if v == 0:
-                        ax.plot([x - width * 0.45, x + width * 0.45], [0, 0], color=c, lw=3)
-                    ax.text(x, v + top * 0.02, f"{rb.fmt_num(v)}\n{tag}", ha="center",
-                            va="bottom", fontsize=6.5, gid=f"label:{method}:{scheme}")
-                else:
-                    ax.text(x, top * 0.02, "not\nmeasured", ha="center", va="bottom",
-                            fontsize=6.5, color="#b00000", gid="not-measured")
-        ax.set_ylim(0, top * (1.25 if share else 1.45))
-        handles = [Patch(color=METHOD_COLORS.get(m, "#999999"),
-                         label=f"{METHOD_TAGS.get(m, m)} = {METHOD_WORDS.get(m, m)}: {lab}")
-                   for lab, m, _v, _r in sources]
-        if reasons:
-            handles.append(Patch(facecolor="none", edgecolor="none", label="\n".join(
-                textwrap.wrap("also not measured: " + "; ".join(reasons), 70))))
-        leg = ax.legend(handles=handles, loc="upper left", fontsize=6.5)
-        if reasons:
-            leg.get_texts()[-1].set_color("#b00000")
-    notes = [settings_note(run, hot) if hot else "settings: no hot benchmarks in this run",
-             f"hardware-counter bars: hot scenario at threads:{tmax}, median over "
-             f"repetitions. cachegrind simulates one thread's caches (no coherence traffic). "
-             f"page-size contrast: the difference between runs on 4 KiB and 2 MiB pages. "
-             f"placement audit: where each CPU's counter lives (audit.json), not a count.",
+    draw = {"bars": _draw_scheme_bars, "contrast": _draw_contrast, "walk": _draw_walk_table}
+    for ax, p in zip(flat, panels):
+        ax.set_gid(f"panel:{p['name']}")
+        draw[p["kind"]](ax, p)
+    cg = run.cachegrind if isinstance(run.cachegrind, dict) else {}
+    levels = (cg.get("cache") or {}).get("levels") or {}
+    geo = ", ".join(f"{lv} {binary_bytes(levels[lv]['size_bytes'])}"
+                    for lv in ("D1", "LL")
+                    if isinstance(levels.get(lv), dict) and rb._is_num(
+                        levels[lv].get("size_bytes")))
+    notes = [settings_note(run, used) if used else "settings: no benchmarks in this run",
+             "cache panels: bench.json counters and cachegrind figures of the same "
+             "benchmark (threads:1, median over repetitions). sim = cachegrind simulation "
+             "of one thread's caches, no coherence traffic"
+             + (f" (difference of --iterations={cg.get('n2')} and {cg.get('n1')} runs"
+                f"{'; simulated ' + geo if geo else ''})" if cg.get("n1") else "") + ".",
+             "page-size contrast: median ns_per_op of vmalloc-array (4 KiB pages, one mapping "
+             "per module) minus nrcpus-array (the same code on 2 MiB pages); error bars: "
+             "±sqrt(sd1² + sd2²) over the repetitions. It carries every effect of the page "
+             "backing (TLB reach and where the lines land in the caches), not TLB misses "
+             "alone; below zero, the 4 KiB layout was the faster.",
              "an absent figure is written 'not measured' with its reason; it is never drawn "
              "as zero."]
     if run.audit is not None:
         notes.append(f"machine NUMA nodes (audit.json): {run.audit.get('nodes', '?')}"
                      + (" - with one node no counter can be remote"
                         if run.audit.get("nodes") == 1 else ""))
-    if variant_note:
-        notes.append(variant_note)
-    return finish(fig, notes)
+    return finish(fig, notes, top_in=0.2)
 
 
 def plot_spread(run):
@@ -714,8 +929,11 @@ CHARTS = [
      "Summing a module's count: the array schemes walk NR_CPUS slots, percpu walks the "
      "possible CPUs, atomic reads one word."),
     ("misses", "Per-op cache, dTLB and remote figures", plot_misses,
-     "Each bar names its method: hardware counter, cachegrind simulation, page-size contrast "
-     "or placement audit. Missing figures are written as not measured."),
+     "Cache misses per operation where the schemes differ (spread over the modules, and "
+     "module_refcount() at NR_CPUS 4096), from hardware counters or the cachegrind "
+     "simulation; the page-size contrast and the pages one module_refcount() walks as the "
+     "dTLB stand-in; remote-node figures. Each bar names its method; missing figures are "
+     "written as not measured."),
     ("spread", "Spread scenario", plot_spread,
      "Get/put on modules picked per operation (uniform or zipf) - the cache-footprint case."),
 ]

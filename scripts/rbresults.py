@@ -16,6 +16,8 @@ A FIGURE is one stand-in measurement with its method:
   {"scheme": "percpu", "metric": "cache_misses_per_op", "value": 0.002 | null,
    "method": "cachegrind-simulation", "scenario": "hot", "threads": 1,
    "detail": "how it was obtained", "reason": "why it is null"}
+The page-size contrast (page_size_contrast) is computed here from bench.json: vmalloc-array
+minus nrcpus-array, the same code on 4 KiB and on 2 MiB pages.
 
 Problems with the input raise ResultsError, whose text is one line naming the file; each script's
 main() prints it and exits with status 2 (see run_main()).
@@ -505,10 +507,13 @@ class Run:
 
     def figures(self):
         """Stand-in figures, one dict each: {"scheme", "metric", "value" (None: not measured),
-        "method", "source" (file), "scenario", "threads", "detail", "reason"}.
+        "method", "source" (file), "scenario", "threads", "name", "params" (the benchmark's
+        key:value settings), "detail", "reason"}.
 
         Read from cachegrind.json's "benchmarks"[].per_op (scripts/cachegrind.py) and from a
-        "figures" list in cachegrind.json or perf.json (any method, e.g. page-size-contrast)."""
+        "figures" list in cachegrind.json or perf.json (any method). A cachegrind entry whose
+        simulated runs did not run the benchmark (see cachegrind_not_run_reason) gives no
+        value: its figures keep the number as "raw_value" and say why in "reason"."""
         out = []
         cg = self.cachegrind
         if isinstance(cg, dict) and isinstance(cg.get("benchmarks"), list):
@@ -520,18 +525,24 @@ class Run:
                         and isinstance(b.get("per_op"), dict)):
                     raise ResultsError(f"{self.path / 'cachegrind.json'}: benchmarks[{i}] "
                                        f"needs a string 'scheme' and a 'per_op' object")
+                name = b.get("name") if isinstance(b.get("name"), str) else ""
+                params = parse_name(name)["params"] if name else {}
+                not_run = cachegrind_not_run_reason(b, n1, n2)
                 for metric, f in b["per_op"].items():
                     f = f if isinstance(f, dict) else {"value": f}
                     v = f.get("value")
                     if not _is_num(v):
                         v = None
-                    out.append({"scheme": b["scheme"], "metric": metric, "value": v,
-                                "method": f.get("method") or cg.get("method")
-                                or "cachegrind-simulation",
-                                "source": "cachegrind.json", "scenario": b.get("scenario"),
-                                "threads": b.get("threads"),
-                                "detail": f"{how}: {b.get('name', '')}".rstrip(": "),
-                                "reason": f.get("reason")})
+                    g = {"scheme": b["scheme"], "metric": metric, "value": v,
+                         "method": f.get("method") or cg.get("method")
+                         or "cachegrind-simulation",
+                         "source": "cachegrind.json", "scenario": b.get("scenario"),
+                         "threads": b.get("threads"), "name": name, "params": params,
+                         "detail": f"{how}: {name}".rstrip(": "),
+                         "reason": f.get("reason")}
+                    if not_run and v is not None:
+                        g.update(value=None, raw_value=v, reason=not_run)
+                    out.append(g)
         for fname, doc in (("cachegrind.json", self.cachegrind), ("perf.json", self.perf)):
             if not isinstance(doc, dict) or "figures" not in doc:
                 continue
@@ -550,6 +561,9 @@ class Run:
                 g = dict(f)
                 g["source"] = fname
                 g.setdefault("method", "unspecified")
+                if not isinstance(g.get("params"), dict):
+                    g["params"] = (parse_name(g["name"])["params"]
+                                   if isinstance(g.get("name"), str) else {})
                 out.append(g)
         return out
 
@@ -779,6 +793,161 @@ def audit_remote_share(entry):
     if not cpus:
         return None
     return sum(1 for c in cpus if c["counter_node"] != c["cpu_node"]) / len(cpus)
+
+
+# ------------------------------------------------------------------- stand-in figures
+
+# An operation (get+put, or one module_refcount()) executes at least a few instructions; a
+# cachegrind difference below this per op means the timed loop did not run in the simulation.
+MIN_SIM_INSTRUCTIONS_PER_OP = 1.0
+
+# The paths where the schemes' memory behaviour differs, for the per-op misses chart and the
+# page-size contrast: spread (get/put on modules picked uniformly) and module_refcount() at
+# NR_CPUS 4096 (the arrays walk 4096 slots). Threads 1: cachegrind simulates one thread.
+CONTRAST_PATHS = [
+    {"scenario": "spread", "params": {"dist": "uniform"}, "threads": 1,
+     "title": "spread, uniform over the modules"},
+    {"scenario": "read", "params": {"nr_cpus": 4096, "load": "idle"}, "threads": 1,
+     "title": "read: module_refcount() at NR_CPUS 4096"},
+]
+PAGE_SCHEMES = ("vmalloc-array", "nrcpus-array")   # 4 KiB pages minus 2 MiB pages
+
+
+def cachegrind_not_run_reason(entry, n1=None, n2=None):
+    """Why a cachegrind.json benchmark entry did not measure its benchmark, or None.
+
+    The differential method needs the timed loop to run in both simulated processes. When it
+    did not (the filter matched no benchmark, or the benchmark stopped with an error under
+    valgrind), only start-up noise is left: under one instruction per operation."""
+    per_op = entry.get("per_op") if isinstance(entry.get("per_op"), dict) else {}
+    f = per_op.get("instructions_per_op")
+    v = f.get("value") if isinstance(f, dict) else f
+    if not _is_num(v):
+        tot = entry.get("totals") if isinstance(entry.get("totals"), dict) else {}
+        a, b = (tot.get("n1") or {}), (tot.get("n2") or {})
+        if (_is_num(n1) and _is_num(n2) and n2 > n1 and isinstance(a, dict)
+                and isinstance(b, dict) and _is_num(a.get("Ir")) and _is_num(b.get("Ir"))):
+            v = (b["Ir"] - a["Ir"]) / (n2 - n1)
+    if _is_num(v) and v < MIN_SIM_INSTRUCTIONS_PER_OP:
+        return ("the simulated runs did not run the benchmark: under 1 instruction per op "
+                "(the benchmark filter matched nothing, or the benchmark stopped with an "
+                "error under valgrind)")
+    return None
+
+
+def _setting_score(run, params):
+    want = {k: run.setting(k) for k in ("nr_cpus", "line", "modules")}
+    return sum(1 for k, v in want.items() if v is not None and str(params.get(k)) == str(v))
+
+
+def pick_group(run, items, params_of, vary=()):
+    """Items of the one setting group (params minus `vary`) that agrees most with the run's
+    own nr_cpus/line/modules, then the largest group; first-seen order kept."""
+    groups = {}
+    for it in items:
+        p = params_of(it)
+        key = tuple(sorted((k, str(v)) for k, v in p.items() if k not in vary))
+        groups.setdefault(key, []).append(it)
+    if len(groups) <= 1:
+        return list(items)
+    best = max(groups.items(), key=lambda kv: (_setting_score(run, dict(kv[0])), len(kv[1])))
+    keep = {id(x) for x in best[1]}
+    return [it for it in items if id(it) in keep]
+
+
+def _on_path(scenario, params, threads, path):
+    if scenario != path["scenario"]:
+        return False
+    if path.get("threads") is not None and threads is not None and threads != path["threads"]:
+        return False
+    return all(str(params.get(k)) == str(v) for k, v in path["params"].items())
+
+
+def path_benches(run, path, schemes=None):
+    """{scheme: Bench} of bench.json on a CONTRAST_PATHS path, one setting group."""
+    bs = [b for b in run.benchmarks if _on_path(b.scenario, b.params, b.threads, path)
+          and (schemes is None or b.scheme in schemes)]
+    bs = pick_group(run, bs, lambda b: b.params)
+    out = {}
+    for b in bs:
+        out.setdefault(b.scheme, b)
+    return out
+
+
+def path_figures(run, path, metric, figures=None):
+    """Stand-in figures of one metric on a path (cachegrind.json's benchmarks carry their
+    name and so their settings), one setting group."""
+    figs = [f for f in (run.figures() if figures is None else figures)
+            if f["metric"] == metric
+            and _on_path(f.get("scenario"), f.get("params") or {}, f.get("threads"), path)]
+    return pick_group(run, figs, lambda f: f.get("params") or {})
+
+
+def path_label(path, bench=None):
+    """'spread dist:uniform threads:1' or, with a benchmark, its full setting."""
+    if bench is not None:
+        return f"{bench.scenario} {bench.config}"
+    items = " ".join(f"{k}:{v}" for k, v in path["params"].items())
+    t = f" threads:{path['threads']}" if path.get("threads") is not None else ""
+    return f"{path['scenario']} {items}{t}"
+
+
+def refcount_walks(run):
+    """audit.json's refcount_walk per scheme: [{"scheme", "counters", "cache_lines_64",
+    "pages_4k", "huge_page_backed", "method"}], or [] when the audit has none."""
+    if run.audit is None:
+        return []
+    out = []
+    for e in run.audit["schemes"]:
+        w = e.get("refcount_walk")
+        if not isinstance(w, dict):
+            continue
+        out.append({"scheme": e["scheme"], "counters": w.get("counters"),
+                    "cache_lines_64": w.get("cache_lines_64"), "pages_4k": w.get("pages_4k"),
+                    "huge_page_backed": w.get("huge_page_backed"),
+                    "method": w.get("method")})
+    return out
+
+
+def page_size_contrast(run, path, counter="ns_per_op"):
+    """vmalloc-array minus nrcpus-array (the same code on 4 KiB pages, one mapping per
+    module, and on 2 MiB pages) on one path, from bench.json medians.
+
+    Returns {"path", "label", "value" (None: not measured), "stddev" (sqrt of the sum of the
+    two variances over the repetitions), "low", "high" (the extreme differences of any two
+    repetitions), "n", "minuend", "subtrahend" (the two medians), "benches", "method",
+    "reason", "note"}."""
+    four_k, huge = PAGE_SCHEMES
+    got = path_benches(run, path, PAGE_SCHEMES)
+    out = {"path": path, "label": path_label(path), "value": None, "stddev": None,
+           "low": None, "high": None, "n": None, "minuend": None, "subtrahend": None,
+           "benches": [], "method": "page-size-contrast", "reason": None, "note": None}
+    missing = [s for s in PAGE_SCHEMES if s not in got]
+    if missing:
+        out["reason"] = (f"no {' or '.join(missing)} benchmark on {path_label(path)} in "
+                         f"bench.json" if run.benchmarks else "no benchmarks in this run")
+        return out
+    a, b = got[four_k], got[huge]
+    out["benches"] = [a.name, b.name]
+    out["label"] = path_label(path, a)
+    for x in (a, b):
+        if counter not in x.stats:
+            why = f"reported an error: {x.errors[0]}" if x.errors else f"has no {counter}"
+            out["reason"] = f"{x.scheme} on {out['label']} {why}"
+            return out
+    sa, sb = a.stats[counter], b.stats[counter]
+    out["minuend"], out["subtrahend"] = sa.median, sb.median
+    out["value"] = sa.median - sb.median
+    if sa.stddev is not None and sb.stddev is not None:
+        out["stddev"] = math.sqrt(sa.stddev ** 2 + sb.stddev ** 2)
+    if None not in (sa.min, sa.max, sb.min, sb.max):
+        out["low"], out["high"] = sa.min - sb.max, sa.max - sb.min
+    out["n"] = min(x for x in (sa.n, sb.n) if x is not None) if (sa.n or sb.n) else None
+    walks = {w["scheme"]: w for w in refcount_walks(run)}
+    if walks.get(huge, {}).get("huge_page_backed") is False:
+        out["note"] = (f"audit.json: {huge}'s counters were not on huge pages in this run, so "
+                       f"the difference is not a page-size contrast alone")
+    return out
 
 
 # --------------------------------------------------------------------------- finding runs

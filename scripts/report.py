@@ -341,20 +341,50 @@ def section_figures(run):
             walk = e.get("refcount_walk") if isinstance(e.get("refcount_walk"), dict) else {}
             rows.append((e["scheme"], rb.audit_remote_share(e), len(cpus),
                          walk.get("counters"), walk.get("cache_lines_64"), walk.get("pages_4k"),
+                         walk.get("huge_page_backed"),
                          e.get("reason") or e.get("remote_share_note") or e.get("error") or ""))
+        parts.append(f'<p>module_refcount() walk at NR_CPUS={esc(run.audit.get("nr_cpus", "?"))}'
+                     f': the counters one call sums, the 64-byte lines and distinct 4 KiB pages '
+                     f'that hold them, and whether those pages are inside 2 MiB huge pages.</p>')
         parts.append(table(["scheme", "remote share", "CPUs audited",
                             "module_refcount() walk: counters", "64-byte lines", "4 KiB pages",
-                            "note"], rows))
+                            "on huge pages", "note"], rows))
+    parts.append(section_page_contrast(run))
     figs = run.figures()
     if figs:
         parts.append('<h3 id="fig-standins">Stand-in figures (cachegrind.json, perf.json)</h3>')
         rows = [(f["scheme"], f["metric"], f.get("value") if f.get("value") is not None
                  else '<td class="bad">not measured</td>', f["method"], f["source"],
-                 f.get("scenario"), f.get("threads"), f.get("detail") or f.get("reason"))
+                 f.get("scenario"), f.get("threads"),
+                 f.get("detail") if f.get("value") is not None else
+                 "; ".join(x for x in (f.get("reason") or "no value", f.get("detail")) if x))
                 for f in figs]
         parts.append(table(["scheme", "metric", "value", "method", "file", "scenario",
                             "threads", "how / why not"], rows))
     return "\n".join(parts)
+
+
+def section_page_contrast(run):
+    """The dTLB stand-in: vmalloc-array minus nrcpus-array on the paths where pages matter."""
+    rows = []
+    for path in rb.CONTRAST_PATHS:
+        c = rb.page_size_contrast(run, path)
+        if c["value"] is None:
+            rows.append((c["label"], None, None, '<td class="bad">not measured</td>', None,
+                         None, None, c["reason"]))
+            continue
+        rng = (f"{rb.fmt_num(c['low'])} .. {rb.fmt_num(c['high'])}"
+               if c["low"] is not None else None)
+        rows.append((c["label"], c["minuend"], c["subtrahend"], c["value"], c["stddev"], rng,
+                     c["n"], c["note"] or ""))
+    head = ['<h3 id="fig-pages">Page-size contrast (page-size-contrast, from bench.json)</h3>',
+            "<p>The same code on 4 KiB pages, one mapping per module (vmalloc-array), minus on "
+            "2 MiB pages (nrcpus-array): median ns_per_op over the repetitions. sd = "
+            "sqrt(sd1&sup2; + sd2&sup2;); range = the extreme differences of any two "
+            "repetitions. It carries every effect of the page backing, not TLB misses "
+            "alone.</p>"]
+    return "\n".join(head + [table(["path", "vmalloc-array ns/op", "nrcpus-array ns/op",
+                                     "difference ns/op", "sd", "range", "n", "note"], rows)])
 
 
 def section_counters(run):
@@ -412,6 +442,8 @@ def section_counters(run):
                 methods.setdefault(a["method"], set()).add("bench.json")
     for f in run.figures():
         methods.setdefault(f["method"], set()).add(f["source"])
+    if any(rb.page_size_contrast(run, p)["value"] is not None for p in rb.CONTRAST_PATHS):
+        methods.setdefault("page-size-contrast", set()).add("bench.json")
     if run.audit is not None:
         methods.setdefault("placement-audit", set()).add("audit.json")
     if methods:

@@ -1,5 +1,7 @@
 """Render a run's index.html in headless Chromium: the page draws, and every chart loads.
 
+The run is tests/fixtures/results/labquick/: a real quick run written by the lab itself.
+
 Run: scripts/pyrun -m pytest tests/test_report_browser.py -q
 Skipped (not passed) when no Chromium is installed.
 """
@@ -14,7 +16,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / "scripts"
-BASIC = REPO / "tests" / "fixtures" / "results" / "fixhost" / "20260101T000000Z"
+REAL = REPO / "tests" / "fixtures" / "results" / "labquick" / "20261129T162728Z"
 
 sys.path.insert(0, str(SCRIPTS))
 import rbresults as rb  # noqa: E402
@@ -51,8 +53,8 @@ def chromium(profile, *args):
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
-    run_dir = tmp / "results" / "fixhost" / BASIC.name
-    shutil.copytree(BASIC, run_dir)
+    run_dir = tmp / "results" / "labquick" / REAL.name
+    shutil.copytree(REAL, run_dir)
     run = rb.load_run(run_dir)
     manifest = plots.draw_all(run, formats=("png",))
     report.write_report(run)

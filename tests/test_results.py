@@ -1,8 +1,12 @@
 """Tests of the results scripts: reading, aggregation, comparison, charts, report.
 
 Run: scripts/pyrun -m pytest tests/test_results.py -q
-Fixture runs live in tests/fixtures/results/ (written by tests/fixtures/make_fixtures.py);
-tests that write (charts, index.html, broken files) work on copies in pytest's tmp_path.
+Fixture runs live in tests/fixtures/results/. labquick/ is a real quick run written by the lab
+itself (scripts/run-bench.sh, see tests/fixtures/README.md): reading, aggregation, chart series
+and the report are checked on it. The synthetic runs (tests/fixtures/make_fixtures.py) cover
+what one real run cannot show: a machine with a PMU and 4 NUMA nodes, a slowed scheme, a
+simulation with every cachegrind path. Tests that write (charts, index.html, broken files)
+work on copies in pytest's tmp_path.
 """
 
 import json
@@ -22,6 +26,8 @@ FIX = REPO / "tests" / "fixtures" / "results"
 BASIC = FIX / "fixhost" / "20260101T000000Z"     # no PMU, 1 node
 SLOW = FIX / "fixhost" / "20260102T000000Z"      # atomic 30% slower in every repetition
 BIG = FIX / "bighost" / "20260103T000000Z"       # PMU, 4 nodes
+REAL = FIX / "labquick" / "20261129T162728Z"     # a real `make bench-quick` run of the lab
+REAL_BENCHES = 62
 
 sys.path.insert(0, str(SCRIPTS))
 import rbresults as rb  # noqa: E402
@@ -30,7 +36,7 @@ import plots  # noqa: E402
 import report  # noqa: E402
 
 
-def copy_run(tmp_path, src=BASIC, name=None):
+def copy_run(tmp_path, src=REAL, name=None):
     dst = tmp_path / "results" / src.parent.name / (name or src.name)
     shutil.copytree(src, dst)
     return dst
@@ -54,6 +60,14 @@ def raw_entries(run_dir):
     return json.loads((run_dir / "bench.json").read_text())["benchmarks"]
 
 
+def raw_median(run_dir, name, counter="ns_per_op"):
+    """Median of a counter over a benchmark's repetitions, straight from bench.json."""
+    vals = [e[counter] for e in raw_entries(run_dir)
+            if e.get("run_name") == name and e.get("run_type") == "iteration"]
+    assert vals, name
+    return statistics.median(vals), vals
+
+
 # ------------------------------------------------------------------------------- names
 
 def test_parse_name_fields():
@@ -73,29 +87,53 @@ def test_parse_name_fields():
 
 # ------------------------------------------------------------------------------- reading
 
-def test_load_complete_run_and_aggregate_against_raw_values():
-    run = rb.load_run(BASIC)
-    assert run.complete and run.host == "fixhost"
-    assert run.date == "2026-01-01 00:00:00 UTC"
+@pytest.mark.parametrize("src,host,date,count,reps", [
+    (REAL, "vm", "2026-11-29 16:27:59 UTC", REAL_BENCHES, 2),
+    (BASIC, "fixhost", "2026-01-01 00:00:00 UTC", 74, 5)])
+def test_load_complete_run_and_aggregate_against_raw_values(src, host, date, count, reps):
+    run = rb.load_run(src)
+    assert run.complete and run.host == host
+    assert run.date == date
     # NaN cv aggregates of all-zero counters are recomputed, not warned about
     assert run.warnings == []
-    assert len(run.benchmarks) == 74
-    name = "hot/atomic/nr_cpus:64/line:128/manual_time/threads:2"
-    b = next(b for b in run.benchmarks if b.name == name)
-    vals = [e["ns_per_op"] for e in raw_entries(BASIC)
-            if e["run_name"] == name and e["run_type"] == "iteration"]
-    assert len(vals) == 5
-    s = b.stats["ns_per_op"]
-    assert s.n == 5 and s.source == "repetitions"
-    assert s.median == pytest.approx(statistics.median(vals))
-    assert s.mean == pytest.approx(statistics.fmean(vals))
-    assert s.stddev == pytest.approx(statistics.stdev(vals))
-    assert s.cv == pytest.approx(statistics.stdev(vals) / statistics.fmean(vals))
-    assert (s.min, s.max) == (min(vals), max(vals))
-    assert sorted(s.values) == sorted(vals)
-    # real_time is converted to ns and summarised like any counter
-    assert b.stats["real_time"].n == 5
-    assert "hw counters unsupported" in b.label
+    assert len(run.benchmarks) == count
+    assert not any(b.errors for b in run.benchmarks)
+    for name in ("hot/atomic/nr_cpus:64/line:128/manual_time/threads:2",
+                 "read/vmalloc-array/nr_cpus:4096/line:128/load:idle/manual_time/threads:1"):
+        b = next(b for b in run.benchmarks if b.name == name)
+        assert (b.scenario, b.threads) == (name.split("/")[0], int(name[-1]))
+        _, vals = raw_median(src, name)
+        assert len(vals) == reps
+        s = b.stats["ns_per_op"]
+        assert s.n == reps and s.source == "repetitions"
+        assert s.median == pytest.approx(statistics.median(vals))
+        assert s.mean == pytest.approx(statistics.fmean(vals))
+        assert s.stddev == pytest.approx(statistics.stdev(vals))
+        assert s.cv == pytest.approx(statistics.stdev(vals) / statistics.fmean(vals))
+        assert (s.min, s.max) == (min(vals), max(vals))
+        assert sorted(s.values) == sorted(vals)
+        # real_time is converted to ns and summarised like any counter
+        assert b.stats["real_time"].n == reps
+    # every scheme and baseline of the lab is in the run
+    assert {b.scheme for b in run.benchmarks} == set(rb.SCHEMES + rb.BASELINES)
+    assert run.scenarios() == rb.SCENARIOS
+
+
+def test_real_run_aggregates_agree_with_google_benchmark():
+    """The medians computed from the repetitions equal the _median aggregates the lab's
+    Google Benchmark wrote next to them."""
+    run = rb.load_run(REAL)
+    aggs = {e["run_name"]: e for e in raw_entries(REAL)
+            if e.get("aggregate_name") == "median"}
+    assert len(aggs) == REAL_BENCHES
+    for b in run.benchmarks:
+        for counter in ("ns_per_op", "ops_per_sec", "fairness"):
+            assert b.get(counter) == pytest.approx(aggs[b.name][counter], rel=1e-9), (b.name,
+                                                                                   counter)
+    # no PMU on the machine that made it: hardware counters absent, never zero
+    assert not any("cycles_per_op" in b.stats or "llc_misses_per_op" in b.stats
+                   for b in run.benchmarks)
+    assert "no hardware PMU" in run.counter_reason("llc_misses_per_op")
 
 
 def test_aggregate_function():
@@ -135,7 +173,7 @@ def test_json_nan_infinity_tokens(tmp_path):
 
 
 def test_nan_infinity_in_bench_json_are_missing_with_warning(tmp_path):
-    run_dir = copy_run(tmp_path)
+    run_dir = copy_run(tmp_path, BASIC)     # one entry per line: easy to edit
     bp = run_dir / "bench.json"
     lines = bp.read_text().splitlines()
     i = next(i for i, ln in enumerate(lines) if '"run_type": "iteration"' in ln)
@@ -165,7 +203,7 @@ def test_half_written_run_draws_what_it_can(tmp_path):
     assert not run.complete
     assert any("COMPLETE" in w for w in run.warnings)
     assert any("cut short" in w and "bench.json" in w for w in run.warnings)
-    assert 10 < len(run.benchmarks) < 74
+    assert 10 < len(run.benchmarks) < REAL_BENCHES
     proc = script("plots.py", run_dir, "--format", "png", "--only", "hot_throughput,footprint")
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -179,7 +217,7 @@ def test_half_written_run_draws_what_it_can(tmp_path):
 def test_interrupted_run_without_bench_json(tmp_path):
     run_dir = tmp_path / "results" / "h" / "20260101T000000Z"
     run_dir.mkdir(parents=True)
-    shutil.copy(BASIC / "footprint.json", run_dir)
+    shutil.copy(REAL / "footprint.json", run_dir)
     run = rb.load_run(run_dir)
     assert run.benchmarks == [] and run.footprint is not None
     manifest = plots.draw_all(run)
@@ -255,18 +293,18 @@ def test_unreadable_json_is_one_line_from_every_script(tmp_path):
     (run_dir / "footprint.json").write_text('{"refbench_format": 1, "rows": [')
     for s in ("plots.py", "report.py"):
         assert_one_line_error(script(s, run_dir), "footprint.json", "not valid JSON")
-    assert_one_line_error(script("compare.py", run_dir, BASIC), "footprint.json")
+    assert_one_line_error(script("compare.py", run_dir, REAL), "footprint.json")
 
 
 def test_find_runs_and_newest(tmp_path):
     runs = rb.find_runs(FIX)
-    assert runs == [BASIC, SLOW, BIG]
-    assert rb.newest_run(FIX) == BIG
+    assert runs == [BASIC, SLOW, BIG, REAL]
+    assert rb.newest_run(FIX) == REAL
     (tmp_path / "r").mkdir()
     with pytest.raises(rb.ResultsError, match="no run folders"):
         rb.newest_run(tmp_path / "r")
     proc = script("rbresults.py", "--newest", "--results", FIX)
-    assert proc.returncode == 0 and proc.stdout.strip() == str(BIG)
+    assert proc.returncode == 0 and proc.stdout.strip() == str(REAL)
 
 
 # ------------------------------------------------------------------------------ compare
@@ -282,13 +320,18 @@ def test_u_test_matches_scipy():
     assert compare.smallest_p(5, 5) == pytest.approx(2 / 252)
 
 
-def test_compare_run_with_itself_finds_nothing():
-    rows = compare.compare(compare.load_side(BASIC), compare.load_side(BASIC))
-    assert len(rows) == 74
-    assert not any(r["significant"] for r in rows)
-    proc = script("compare.py", BASIC, BASIC)
+@pytest.mark.parametrize("src,count", [(REAL, REAL_BENCHES), (BASIC, 74)])
+def test_compare_run_with_itself_finds_nothing(src, count):
+    rows = compare.compare(compare.load_side(src), compare.load_side(src))
+    assert len(rows) == count
+    assert not any(r["significant"] or r["slower"] for r in rows)
+    assert all(r["change"] == pytest.approx(0.0) for r in rows if r.get("change") is not None)
+    proc = script("compare.py", src, src)
     assert proc.returncode == 0, proc.stderr
-    assert "geometric mean of new/old ratios over 74 benchmarks: 1.0000" in proc.stdout
+    assert (f"geometric mean of new/old ratios over {count} benchmarks: 1.0000"
+            in proc.stdout)
+    assert not [ln for ln in proc.stdout.splitlines() if ln.rstrip().endswith("SLOWER")]
+    assert "no benchmark significantly slower" in proc.stdout
 
 
 def test_compare_flags_exactly_the_slowed_scheme():
@@ -360,6 +403,37 @@ def _footnote(fig):
     return next(t.get_text() for t in fig.texts if t.get_gid() == "footnote")
 
 
+def _panel(fig, name):
+    return next(ax for ax in fig.axes if ax.get_gid() == f"panel:{name}")
+
+
+def _texts(ax):
+    return " ".join(t.get_text() for t in ax.texts).replace("\n", " ")
+
+
+def _legend_text(ax):
+    leg = ax.get_legend()
+    return " ".join(t.get_text() for t in leg.get_texts()).replace("\n", " ") if leg else ""
+
+
+def _data_lines(ax):
+    """{gid: line}: the first line of each gid (errorbar caps carry their line's gid too)."""
+    out = {}
+    for ln in ax.lines:
+        if ln.get_gid() and ln.get_gid() not in out:
+            out[ln.get_gid()] = ln
+    return out
+
+
+def _heights(ax):
+    return {p.get_gid(): p.get_height() for p in ax.patches if p.get_gid()}
+
+
+@pytest.fixture(scope="module")
+def real_run():
+    return rb.load_run(REAL)
+
+
 @pytest.fixture(scope="module")
 def basic_run():
     return rb.load_run(BASIC)
@@ -370,17 +444,22 @@ def big_run():
     return rb.load_run(BIG)
 
 
-def test_hot_chart_series(basic_run, big_run):
-    for run in (basic_run, big_run):
+def test_hot_chart_series(real_run, big_run):
+    for run in (real_run, big_run):
         fig = plots.plot_hot_throughput(run)
         ax = fig.axes[0]
-        lines = {ln.get_gid(): ln for ln in ax.lines if ln.get_gid()}
+        lines = _data_lines(ax)
         for s in rb.SCHEMES:
             assert f"ideal:{s}" in lines, s
             one = next(b for b in run.select("hot", s) if b.threads == 1)
             x, y = lines[f"ideal:{s}"].get_data()
             assert list(y) == pytest.approx([one.get("ops_per_sec") * t for t in x])
             assert lines[f"ideal:{s}"].get_linestyle() == "--"
+            # the drawn points are the medians of the repetitions in bench.json
+            x, y = lines[f"line:{s}"].get_data()
+            for t, v in zip(x, y):
+                b = next(b for b in run.select("hot", s) if b.threads == t)
+                assert v == pytest.approx(raw_median(run.path, b.name, "ops_per_sec")[0])
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         for s in rb.SCHEMES:
             assert s in labels
@@ -388,83 +467,307 @@ def test_hot_chart_series(basic_run, big_run):
         assert any("ideal" in lab for lab in labels)
         assert "placement=compact" in _footnote(fig) and "threads=" in _footnote(fig)
         assert run.host in fig._suptitle.get_text()
+        assert run.date in fig._suptitle.get_text()
         plots.plt.close(fig)
 
 
-def test_ns_per_op_chart_has_every_scenario_and_scheme(basic_run):
-    fig = plots.plot_ns_per_op(basic_run)
+def test_ns_per_op_chart_has_every_scenario_and_scheme(real_run):
+    fig = plots.plot_ns_per_op(real_run)
     gids = set(_gids(fig))
     for scen in rb.SCENARIOS:
         for s in rb.SCHEMES:
             assert f"bars:{scen}:{s}" in gids, (scen, s)
-    assert "bars:hot:plain" in gids
+    for s in rb.BASELINES:
+        assert f"bars:hot:{s}" in gids
     assert "standard deviation" in _footnote(fig)
-    # error bars drawn from the repetitions' stddev
+    # bar heights and error bars come from the repetitions of bench.json
     from matplotlib.container import BarContainer
     bars = next(c for c in fig.axes[0].containers
                 if isinstance(c, BarContainer) and c.get_label() == "percpu")
+    hot = sorted(real_run.select("hot", "percpu"), key=lambda b: b.threads)
+    assert [p.get_height() for p in bars.patches] == pytest.approx(
+        [raw_median(REAL, b.name)[0] for b in hot])
     assert bars.errorbar is not None
     segs = bars.errorbar.lines[2][0].get_segments()
-    sds = [b.get("ns_per_op", "stddev") for b in basic_run.select("hot", "percpu")]
+    sds = [statistics.stdev(raw_median(REAL, b.name)[1]) for b in hot]
     assert [s[1][1] - s[0][1] for s in segs] == pytest.approx([2 * sd for sd in sds])
     plots.plt.close(fig)
 
 
-def test_footprint_chart_claims(basic_run):
-    fig = plots.plot_footprint(basic_run)
+def test_footprint_chart_claims(real_run):
+    fig = plots.plot_footprint(real_run)
     ax = fig.axes[0]
     lines = {ln.get_gid(): ln for ln in ax.lines if ln.get_gid()}
     assert list(lines["claim:1048576000"].get_xydata()[0]) == [4096, 1048576000]
     assert list(lines["claim:2048000"].get_xydata()[0]) == [8, 2048000]
     for s in rb.SCHEMES:
         assert f"line:{s}" in lines
+    # the lab's own footprint reproduces the seed's figures exactly
+    pts = dict(map(tuple, lines["line:nrcpus-array"].get_xydata()))
+    assert pts[4096] == 1048576000 and pts[8] == 2048000
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     labels = " ".join(t.get_text() for t in ax.get_legend().get_texts())
     assert "1,048,576,000" in labels and "2,048,000" in labels
     plots.plt.close(fig)
 
 
-def test_read_chart_idle_and_busy(basic_run):
-    fig = plots.plot_read_cost(basic_run)
-    gids = set(_gids(fig))
-    for s in rb.SCHEMES:
-        assert f"line:{s}:idle" in gids and f"line:{s}:busy" in gids
+def test_read_chart_idle_and_busy(real_run, basic_run):
+    for run in (real_run, basic_run):
+        fig = plots.plot_read_cost(run)
+        lines = _data_lines(fig.axes[0])
+        for s in rb.SCHEMES:
+            assert f"line:{s}:idle" in lines and f"line:{s}:busy" in lines, s
+        # a real run reads under load with a second thread: busy is drawn at threads:2
+        x, y = lines["line:nrcpus-array:busy"].get_data()
+        for n, v in zip(x, y):
+            [b] = [b for b in run.select("read", "nrcpus-array", nr_cpus=n, load="busy")
+                   if b.threads == min(b2.threads for b2 in run.select("read", load="busy"))]
+            assert v == pytest.approx(raw_median(run.path, b.name)[0])
+        plots.plt.close(fig)
+
+
+# -- per-op misses chart
+
+def test_misses_chart_on_the_real_run(real_run):
+    """No PMU, and a cachegrind.json whose simulated runs did not run the benchmarks:
+    nothing drawn as a count, every panel says why; the page-size contrast is drawn."""
+    fig = plots.plot_misses(real_run)
+    gids = _gids(fig)
+    assert not any(g.startswith(("bar:hardware-counter", "bar:cachegrind-simulation"))
+                   for g in gids)
+    for path in ("spread", "read"):
+        ax = _panel(fig, f"cache:{path}")
+        text = _texts(ax)
+        assert "not measured" in text and "no hardware PMU" in text
+        assert "did not run the benchmark" in text
+        assert not ax.patches
+    assert "spread" in _panel(fig, "cache:spread").get_title(loc="left")
+    assert "NR_CPUS 4096" in _panel(fig, "cache:read").get_title(loc="left")
+    assert "nr_cpus:4096" in _panel(fig, "cache:read").get_title(loc="left")
+    # no hardware dTLB panel without a PMU; the stand-in says why
+    assert not any(ax.get_gid() == "panel:dtlb:hw" for ax in fig.axes)
+    assert "hardware dTLB misses not measured: hardware counter: no hardware PMU" in \
+        " ".join(_legend_text(ax) for ax in fig.axes)
+    assert "not measured: hardware counter: no hardware PMU" in _texts(
+        _panel(fig, "remote:hw"))
+    assert "with one node no counter can be remote" in _footnote(fig)
     plots.plt.close(fig)
 
 
-def test_misses_chart_says_not_measured_without_pmu(basic_run, big_run):
+def test_page_size_contrast_from_bench_json(real_run):
+    """vmalloc-array minus nrcpus-array medians, computed here from the raw repetitions."""
+    fig = plots.plot_misses(real_run)
+    for path, name in (("spread", "spread/{}/modules:2000/dist:uniform/nr_cpus:64/line:128/"
+                                  "manual_time/threads:1"),
+                       ("read", "read/{}/nr_cpus:4096/line:128/load:idle/manual_time/"
+                                "threads:1")):
+        m4k, v4k = raw_median(REAL, name.format("vmalloc-array"))
+        m2m, v2m = raw_median(REAL, name.format("nrcpus-array"))
+        ax = _panel(fig, f"dtlb:contrast:{path}")
+        h = _heights(ax)
+        assert h[f"bar:page-size-contrast:{path}"] == pytest.approx(m4k - m2m)
+        label = next(t.get_text() for t in ax.texts
+                     if t.get_gid() == f"label:page-size-contrast:{path}")
+        assert label.endswith("pages")
+        c = rb.page_size_contrast(real_run, next(p for p in rb.CONTRAST_PATHS
+                                                 if p["scenario"] == path))
+        assert c["value"] == pytest.approx(m4k - m2m)
+        assert c["stddev"] == pytest.approx(math.hypot(statistics.stdev(v4k),
+                                                       statistics.stdev(v2m)))
+        assert c["low"] == pytest.approx(min(v4k) - max(v2m))
+        assert c["high"] == pytest.approx(max(v4k) - min(v2m))
+        assert c["method"] == "page-size-contrast" and c["n"] == 2
+        tick = ax.get_xticklabels()[0].get_text()
+        assert "vmalloc-array" in tick and "nrcpus-array" in tick
+    assert "4 KiB vs 2 MiB pages, ns per op" in " ".join(_legend_text(a) for a in fig.axes)
+    plots.plt.close(fig)
+
+
+def test_refcount_walk_table_from_audit(real_run):
+    fig = plots.plot_misses(real_run)
+    ax = _panel(fig, "dtlb:walk")
+    [tab] = ax.tables
+    cells = {(r, c): cell.get_text().get_text() for (r, c), cell in tab.get_celld().items()}
+    audit = json.loads((REAL / "audit.json").read_text())
+    assert cells[(0, 3)] == "4 KiB pages" and cells[(0, 4)] == "on huge pages"
+    for i, e in enumerate(audit["schemes"], 1):
+        w = e["refcount_walk"]
+        assert cells[(i, 0)] == e["scheme"]
+        assert cells[(i, 3)] == str(w["pages_4k"])
+        assert cells[(i, 4)].startswith("yes" if w["huge_page_backed"] else "no")
+    assert f"NR_CPUS={audit['nr_cpus']}" in ax.get_title(loc="left")
+    plots.plt.close(fig)
+
+
+def test_misses_chart_simulated_paths(basic_run):
+    """cachegrind figures of spread (uniform) and read at NR_CPUS 4096 are drawn, labelled
+    sim; the hot path's (where every scheme is alike) is not used."""
     fig = plots.plot_misses(basic_run)
-    gids = _gids(fig)
-    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
-    assert not any(g.startswith("bar:hardware-counter") for g in gids)   # nothing drawn as 0
-    assert any(t.startswith("not measured: hardware counter") for t in texts)
-    assert any(g.startswith("bar:cachegrind-simulation:") for g in gids)
-    assert any(g.startswith("bar:page-size-contrast:") for g in gids)
-    assert any(g.startswith("bar:placement-audit:") for g in gids)
+    cg = json.loads((BASIC / "cachegrind.json").read_text())
+    want = {}
+    for b in cg["benchmarks"]:
+        for m in ("d1_misses_per_op", "ll_misses_per_op"):
+            want[(b["name"], m)] = b["per_op"][m]["value"]
+    for path, name in (("spread", "spread/{}/modules:2000/dist:uniform/nr_cpus:64/line:128/"
+                                  "manual_time/threads:1"),
+                       ("read", "read/{}/nr_cpus:4096/line:128/load:idle/manual_time/"
+                                "threads:1")):
+        ax = _panel(fig, f"cache:{path}")
+        h = _heights(ax)
+        labels = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
+        for s in rb.SCHEMES:
+            for m in ("d1_misses_per_op", "ll_misses_per_op"):
+                gid = f"cachegrind-simulation:{m}:{s}"
+                assert h[f"bar:{gid}"] == pytest.approx(want[(name.format(s), m)])
+                assert labels[f"label:{gid}"].split()[-1] == "sim"
+        assert "sim = D1 misses, cachegrind simulation" in _legend_text(ax)
+        assert "hardware counter: no hardware PMU" in _legend_text(ax)
+    read = _heights(_panel(fig, "cache:read"))
+    assert read["bar:cachegrind-simulation:d1_misses_per_op:nrcpus-array"] == 4096.0
     # every bar carries its method label
+    gids = _gids(fig)
     for g in gids:
-        if g.startswith("bar:"):
+        if g.startswith("bar:") and not g.startswith("bar:page-size-contrast"):
             assert "label:" + g[4:] in gids
     plots.plt.close(fig)
+
+
+def test_misses_chart_with_a_pmu(big_run):
     fig = plots.plot_misses(big_run)
-    gids = _gids(fig)
+    gids = set(_gids(fig))
     for s in rb.SCHEMES:
-        assert f"bar:hardware-counter:{s}" in gids
+        for path in ("spread", "read"):
+            h = _heights(_panel(fig, f"cache:{path}"))
+            assert f"bar:hardware-counter:l1d_load_misses_per_op:{s}" in h
+            assert f"bar:hardware-counter:llc_misses_per_op:{s}" in h
+            assert f"bar:hardware-counter:dtlb_load_misses_per_op:{path}:{s}" in gids
+        assert f"bar:hardware-counter:node_load_misses_per_op:{s}" in gids
+    # hardware dTLB misses: their own panel, labelled HW, from bench.json
+    ax = _panel(fig, "dtlb:hw")
+    b = big_run.select("spread", "vmalloc-array", dist="uniform")
+    b = next(x for x in b if x.threads == 1)
+    assert _heights(ax)["bar:hardware-counter:dtlb_load_misses_per_op:spread:vmalloc-array"] \
+        == pytest.approx(b.get("dtlb_load_misses_per_op"))
+    assert "HW = dTLB load misses" in _legend_text(ax)
+    # hot get/put at the most threads: coherence traffic, hardware counters only
+    hot = _panel(fig, "cache:hot")
+    assert "threads:16" in hot.get_title(loc="left")
+    assert not any("cachegrind" in (g or "") for g in _heights(hot))
+    # the 4-node audit: percpu keeps every counter local
+    share = _heights(_panel(fig, "remote:audit"))
+    assert share["bar:placement-audit:remote_share:percpu"] == 0.0
+    assert share["bar:placement-audit:remote_share:atomic"] == pytest.approx(0.75)
     plots.plt.close(fig)
 
 
-def test_misses_chart_uses_one_scenario_and_marks_null_figures(basic_run):
+def test_cachegrind_without_the_benchmark_is_not_measured(tmp_path):
+    """A simulation whose timed loop did not run (under 1 instruction per op) gives no
+    figure; the number is kept as raw_value with the reason."""
+    run_dir = copy_run(tmp_path, BASIC)
+    p = run_dir / "cachegrind.json"
+    doc = json.loads(p.read_text())
+    for b in doc["benchmarks"]:
+        if b["scheme"] == "percpu":
+            b["per_op"]["instructions_per_op"]["value"] = 0.29
+    p.write_text(json.dumps(doc))
+    run = rb.load_run(run_dir)
+    figs = [f for f in run.figures() if f["scheme"] == "percpu"]
+    assert figs and all(f["value"] is None for f in figs)
+    assert all("did not run the benchmark" in f["reason"] for f in figs)
+    assert any(f.get("raw_value") == 0.29 for f in figs)
+    assert all(f["value"] is not None for f in run.figures() if f["scheme"] == "atomic"
+               and f["metric"] == "d1_misses_per_op")
+    fig = plots.plot_misses(run)
+    ax = _panel(fig, "cache:spread")
+    h = _heights(ax)
+    assert not any(g.endswith(":percpu") for g in h)
+    assert "bar:cachegrind-simulation:d1_misses_per_op:atomic" in h
+    assert "percpu: cachegrind simulation: the simulated runs did not run" in _legend_text(ax)
+    plots.plt.close(fig)
+    # the report says so too
+    page = report.build_html(run)
+    assert "did not run the benchmark" in page
+
+
+def test_misses_chart_names_a_path_cachegrind_did_not_simulate(tmp_path):
+    run_dir = copy_run(tmp_path, BASIC)
+    p = run_dir / "cachegrind.json"
+    doc = json.loads(p.read_text())
+    doc["benchmarks"] = [b for b in doc["benchmarks"] if b["scenario"] != "spread"]
+    p.write_text(json.dumps(doc))
+    fig = plots.plot_misses(rb.load_run(run_dir))
+    text = _texts(_panel(fig, "cache:spread"))
+    assert "no spread dist:uniform threads:1 benchmark in cachegrind.json" in text
+    assert "simulated paths: hot, read" in text
+    assert "bar:cachegrind-simulation:d1_misses_per_op:atomic" in _heights(
+        _panel(fig, "cache:read"))
+    plots.plt.close(fig)
+
+
+def test_misses_chart_uses_the_read_path_at_4096_only(basic_run):
+    """cachegrind.json holds read at NR_CPUS 64 and 4096: only 4096 is drawn."""
     fig = plots.plot_misses(basic_run)
-    llc = next(ax for ax in fig.axes if ax.get_title(loc="left") == "Last-level cache misses")
-    l1 = next(ax for ax in fig.axes if ax.get_title(loc="left") == "L1 data-cache misses")
-    heights = {p.get_gid(): p.get_height() for p in l1.patches if p.get_gid()}
-    # cachegrind.json has hot and read figures: the hot ones are drawn
-    assert heights["bar:cachegrind-simulation:nrcpus-array"] == pytest.approx(0.0031)
-    # atomic's hot LL figure is null in cachegrind.json: written, not drawn
-    gids = [p.get_gid() for p in llc.patches]
-    assert "bar:cachegrind-simulation:atomic" not in gids
-    assert "bar:cachegrind-simulation:percpu" in gids
-    assert any(t.get_gid() == "not-measured" and "not" in t.get_text() for t in llc.texts)
+    h = _heights(_panel(fig, "cache:read"))
+    at64 = 0.124      # nrcpus-array's d1 at NR_CPUS 64 in the fixture
+    assert h["bar:cachegrind-simulation:d1_misses_per_op:nrcpus-array"] != at64
+    plots.plt.close(fig)
+
+
+def test_misses_chart_marks_null_figures(tmp_path):
+    run_dir = copy_run(tmp_path, BASIC)
+    p = run_dir / "cachegrind.json"
+    doc = json.loads(p.read_text())
+    for b in doc["benchmarks"]:
+        if b["scenario"] == "read" and b["scheme"] == "atomic" and "4096" in b["name"]:
+            b["per_op"]["ll_misses_per_op"] = {
+                "value": None, "method": "cachegrind-simulation",
+                "reason": "the longer run cost less (-1): set-up differs between runs"}
+    p.write_text(json.dumps(doc))
+    fig = plots.plot_misses(rb.load_run(run_dir))
+    ax = _panel(fig, "cache:read")
+    h = _heights(ax)
+    assert "bar:cachegrind-simulation:ll_misses_per_op:atomic" not in h
+    assert "bar:cachegrind-simulation:ll_misses_per_op:percpu" in h
+    assert any(t.get_gid() == "not-measured" and "not" in t.get_text() for t in ax.texts)
+    assert "atomic: cachegrind simulation: the longer run cost less" in _legend_text(ax)
+    plots.plt.close(fig)
+
+
+def test_page_size_contrast_not_measured_when_a_side_failed(tmp_path):
+    run_dir = copy_run(tmp_path)
+    bp = run_dir / "bench.json"
+    doc = json.loads(bp.read_text())
+    name = "read/vmalloc-array/nr_cpus:4096/line:128/load:idle/manual_time/threads:1"
+    doc["benchmarks"] = [e for e in doc["benchmarks"] if e.get("run_name") != name] + [
+        {"name": name, "run_name": name, "run_type": "iteration", "repetitions": 2,
+         "repetition_index": 0, "threads": 1, "iterations": 0, "real_time": 0,
+         "cpu_time": 0, "time_unit": "ns", "error_occurred": True,
+         "error_message": "load_module(read) failed: Cannot allocate memory"}]
+    bp.write_text(json.dumps(doc))
+    run = rb.load_run(run_dir)
+    c = rb.page_size_contrast(run, rb.CONTRAST_PATHS[1])
+    assert c["value"] is None and "reported an error: load_module(read) failed" in c["reason"]
+    fig = plots.plot_misses(run)
+    ax = _panel(fig, "dtlb:contrast:read")
+    assert not ax.patches
+    assert "not measured: vmalloc-array on read" in _texts(ax)
+    assert "bar:page-size-contrast:spread" in _heights(_panel(fig, "dtlb:contrast:spread"))
+    plots.plt.close(fig)
+
+
+def test_page_size_contrast_notes_an_array_not_on_huge_pages(tmp_path):
+    run_dir = copy_run(tmp_path)
+    p = run_dir / "audit.json"
+    doc = json.loads(p.read_text())
+    for e in doc["schemes"]:
+        if e["scheme"] == "nrcpus-array":
+            e["refcount_walk"]["huge_page_backed"] = False
+    p.write_text(json.dumps(doc))
+    run = rb.load_run(run_dir)
+    c = rb.page_size_contrast(run, rb.CONTRAST_PATHS[0])
+    assert c["value"] is not None and "not on huge pages" in c["note"]
+    fig = plots.plot_misses(run)
+    assert "not a page-size contrast alone" in " ".join(_legend_text(a) for a in fig.axes)
     plots.plt.close(fig)
 
 
@@ -474,8 +777,8 @@ def test_misses_chart_reports_unavailable_cachegrind(tmp_path):
         {"method": "cachegrind-simulation", "available": False,
          "reason": "valgrind not found on PATH (Debian package valgrind)"}))
     fig = plots.plot_misses(rb.load_run(run_dir))
-    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts).replace("\n", " ")
-    assert "valgrind not found on PATH" in texts
+    for path in ("spread", "read"):
+        assert "valgrind not found on PATH" in _texts(_panel(fig, f"cache:{path}"))
     plots.plt.close(fig)
 
 
@@ -484,15 +787,18 @@ def test_misses_chart_without_stand_in_files(tmp_path):
     for f in ("cachegrind.json", "perf.json", "audit.json"):
         (run_dir / f).unlink()
     fig = plots.plot_misses(rb.load_run(run_dir))
-    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts).replace("\n", " ")
+    texts = " ".join(_texts(ax) for ax in fig.axes)
     assert "no audit.json in this run" in texts
-    assert "no cachegrind.json or perf.json" in texts
-    assert not any(g.startswith("bar:") for g in _gids(fig))
+    assert "no cachegrind.json in this run" in texts
+    assert not any(g.startswith("bar:") and "page-size-contrast" not in g
+                   for g in _gids(fig))
+    # the contrast needs bench.json only
+    assert "bar:page-size-contrast:spread" in _gids(fig)
     plots.plt.close(fig)
 
 
-def test_spread_chart(basic_run):
-    fig = plots.plot_spread(basic_run)
+def test_spread_chart(real_run):
+    fig = plots.plot_spread(real_run)
     gids = set(_gids(fig))
     for s in rb.SCHEMES:
         assert f"bars:spread:{s}" in gids
@@ -512,14 +818,27 @@ def test_draw_all_writes_png_svg_and_skips_absent(tmp_path):
     assert not list((run_dir / "charts").glob("*.tmp"))
     svg = (run_dir / "charts" / "hot_throughput.svg").read_text()
     for s in rb.SCHEMES:
-        assert f">{s}<" in svg or f"> {s}<" in svg or s in svg
-    assert "ideal linear scaling" in svg and "fixhost" in svg
+        assert s in svg
+    assert "ideal linear scaling" in svg and "vm, 2026-11-29 16:27:59 UTC" in svg
     manifest = json.loads((run_dir / "charts" / "index.json").read_text())
     assert {c["name"]: c["status"] for c in manifest["charts"]}["footprint"] == "skipped"
 
 
+def test_every_chart_has_title_units_legend_and_footnote(real_run, big_run):
+    for run in (real_run, big_run):
+        for name, _title, fn, _cap in plots.CHARTS:
+            fig = fn(run)
+            title = fig._suptitle.get_text()
+            assert run.host in title and run.date in title, name
+            assert "settings:" in _footnote(fig), name
+            shown = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+            assert any(ax.get_legend() for ax in fig.axes), name
+            assert all(ax.get_ylabel() for ax in shown if ax.patches or ax.lines), name
+            plots.plt.close(fig)
+
+
 def test_plots_newest_run_default_and_bad_option(tmp_path):
-    run_dir = copy_run(tmp_path, BASIC)
+    run_dir = copy_run(tmp_path)
     proc = script("plots.py", "--results", tmp_path / "results", "--only", "spread")
     assert proc.returncode == 0, proc.stderr
     assert (run_dir / "charts" / "spread.png").is_file()
@@ -528,15 +847,16 @@ def test_plots_newest_run_default_and_bad_option(tmp_path):
 
 # ------------------------------------------------------------------------------- report
 
-def test_winners(basic_run):
-    rows = report.winners(basic_run)
+def test_winners(real_run):
+    rows = report.winners(real_run)
     hot2 = next(r for r in rows if r["scenario"] == "hot" and r["config"].endswith("threads:2"))
-    medians = {b.scheme: b.get("ns_per_op") for b in basic_run.select("hot")
+    medians = {b.scheme: raw_median(REAL, b.name)[0] for b in real_run.select("hot")
                if b.threads == 2 and b.scheme in rb.SCHEMES}
     order = sorted(medians, key=medians.get)
     assert hot2["winner"] == order[0] and hot2["runner_up"] == order[1]
     assert hot2["ratio"] == pytest.approx(medians[order[1]] / medians[order[0]])
     assert all(r["winner"] in rb.SCHEMES and r["runner_up"] in rb.SCHEMES for r in rows)
+    assert {r["scenario"] for r in rows} == set(rb.SCENARIOS)
 
 
 def test_report_is_offline_and_complete(tmp_path):
@@ -557,14 +877,30 @@ def test_report_is_offline_and_complete(tmp_path):
     imgs = re.findall(r'<img src="([^"]+)"', page)
     assert len(imgs) == 6
     for raw in ("bench.json", "context.json", "footprint.json", "audit.json",
-                "cachegrind.json", "perf.json", "perf/percpu.csv"):
+                "cachegrind.json", "perf.json", "topology.xml", "perf/percpu.csv"):
         assert f'href="{raw}"' in page
     assert "Which scheme wins" in page and "ratio to runner-up" in page
-    assert "fixhost" in page and "Fixture CPU model" in page
+    assert "refbench results: vm" in page and "Intel(R) Xeon(R) Processor" in page
     assert "hardware-counter" in page and "cachegrind-simulation" in page
-    assert "not measured" in page
+    assert "not measured" in page and "did not run the benchmark" in page
     assert "perf stat events" in page and "unsupported: nrcpus-array" in page
     assert "compact: 2 CPUs" in page
+    # the page-size contrast, with the two medians it is made of
+    assert "page-size-contrast" in page and 'id="fig-pages"' in page
+    c = rb.page_size_contrast(rb.load_run(run_dir), rb.CONTRAST_PATHS[1])
+    assert rb.fmt_num(c["value"]) in page and rb.fmt_num(c["subtrahend"]) in page
+    assert "on huge pages" in page
+    # the real run's ns_per_op medians are in the tables
+    b = next(b for b in rb.load_run(run_dir).benchmarks if b.scenario == "lifecycle")
+    assert rb.fmt_num(raw_median(REAL, b.name)[0]) in page
+
+
+def test_report_on_the_synthetic_pmu_run(tmp_path):
+    page = report.build_html(rb.load_run(BIG))
+    assert "bighost" in page and "Fixture CPU model" in page
+    pages = page.split('id="fig-pages"')[1].split('id="fig-standins"')[0]
+    assert "hardware-counter" in page and "page-size-contrast" in pages
+    assert "not measured" not in pages
 
 
 def test_report_without_charts_says_so(tmp_path):
