@@ -100,39 +100,4 @@ static inline void module_unload_init(struct module *mod)
 	mod->waiter = get_current();
 }
 
-static inline void __module_get(struct module *module)
-{
-	if (module) {
-		if (unlikely(module_refcount(module) == 0))
-			__builtin_trap();        /* BUG_ON */
-		local_inc(__module_ref_addr(module, get_cpu()));
-		put_cpu();
-	}
-}
-
-static inline bool try_module_get(struct module *module)
-{
-	bool ret = true;
-
-	if (module) {
-		unsigned int cpu = get_cpu();
-		if (likely(module_is_live(module)))
-			local_inc(__module_ref_addr(module, cpu));
-		else
-			ret = false;
-		put_cpu();
-	}
-	return ret;
-}
-
-static inline void module_put(struct module *module)
-{
-	if (module) {
-		unsigned int cpu = get_cpu();
-		local_dec(__module_ref_addr(module, cpu));
-		/* Maybe they're waiting for us to drop reference? */
-		if (unlikely(!module_is_live(module)))
-			wake_up_process(module_waiter(module));
-		put_cpu();
-	}
-}
+#include "module_ref_local.h"

@@ -1,0 +1,53 @@
+/*
+ * module_ref_local.h - __module_get(), try_module_get() and module_put()
+ * for the schemes that count in one local_t per CPU.
+ *
+ * Models include/linux/module.h of Linux 2.6.28 and 2.6.29: the seed patch
+ * changed only where CPU n's counter is (__module_ref_addr()), not these
+ * three, so nrcpus-array and percpu share them as the kernel did.  The
+ * including scheme header defines __module_ref_addr() and
+ * module_refcount() first.
+ */
+#ifndef REFBENCH_MODULE_REF_LOCAL_H
+#define REFBENCH_MODULE_REF_LOCAL_H
+
+/* Sometimes we know we already have a refcount, and it's easier not
+   to handle the error case (which only happens with rmmod --wait). */
+static inline void __module_get(struct module *module)
+{
+	if (module) {
+		if (unlikely(module_refcount(module) == 0))
+			__builtin_trap();        /* BUG_ON */
+		local_inc(__module_ref_addr(module, get_cpu()));
+		put_cpu();
+	}
+}
+
+static inline bool try_module_get(struct module *module)
+{
+	bool ret = true;
+
+	if (module) {
+		unsigned int cpu = get_cpu();
+		if (likely(module_is_live(module)))
+			local_inc(__module_ref_addr(module, cpu));
+		else
+			ret = false;
+		put_cpu();
+	}
+	return ret;
+}
+
+static inline void module_put(struct module *module)
+{
+	if (module) {
+		unsigned int cpu = get_cpu();
+		local_dec(__module_ref_addr(module, cpu));
+		/* Maybe they're waiting for us to drop reference? */
+		if (unlikely(!module_is_live(module)))
+			wake_up_process(module_waiter(module));
+		put_cpu();
+	}
+}
+
+#endif
