@@ -50,26 +50,11 @@ struct snap {
 	long rss;
 };
 
-static long rss_now(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb < 0 ? -1 : kb * 1024;
-}
-
 static void snap(struct snap *s)
 {
 	module_mem_get_stats(&s->mm);
 	percpu_get_stats(&s->pc);
-	s->rss = rss_now();
+	s->rss = lab_rss_bytes();
 }
 
 /* Runs in the child: one scheme, one NR_CPUS. */

@@ -75,9 +75,6 @@ int harness_setup_cpus(int max_threads, unsigned int modules, char *err, size_t 
 /* Monotonic time in seconds. */
 double harness_now(void);
 
-/* Resident set size of the process (VmRSS), bytes; -1 if unreadable. */
-long harness_rss_bytes(void);
-
 /* Per-thread perf counters around the window (counters.h); see window.c. */
 int harness_counters_init(const char *spec, char *err, size_t errlen);
 void harness_counters_write_json(FILE *f);

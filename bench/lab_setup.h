@@ -19,6 +19,9 @@ int lab_setup(unsigned int nr_cpus, unsigned int line, unsigned int cpu_ids,
 	      unsigned int modules, char *err, size_t errlen);
 /* CPUs this process may run on. */
 unsigned int lab_allowed_cpus(void);
+/* Resident set size of the process (VmRSS, the kernel's accounting), bytes;
+ * -1 if unreadable. */
+long lab_rss_bytes(void);
 /* Parse a whole number in [lo, hi]; false if it is not one. */
 int lab_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
 

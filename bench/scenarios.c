@@ -22,6 +22,7 @@
 #include SCHEME_HEADER
 #include "scheme.h"
 #include "harness.h"
+#include "lab_setup.h"
 #include "scenarios.h"
 #include "window.h"
 
@@ -308,7 +309,7 @@ static void footprint_sample(struct footprint_sample *f)
 	f->vmalloc_mapped = mm.vmalloc_mapped;
 	f->percpu = pc.in_use_total;
 	f->kmalloc = kmalloc_bytes_in_use();
-	f->rss = harness_rss_bytes();
+	f->rss = lab_rss_bytes();
 }
 
 static void bench_lifecycle(rb_state *st, void *arg)
