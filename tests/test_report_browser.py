@@ -1,11 +1,13 @@
 """Render a run's index.html in headless Chromium: the page draws, and every chart loads.
 
-The run is tests/fixtures/results/labquick/: a real quick run written by the lab itself.
+The run is tests/fixtures/results/labquick/: a real quick run written by the lab itself, with
+cachegrind figures simulated on spread (uniform) and read at NR_CPUS 4096.
 
 Run: scripts/pyrun -m pytest tests/test_report_browser.py -q
 Skipped (not passed) when no Chromium is installed.
 """
 
+import json
 import re
 import shutil
 import subprocess
@@ -16,7 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / "scripts"
-REAL = REPO / "tests" / "fixtures" / "results" / "labquick" / "20261129T162728Z"
+REAL = REPO / "tests" / "fixtures" / "results" / "labquick" / "20261129T164152Z"
 
 sys.path.insert(0, str(SCRIPTS))
 import rbresults as rb  # noqa: E402
@@ -110,3 +112,25 @@ def test_probe_detects_a_missing_chart(rendered):
     widths = probe_widths(tmp, probe, "broken")
     assert widths["charts/no-such-chart.png"] == 0
     assert sum(1 for w in widths.values() if w > 0) == len(drawn) - 1
+
+
+def test_page_shows_the_simulated_figures(rendered):
+    """The page Chromium draws holds the misses chart and every cachegrind figure of the run
+    as cachegrind.json has it, labelled with its method; none is marked as not run."""
+    tmp, run_dir, drawn = rendered
+    assert "misses" in drawn
+    proc = chromium(tmp / "profile-dom", "--virtual-time-budget=5000", "--dump-dom",
+                    (run_dir / "index.html").as_uri())
+    dom = proc.stdout
+    assert 'id="fig-standins"' in dom, proc.stderr[-500:]
+    assert 'src="charts/misses.png"' in dom
+    assert "did not run the benchmark" not in dom
+    cg = json.loads((run_dir / "cachegrind.json").read_text())
+    assert len(cg["benchmarks"]) == 8
+    for b in cg["benchmarks"]:
+        for m in ("d1_misses_per_op", "ll_misses_per_op"):
+            v = b["per_op"][m]["value"]
+            row = (f'<td>{b["scheme"]}</td><td>{m}</td><td class="num">{rb.fmt_num(v)}</td>'
+                   f'<td>cachegrind-simulation</td><td>cachegrind.json</td>'
+                   f'<td>{b["scenario"]}</td>')
+            assert row in dom, (b["name"], m)

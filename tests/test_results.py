@@ -26,7 +26,7 @@ FIX = REPO / "tests" / "fixtures" / "results"
 BASIC = FIX / "fixhost" / "20260101T000000Z"     # no PMU, 1 node
 SLOW = FIX / "fixhost" / "20260102T000000Z"      # atomic 30% slower in every repetition
 BIG = FIX / "bighost" / "20260103T000000Z"       # PMU, 4 nodes
-REAL = FIX / "labquick" / "20261129T162728Z"     # a real `make bench-quick` run of the lab
+REAL = FIX / "labquick" / "20261129T164152Z"     # a real quick run of the lab
 REAL_BENCHES = 62
 
 sys.path.insert(0, str(SCRIPTS))
@@ -88,7 +88,7 @@ def test_parse_name_fields():
 # ------------------------------------------------------------------------------- reading
 
 @pytest.mark.parametrize("src,host,date,count,reps", [
-    (REAL, "vm", "2026-11-29 16:27:59 UTC", REAL_BENCHES, 2),
+    (REAL, "vm", "2026-11-29 16:42:14 UTC", REAL_BENCHES, 2),
     (BASIC, "fixhost", "2026-01-01 00:00:00 UTC", 74, 5)])
 def test_load_complete_run_and_aggregate_against_raw_values(src, host, date, count, reps):
     run = rb.load_run(src)
@@ -528,22 +528,65 @@ def test_read_chart_idle_and_busy(real_run, basic_run):
 
 # -- per-op misses chart
 
+def _sim_want(run_dir):
+    """{(benchmark name, metric): value} of cachegrind.json's per-op figures."""
+    cg = json.loads((run_dir / "cachegrind.json").read_text())
+    return {(b["name"], m): f["value"] for b in cg["benchmarks"]
+            for m, f in b["per_op"].items()}
+
+
+SIM_PATHS = (("spread", "spread/{}/modules:2000/dist:uniform/nr_cpus:64/line:128/"
+                        "manual_time/threads:1"),
+             ("read", "read/{}/nr_cpus:4096/line:128/load:idle/manual_time/threads:1"))
+
+
 def test_misses_chart_on_the_real_run(real_run):
-    """No PMU, and a cachegrind.json whose simulated runs did not run the benchmarks:
-    nothing drawn as a count, every panel says why; the page-size contrast is drawn."""
+    """No PMU, and cachegrind figures simulated on spread (uniform) and read at NR_CPUS 4096:
+    every scheme's D1 and LL misses are drawn, labelled sim, with the values of
+    cachegrind.json; the hardware counters say why they are absent."""
+    want = _sim_want(REAL)
     fig = plots.plot_misses(real_run)
     gids = _gids(fig)
-    assert not any(g.startswith(("bar:hardware-counter", "bar:cachegrind-simulation"))
-                   for g in gids)
-    for path in ("spread", "read"):
+    assert not any(g.startswith("bar:hardware-counter") for g in gids)
+    for path, name in SIM_PATHS:
         ax = _panel(fig, f"cache:{path}")
-        text = _texts(ax)
-        assert "not measured" in text and "no hardware PMU" in text
-        assert "did not run the benchmark" in text
-        assert not ax.patches
+        h = _heights(ax)
+        labels = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
+        for s in rb.SCHEMES:
+            for m in ("d1_misses_per_op", "ll_misses_per_op"):
+                gid = f"cachegrind-simulation:{m}:{s}"
+                v = want[(name.format(s), m)]
+                assert v is not None, (name.format(s), m)
+                assert h[f"bar:{gid}"] == pytest.approx(v)
+                num, tag = labels[f"label:{gid}"].split()
+                assert (num, tag) == (rb.fmt_num(v), "sim")
+        legend = _legend_text(ax)
+        assert "sim = D1 misses, cachegrind simulation" in legend
+        assert "not measured: hardware counter: no hardware PMU" in legend
+        assert "did not run the benchmark" not in _texts(ax) + legend
+    # what the simulation shows: module_refcount() at NR_CPUS 4096 misses once per slot
+    # (4096 cache-line-aligned counters) for the two arrays, about never for percpu (one
+    # counter per possible CPU, 2 here) and atomic; spread over 2000 modules misses about
+    # twice per get/put for every scheme
+    read = _heights(_panel(fig, "cache:read"))
+    for s in ("nrcpus-array", "vmalloc-array"):
+        assert read[f"bar:cachegrind-simulation:d1_misses_per_op:{s}"] == \
+            pytest.approx(4096, rel=0.01)
+    for s in ("percpu", "atomic"):
+        assert read[f"bar:cachegrind-simulation:d1_misses_per_op:{s}"] < 1
+    spread = _heights(_panel(fig, "cache:spread"))
+    for s in rb.SCHEMES:
+        assert 1 < spread[f"bar:cachegrind-simulation:d1_misses_per_op:{s}"] < 4
+    # the simulation ran the benchmarks: a few instructions per op at least
+    assert all(f["value"] is not None and f["value"] >= 1 for f in real_run.figures()
+               if f["metric"] == "instructions_per_op")
     assert "spread" in _panel(fig, "cache:spread").get_title(loc="left")
     assert "NR_CPUS 4096" in _panel(fig, "cache:read").get_title(loc="left")
     assert "nr_cpus:4096" in _panel(fig, "cache:read").get_title(loc="left")
+    # every bar carries its method label
+    for g in gids:
+        if g.startswith("bar:") and not g.startswith("bar:page-size-contrast"):
+            assert "label:" + g[4:] in gids
     # no hardware dTLB panel without a PMU; the stand-in says why
     assert not any(ax.get_gid() == "panel:dtlb:hw" for ax in fig.axes)
     assert "hardware dTLB misses not measured: hardware counter: no hardware PMU" in \
@@ -552,6 +595,58 @@ def test_misses_chart_on_the_real_run(real_run):
         _panel(fig, "remote:hw"))
     assert "with one node no counter can be remote" in _footnote(fig)
     plots.plt.close(fig)
+
+
+def test_real_run_simulation_that_did_not_run_is_not_measured(tmp_path):
+    """The real run's cachegrind.json edited as a simulation whose timed loop never ran
+    (under one instruction per op: start-up noise only): nothing is drawn as a count, every
+    panel says why, and the report says so. One entry has no instructions_per_op figure:
+    the rule then uses its raw Ir totals."""
+    run_dir = copy_run(tmp_path)
+    p = run_dir / "cachegrind.json"
+    doc = json.loads(p.read_text())
+    n1, n2 = doc["n1"], doc["n2"]
+    for i, b in enumerate(doc["benchmarks"]):
+        for f in b["per_op"].values():
+            if f.get("value") is not None:
+                f["value"] = 0.0005
+        if i == 0:
+            b["per_op"]["instructions_per_op"] = {
+                "value": None, "method": "cachegrind-simulation",
+                "reason": "the longer run cost less (-1): set-up differs between runs"}
+            b["totals"]["n2"]["Ir"] = b["totals"]["n1"]["Ir"] + int(0.3 * (n2 - n1))
+        else:
+            b["per_op"]["instructions_per_op"]["value"] = 0.29
+    p.write_text(json.dumps(doc))
+    run = rb.load_run(run_dir)
+    figs = run.figures()
+    assert len(figs) == 5 * len(doc["benchmarks"])
+    assert all(f["value"] is None for f in figs)
+    # every number of the file is kept as raw_value, with the reason; figures that were
+    # already null keep their own reason
+    had = sum(1 for b in doc["benchmarks"] for f in b["per_op"].values()
+              if f.get("value") is not None)
+    kept = [f for f in figs if "raw_value" in f]
+    assert len(kept) == had > 0
+    assert all("did not run the benchmark" in f["reason"] for f in kept)
+    assert any(f["raw_value"] == 0.29 for f in kept)
+    assert {(f["scheme"], f["scenario"]) for f in kept
+            if f["metric"] == "d1_misses_per_op"} == \
+        {(s, path) for s in rb.SCHEMES for path in ("spread", "read")}
+    fig = plots.plot_misses(run)
+    assert not any(g.startswith(("bar:hardware-counter", "bar:cachegrind-simulation"))
+                   for g in _gids(fig))
+    for path in ("spread", "read"):
+        ax = _panel(fig, f"cache:{path}")
+        text = _texts(ax)
+        assert "not measured" in text and "no hardware PMU" in text
+        assert "did not run the benchmark" in text
+        assert not ax.patches
+    # the page-size contrast needs bench.json only: still drawn
+    assert "bar:page-size-contrast:read" in _gids(fig)
+    plots.plt.close(fig)
+    page = report.build_html(run)
+    assert "not measured" in page and "did not run the benchmark" in page
 
 
 def test_page_size_contrast_from_bench_json(real_run):
@@ -819,7 +914,7 @@ def test_draw_all_writes_png_svg_and_skips_absent(tmp_path):
     svg = (run_dir / "charts" / "hot_throughput.svg").read_text()
     for s in rb.SCHEMES:
         assert s in svg
-    assert "ideal linear scaling" in svg and "vm, 2026-11-29 16:27:59 UTC" in svg
+    assert "ideal linear scaling" in svg and "vm, 2026-11-29 16:42:14 UTC" in svg
     manifest = json.loads((run_dir / "charts" / "index.json").read_text())
     assert {c["name"]: c["status"] for c in manifest["charts"]}["footprint"] == "skipped"
 
@@ -882,7 +977,16 @@ def test_report_is_offline_and_complete(tmp_path):
     assert "Which scheme wins" in page and "ratio to runner-up" in page
     assert "refbench results: vm" in page and "Intel(R) Xeon(R) Processor" in page
     assert "hardware-counter" in page and "cachegrind-simulation" in page
-    assert "not measured" in page and "did not run the benchmark" in page
+    assert "not measured" in page and "no hardware PMU" in page
+    # the simulated figures, as cachegrind.json holds them, none "did not run"
+    assert "did not run the benchmark" not in page
+    cg = json.loads((REAL / "cachegrind.json").read_text())
+    assert len(cg["benchmarks"]) == 8
+    for b in cg["benchmarks"]:
+        for m in ("d1_misses_per_op", "ll_misses_per_op", "instructions_per_op"):
+            v = b["per_op"][m]["value"]
+            assert f'<td>{b["scheme"]}</td><td>{m}</td><td class="num">{rb.fmt_num(v)}</td>' \
+                in page, (b["name"], m)
     assert "perf stat events" in page and "unsupported: nrcpus-array" in page
     assert "compact: 2 CPUs" in page
     # the page-size contrast, with the two medians it is made of
