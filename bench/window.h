@@ -7,7 +7,10 @@
  *   window_end(st, &w);                    every thread: publishes counters
  *
  * The body is pasted into the loop, so the scheme's inline operations
- * compile into it: no call per operation.  Between batches each thread
+ * compile into it: no call per operation.  The leader may run up to one
+ * batch past Google Benchmark's iteration count; the published counters
+ * use the operations really done, Google Benchmark's own per-iteration
+ * time is off by at most WINDOW_BATCH / iterations.  Between batches each thread
  * passes a quiescent point (cpu_quiescent(), the model's scheduler tick)
  * and, unless it is the leader, looks at the stop flag.
  *
@@ -52,33 +55,29 @@ static inline void window_signal_stop(void)
 	__atomic_store_n(&window_stop_flag, 1, __ATOMIC_RELEASE);
 }
 
-/* Leader: exactly target operations; others: whole batches until stop. */
+/*
+ * Every thread runs the same loop of whole batches, so that the leader and
+ * the others execute the same code; the leader stops once it has done at
+ * least target operations (at most one batch more) and raises the flag.
+ * done is exact for every thread: the counters are computed from it.
+ */
 #define WINDOW_RUN(w, BODY)                                                   \
 	do {                                                                  \
-		if ((w)->leader) {                                            \
-			uint64_t __left = (w)->target;                        \
-			while (__left) {                                      \
-				uint64_t __n = __left < WINDOW_BATCH ?        \
-					__left : WINDOW_BATCH;                \
-				for (uint64_t __i = 0; __i < __n; __i++) {    \
-					BODY;                                 \
-				}                                             \
-				__left -= __n;                                \
-				cpu_quiescent();                              \
+		const bool __leader = (w)->leader;                            \
+		const uint64_t __target = (w)->target;                        \
+		uint64_t __done = 0;                                          \
+		for (;;) {                                                    \
+			for (unsigned int __i = 0; __i < WINDOW_BATCH; __i++) { \
+				BODY;                                         \
 			}                                                     \
-			(w)->done = (w)->target;                              \
-			window_signal_stop();                                 \
-		} else {                                                      \
-			uint64_t __done = 0;                                  \
-			while (!window_should_stop()) {                       \
-				for (unsigned int __i = 0; __i < WINDOW_BATCH; __i++) { \
-					BODY;                                 \
-				}                                             \
-				__done += WINDOW_BATCH;                       \
-				cpu_quiescent();                              \
-			}                                                     \
-			(w)->done = __done;                                   \
+			__done += WINDOW_BATCH;                               \
+			cpu_quiescent();                                      \
+			if (__leader ? __done >= __target : window_should_stop()) \
+				break;                                        \
 		}                                                             \
+		if (__leader)                                                 \
+			window_signal_stop();                                 \
+		(w)->done = __done;                                           \
 	} while (0)
 
 #endif
