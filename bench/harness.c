@@ -87,7 +87,37 @@ bool harness_setup_ok_quiet(void)
 	return !__atomic_load_n(&setup_failed, __ATOMIC_ACQUIRE);
 }
 
+/* Modules a benchmark kept loaded for its next run (see harness.h). */
+static const void *cache_key;
+static void (*cache_release)(void);
+
+bool harness_cache_hit(const void *key)
+{
+	return key && cache_key == key;
+}
+
+void harness_cache_set(const void *key, void (*release)(void))
+{
+	cache_key = key;
+	cache_release = release;
+}
+
+void harness_cache_drop(void)
+{
+	void (*release)(void) = cache_release;
+
+	cache_key = NULL;
+	cache_release = NULL;
+	if (release)
+		release();
+}
+
 bool harness_thread_enter(rb_state *st, unsigned int nr_cpus)
+{
+	return harness_thread_enter_cached(st, nr_cpus, NULL);
+}
+
+bool harness_thread_enter_cached(rb_state *st, unsigned int nr_cpus, const void *key)
 {
 	int tid = rb_thread_index(st);
 	char err[512];
@@ -111,6 +141,8 @@ bool harness_thread_enter(rb_state *st, unsigned int nr_cpus)
 		harness_setup_error("thread %d: %s", tid, err);
 		return true;
 	}
+	if (tid == 0 && !harness_cache_hit(key))
+		harness_cache_drop();
 	if (tid == 0 && refbench_configure(nr_cpus, run_cfg.line, nr_cpu_ids, err, sizeof(err)) != 0)
 		harness_setup_error("%s", err);
 	return true;

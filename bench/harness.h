@@ -50,6 +50,20 @@ extern struct run_config run_cfg;
  * all threads still meet at the barriers and then skip together.
  */
 bool harness_thread_enter(rb_state *st, unsigned int nr_cpus);
+
+/*
+ * Google Benchmark calls a benchmark function several times in a row
+ * (growing the iteration count, then each repetition).  A benchmark whose
+ * set-up is long (loading thousands of modules) may keep what it loaded
+ * for the next call of the same benchmark: it enters with its own key,
+ * asks harness_cache_hit(key) on thread 0, and after loading registers
+ * harness_cache_set(key, release).  Any thread 0 entering with another
+ * key (or none) releases the kept modules first, before NR_CPUS changes.
+ */
+bool harness_thread_enter_cached(rb_state *st, unsigned int nr_cpus, const void *key);
+bool harness_cache_hit(const void *key);
+void harness_cache_set(const void *key, void (*release)(void));
+void harness_cache_drop(void);
 void harness_thread_exit(rb_state *st);
 
 /* All threads of the current run meet here; waiting threads are idle. */

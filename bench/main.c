@@ -29,6 +29,8 @@ static const char *const scenario_names[] = { "hot", "spread", "read", "lifecycl
 static const unsigned int read_nr_cpus[] = { 8, 64, 512, 4096, 8192 };
 
 static struct {
+	unsigned int spread_modules[16];
+	int nr_spread_modules;
 	bool scheme_on[8];
 	bool scenario_on[8];
 	const char *context_out;
@@ -46,6 +48,8 @@ static void usage(void)
 "  --placement=P      compact | scatter | hwloc location list, e.g. core:0-3 (default compact)\n"
 "  --smt              allow SMT siblings (default one thread per core)\n"
 "  --modules=N        modules for spread and lifecycle (default 2000)\n"
+"  --spread-modules=LIST  further module counts for spread, uniform, 1 thread\n"
+"                     (the working-set sweep; default none)\n"
 "  --nr-cpus=N        NR_CPUS for hot, spread, lifecycle, unload (default 64, 1..8192)\n"
 "  --line=64|128      cache-line size of ____cacheline_aligned (default 128)\n"
 "  --counters=LIST    perf events, 'all' (default: all the machine supports) or 'none'\n"
@@ -161,6 +165,19 @@ static void parse_args(int argc, char **argv)
 			if (!parse_ulong(val, 1, 1000000, &v))
 				die("--modules value '%s' not accepted (accepted: 1 to %s)", val, "1000000");
 			run_cfg.modules = (unsigned int)v;
+		} else if (strcmp(flag, "--spread-modules") == 0) {
+			char buf[256], *save = NULL;
+			NEED_VAL();
+			snprintf(buf, sizeof(buf), "%s", val);
+			opt.nr_spread_modules = 0;
+			for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				if (!parse_ulong(t, 1, 100000, &v))
+					die("--spread-modules value '%s' not accepted (accepted: 1 to %s)",
+					    t, "100000");
+				if (opt.nr_spread_modules == 16)
+					die("--spread-modules has more than %s entries%s", "16", "");
+				opt.spread_modules[opt.nr_spread_modules++] = (unsigned int)v;
+			}
 		} else if (strcmp(flag, "--nr-cpus") == 0) {
 			NEED_VAL();
 			if (!parse_ulong(val, 1, REFBENCH_NR_CPUS_MAX, &v))
@@ -190,12 +207,23 @@ static void parse_args(int argc, char **argv)
 	}
 }
 
+static unsigned int max_modules(void)
+{
+	unsigned int m = run_cfg.modules;
+
+	for (int k = 0; k < opt.nr_spread_modules; k++)
+		if (opt.spread_modules[k] > m)
+			m = opt.spread_modules[k];
+	return m;
+}
+
 /* Bytes the largest scheme would need for the run's modules. */
 static void check_memory(void)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
 	char line[256];
 	unsigned long long avail_kb = 0, need;
+	unsigned int modules = max_modules();
 
 	if (!f)
 		return;
@@ -203,14 +231,14 @@ static void check_memory(void)
 		if (sscanf(line, "MemAvailable: %llu kB", &avail_kb) == 1)
 			break;
 	fclose(f);
-	need = (unsigned long long)run_cfg.modules *
+	need = (unsigned long long)modules *
 	       (4096ull + ((unsigned long long)run_cfg.nr_cpus * run_cfg.line));
 	if (avail_kb && need > avail_kb * 1024ull / 2) {
 		char a[64], b[64];
-		snprintf(a, sizeof(a), "%u", run_cfg.modules);
+		snprintf(a, sizeof(a), "%u", modules);
 		snprintf(b, sizeof(b), "%llu MiB of %llu MiB available",
 			 need >> 20, avail_kb >> 10);
-		die("--modules=%s would not fit in memory (the NR_CPUS arrays need %s; "
+		die("%s modules would not fit in memory (the NR_CPUS arrays need %s; "
 		    "accepted: at most half of what is available)", a, b);
 	}
 }
@@ -308,12 +336,22 @@ static void register_all(void)
 			snprintf(name, sizeof(name), "hot/%s/nr_cpus:%u/line:%u", f->scheme, nc, line);
 			add(name, f->hot, new_args(nc, m, false), run_cfg.threads, run_cfg.nr_threads);
 		}
-		if (opt.scenario_on[1])
+		if (opt.scenario_on[1]) {
 			for (int z = 0; z < 2; z++) {
 				snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:%s/nr_cpus:%u/line:%u",
 					 f->scheme, m, z ? "zipf" : "uniform", nc, line);
 				add(name, f->spread, new_args(nc, m, z), lo_hi, nr_lo_hi);
 			}
+			/* The working-set sweep: one thread, uniform. */
+			for (int k = 0; k < opt.nr_spread_modules; k++) {
+				unsigned int sm = opt.spread_modules[k];
+				if (sm == m)
+					continue;
+				snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u",
+					 f->scheme, sm, nc, line);
+				add(name, f->spread, new_args(nc, sm, false), one, 1);
+			}
+		}
 		if (opt.scenario_on[2])
 			for (size_t k = 0; k < sizeof(read_nr_cpus) / sizeof(read_nr_cpus[0]); k++) {
 				unsigned int rn = read_nr_cpus[k];
@@ -384,7 +422,7 @@ int main(int argc, char **argv)
 	}
 	check_memory();
 
-	if (harness_setup_cpus(run_cfg.max_threads, run_cfg.modules, err, sizeof(err)) != 0) {
+	if (harness_setup_cpus(run_cfg.max_threads, max_modules(), err, sizeof(err)) != 0) {
 		fprintf(stderr, "refbench: %s\n", err);
 		return 2;
 	}

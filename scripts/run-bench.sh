@@ -6,7 +6,7 @@
 # complete, so an interrupted run never leaves a file under a final name.
 #
 # Settings (environment, set by the Makefile from `make bench VAR=...`):
-#   THREADS MODULES NR_CPUS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER
+#   THREADS MODULES SPREAD_MODULES NR_CPUS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER
 #   FOOTPRINT_NR_CPUS CACHEGRIND(1/0) PERF(1/0) QUICK(1/0) RESULTS BUILD
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ if [ "$QUICK" = 1 ]; then
   : "${CG_N1:=1000}" "${CG_N2:=6000}" "${CG_PATHS:=spread,read}"
   : "${CG_READ_NR_CPUS:=4096}" "${CG_SPREAD_DISTS:=uniform}"
 else
-  : "${REPS:=5}" "${MIN_TIME:=0.1}" "${FOOTPRINT_NR_CPUS:=8,16,32,64,128,256,512,1024,2048,4096,8192}"
+  : "${REPS:=5}" "${MIN_TIME:=0.1}" "${SPREAD_MODULES:=200,2000,10000}" "${FOOTPRINT_NR_CPUS:=8,16,32,64,128,256,512,1024,2048,4096,8192}"
   : "${CG_N1:=5000}" "${CG_N2:=30000}" "${CG_PATHS:=hot,spread,read}"
   : "${CG_READ_NR_CPUS:=64,4096}" "${CG_SPREAD_DISTS:=uniform,zipf}"
 fi
@@ -53,6 +53,7 @@ trap cleanup INT TERM
 lab_args=(--modules="$MODULES" --nr-cpus="$NR_CPUS" --line="$LINE" --placement="$PLACEMENT"
           --counters="$COUNTERS")
 [ -n "${THREADS:-}" ] && lab_args+=(--threads="$THREADS")
+[ -n "${SPREAD_MODULES:-}" ] && lab_args+=(--spread-modules="$SPREAD_MODULES")
 [ -n "${SCHEMES:-}" ] && lab_args+=(--scheme="$SCHEMES")
 [ -n "${SCENARIOS:-}" ] && lab_args+=(--scenario="$SCENARIOS")
 gb_args=(--benchmark_repetitions="$REPS" --benchmark_min_time="$MIN_TIME")

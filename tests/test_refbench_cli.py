@@ -209,3 +209,26 @@ def test_unwritable_results_folder():
     assert r.returncode != 0
     assert "/proc/refbench-results" in r.stderr
     assert len([l for l in r.stderr.splitlines() if l.strip()]) == 1
+
+
+def test_spread_sweep_keeps_modules_between_calls(tmp_path):
+    """--spread-modules adds a working-set sweep; the modules a spread benchmark keeps
+    between Google Benchmark's calls must come back to a count of zero every time and be
+    released before another benchmark changes NR_CPUS."""
+    out = tmp_path / "bench.json"
+    r = run([str(REFBENCH), "--scenario=spread,read", "--scheme=percpu,vmalloc-array",
+             "--modules=64", "--spread-modules=16,200", "--iterations=500",
+             "--benchmark_repetitions=3", f"--benchmark_out={out}", "--benchmark_out_format=json",
+             "--benchmark_filter=^spread/|^read/[^/]+/nr_cpus:4096/line:128/load:idle"], timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    bench = json.loads(out.read_text())["benchmarks"]
+    names = {b["run_name"] for b in bench}
+    for s in ("percpu", "vmalloc-array"):
+        for m in (16, 200):
+            assert f"spread/{s}/modules:{m}/dist:uniform/nr_cpus:64/line:128/iterations:500/manual_time/threads:1" in names
+    assert not [b["name"] for b in bench if b.get("error_occurred")]
+
+
+def test_bad_spread_modules():
+    r = run([str(REFBENCH), "--spread-modules=0", "--benchmark_filter=^$"])
+    assert r.returncode != 0 and "'0'" in r.stderr
