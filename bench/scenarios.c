@@ -394,13 +394,21 @@ out:
  * Cycle k publishes its module as (unload_cycle = k, then unload_pub).  A
  * getter reads the cycle, the pointer, the cycle again: equal reads mean
  * the pointer is cycle k's (or NULL).  The GOING notifier records
- * unload_going_cycle = k once the count has reached zero; a getter that
- * saw that before trying, and then got a reference, found a bug.
+ * unload_going_cycle = k once delete_module() has judged the count zero.
+ * A getter that holds a reference and then finds that notifier already
+ * run has caught a get that succeeded after the count was judged zero
+ * (say, a delete without its grace period).  A correct delete cannot run
+ * the notifier while anyone holds a reference, so this never misfires.
+ * Before each delete the leader waits (boundedly) until every getter has
+ * held a reference on the new module, so the delete meets real users.
  */
 static struct module *unload_pub;
 static unsigned long unload_cycle;
 static unsigned long unload_going_cycle;
 static unsigned long unload_gets_after_going;
+static struct {
+	unsigned long cycle;     /* last cycle this getter held a reference in */
+} ____cacheline_aligned unload_seen[HARNESS_MAX_THREADS];
 
 static void unload_notifier(int state, const char *scheme, const char *name,
 			    void *mod, void *data)
@@ -423,7 +431,7 @@ static void bench_unload(rb_state *st, void *arg)
 	const struct scenario_args *a = arg;
 	struct window w;
 	double unload_s = 0;
-	unsigned long getter_ops = 0;
+	unsigned long getter_ops = 0, lonely = 0;
 	char name[MODULE_NAME_LEN];
 
 	if (!harness_thread_enter(st, a->nr_cpus))
@@ -433,6 +441,8 @@ static void bench_unload(rb_state *st, void *arg)
 		__atomic_store_n(&unload_pub, NULL, __ATOMIC_RELAXED);
 		__atomic_store_n(&unload_cycle, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&unload_going_cycle, 0, __ATOMIC_RELAXED);
+		for (int g = 0; g < rb_thread_count(st); g++)
+			__atomic_store_n(&unload_seen[g].cycle, 0, __ATOMIC_RELAXED);
 		register_module_notifier(unload_notifier, NULL);
 	}
 	harness_barrier(st);
@@ -454,9 +464,17 @@ static void bench_unload(rb_state *st, void *arg)
 			}
 			__atomic_store_n(&unload_cycle, i + 1, __ATOMIC_SEQ_CST);
 			__atomic_store_n(&unload_pub, mod, __ATOMIC_SEQ_CST);
-			/* Let the getters see it before it goes. */
-			for (int k = 0; k < 64; k++)
-				cpu_quiescent();
+			/* Wait until every getter has used it, for 10 ms at most. */
+			t = harness_now();
+			for (int g = 1; g < w.threads; g++) {
+				while (__atomic_load_n(&unload_seen[g].cycle, __ATOMIC_ACQUIRE) != i + 1 &&
+				       harness_now() - t < 0.01)
+					cpu_quiescent();
+				if (__atomic_load_n(&unload_seen[g].cycle, __ATOMIC_ACQUIRE) != i + 1) {
+					lonely++;
+					break;
+				}
+			}
 			t = harness_now();
 			ret = ops->delete_module(name, 0);
 			unload_s += harness_now() - t;
@@ -471,18 +489,18 @@ static void bench_unload(rb_state *st, void *arg)
 	} else {
 		w.counted = false;
 		while (!window_should_stop()) {
-			for (unsigned int k = 0; k < WINDOW_BATCH; k++) {
-				unsigned long k = __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST);
+			for (unsigned int b = 0; b < WINDOW_BATCH; b++) {
+				unsigned long c = __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST);
 				struct module *m = __atomic_load_n(&unload_pub, __ATOMIC_SEQ_CST);
-				unsigned long going;
 
-				if (!m || __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST) != k)
+				if (!m || __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST) != c)
 					continue;
-				going = __atomic_load_n(&unload_going_cycle, __ATOMIC_SEQ_CST);
 				if (try_module_get(m)) {
-					if (going == k)
+					/* Holding it: its GOING notifier must not have run. */
+					if (__atomic_load_n(&unload_going_cycle, __ATOMIC_SEQ_CST) == c)
 						__atomic_add_fetch(&unload_gets_after_going, 1,
 								   __ATOMIC_RELAXED);
+					__atomic_store_n(&unload_seen[w.tid].cycle, c, __ATOMIC_RELEASE);
 					module_put(m);
 					getter_ops++;
 				}
@@ -495,6 +513,8 @@ static void bench_unload(rb_state *st, void *arg)
 		window_extra_counter(st, "unload_ns", unload_s * 1e9 / (double)w.target);
 		window_extra_counter(st, "gets_after_going",
 				     (double)__atomic_load_n(&unload_gets_after_going, __ATOMIC_SEQ_CST));
+		if (w.threads > 1)
+			window_extra_counter(st, "cycles_without_all_getters", (double)lonely);
 	}
 	window_end(st, &w);
 	if (w.leader && __atomic_load_n(&unload_gets_after_going, __ATOMIC_SEQ_CST) != 0)

@@ -180,8 +180,8 @@ int cpu_register(int cpu, char *err, size_t errlen)
 		return -1;
 	}
 	__atomic_store_n(&slots[cpu].taken, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&slots[cpu].ack, __atomic_load_n(&stop_generation, __ATOMIC_SEQ_CST),
-			 __ATOMIC_SEQ_CST);
+	/* Generations start at 1: a new CPU has acknowledged none. */
+	__atomic_store_n(&slots[cpu].ack, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&registry_lock);
 
 	urcu_qsbr_register_thread();
@@ -228,7 +228,13 @@ static inline void relax_or_yield(unsigned long *spins)
 		sched_yield();
 }
 
-void refbench_stop_park(void)
+/*
+ * Stay stopped while a stop is pending, acknowledging the generation seen.
+ * The stopper raises the flag before it makes the new generation, so a
+ * thread that reads generation g then sees the flag raised for g (or a
+ * later stop) and stays: it leaves only when no stop is pending.
+ */
+static void stop_wait(void)
 {
 	struct cpu_slot *me = &slots[refbench_this_cpu];
 	unsigned long spins = 0;
@@ -238,6 +244,14 @@ void refbench_stop_park(void)
 				 __ATOMIC_SEQ_CST);
 		relax_or_yield(&spins);
 	}
+}
+
+/* From cpu_quiescent(): a stopped CPU holds up no grace period either. */
+void refbench_stop_park(void)
+{
+	urcu_qsbr_thread_offline();
+	stop_wait();
+	urcu_qsbr_thread_online();
 }
 
 void cpu_idle_enter(void)
@@ -258,7 +272,7 @@ void cpu_idle_exit(void)
 		return;
 	__atomic_store_n(&slots[cpu].online, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&refbench_stop_pending, __ATOMIC_SEQ_CST))
-		refbench_stop_park();
+		stop_wait();
 	urcu_qsbr_thread_online();
 }
 
@@ -275,17 +289,16 @@ int stop_machine(int (*fn)(void *), void *data)
 	int self = refbench_this_cpu, ret;
 	unsigned long gen;
 
+	/* The stopper waits as an idle CPU: it holds up no grace period and
+	 * no other stopper. */
 	cpu_idle_enter();
 	pthread_mutex_lock(&stop_lock);
-	if (self >= 0) {
-		/* We hold stop_lock: no stop can be pending, so this cannot park. */
-		__atomic_store_n(&slots[self].online, 1, __ATOMIC_SEQ_CST);
-		urcu_qsbr_thread_online();
-	}
-	gen = __atomic_add_fetch(&stop_generation, 1, __ATOMIC_SEQ_CST);
+	/* Flag first, generation second: see stop_wait(). */
 	__atomic_store_n(&refbench_stop_pending, 1, __ATOMIC_SEQ_CST);
+	gen = __atomic_add_fetch(&stop_generation, 1, __ATOMIC_SEQ_CST);
 
-	for (unsigned int cpu = 0; cpu < REFBENCH_NR_CPUS_MAX; cpu++) {
+	/* Registered CPUs have ids below nr_cpu_ids (cpu_register checks). */
+	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		unsigned long spins = 0;
 
 		if ((int)cpu == self || !__atomic_load_n(&slots[cpu].taken, __ATOMIC_SEQ_CST))
@@ -297,6 +310,7 @@ int stop_machine(int (*fn)(void *), void *data)
 	ret = fn(data);
 	__atomic_store_n(&refbench_stop_pending, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&stop_lock);
+	cpu_idle_exit();
 	return ret;
 }
 

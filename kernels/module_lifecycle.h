@@ -31,7 +31,9 @@
  *                      inside a get/put on this module; then free args,
  *                      per-CPU section, refcount storage, module memory.
  * The 2014 era (atomic scheme, Linux 3.19): try_stop_module() is the
- * scheme's, free_module() unlinks and waits with synchronize_sched(), and
+ * scheme's, free_module() unlinks with list_del_rcu() and waits with
+ * synchronize_rcu() (synchronize_sched() from 4.2; under QSBR the two are
+ * the same wait), and
  * since 3.13 there is no waiting mode: without O_NONBLOCK the kernel warns
  * and behaves as non-blocking, so here the caller's retry loop (what
  * "rmmod --wait" users were told to do) stands in for it.
@@ -212,7 +214,8 @@ static inline void unlink_module(struct module *mod)
 static inline void unlink_module(struct module *mod)
 {
 	module_list_del(&mod->list);
-	/* Wait for RCU synchronizing before releasing mod->list. */
+	/* Wait for RCU synchronizing before releasing mod->list (3.19:
+	 * synchronize_rcu(); the model's grace period is the same). */
 	synchronize_sched();
 }
 #endif

@@ -2,7 +2,6 @@
 #include "module_mem.h"
 #include "compat.h"
 #include "numa.h"
-#include "range_alloc.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -14,6 +13,26 @@
 
 #define HUGE_2M ((size_t)2 << 20)
 #define VM_HASH 4096
+#define POOL_CLASSES 32
+
+/*
+ * The pool hands out blocks like a slab allocator: one free list per block
+ * size (a run loads modules of one or two sizes), refilled from a bump
+ * pointer, so that allocating and freeing cost the same whatever the
+ * number of live modules, as kmalloc's do.  A hash from address to size
+ * stands in for the slab's page descriptor.
+ */
+struct pool_block {
+	struct pool_block *next;
+	char *addr;
+	size_t size;
+};
+
+struct pool_class {
+	size_t size;
+	char *free;              /* freed blocks, linked through their first word */
+	size_t nr_free;
+};
 
 struct vm_area {
 	struct vm_area *next;
@@ -27,8 +46,10 @@ static struct {
 	char *pool_map;          /* what mmap returned */
 	size_t pool_map_len;
 	size_t pool_reserve;
-	size_t touched;
-	struct range_alloc ra;
+	size_t touched;          /* bump pointer: bytes ever handed out */
+	size_t in_use, blocks;
+	struct pool_class cls[POOL_CLASSES];
+	struct pool_block *live[VM_HASH];
 	struct vm_area *vm[VM_HASH];
 	size_t vm_areas, vm_requested, vm_mapped, vm_guard;
 } mm = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -60,11 +81,6 @@ static int pool_init(void)
 	mm.pool = (char *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
 	madvise(mm.pool, reserve, MADV_HUGEPAGE);
 	numa_bind_area(mm.pool, reserve, numa_node_of_current_cpu());
-	if (range_alloc_init(&mm.ra, reserve) != 0) {
-		munmap(p, len);
-		mm.pool = NULL;
-		return -1;
-	}
 	return 0;
 }
 
@@ -129,25 +145,81 @@ static void vfree_area(void *p)
 	}
 }
 
-static void *pool_alloc(size_t size)
+static struct pool_class *pool_class(size_t size, int create)
 {
-	size_t off;
+	for (int i = 0; i < POOL_CLASSES; i++) {
+		if (mm.cls[i].size == size)
+			return &mm.cls[i];
+		if (mm.cls[i].size == 0 && create) {
+			mm.cls[i].size = size;
+			return &mm.cls[i];
+		}
+	}
+	return NULL;
+}
+
+static void *pool_alloc(size_t asked)
+{
+	size_t size = (asked + MODULE_MEM_ALIGN - 1) & ~(size_t)(MODULE_MEM_ALIGN - 1);
+	struct pool_block *b = malloc(sizeof(*b));
+	struct pool_class *c;
 	char *p = NULL;
 
+	if (!b)
+		return NULL;
 	pthread_mutex_lock(&mm.lock);
 	if (!mm.pool && pool_init() != 0)
 		goto out;
-	off = range_alloc(&mm.ra, size, MODULE_MEM_ALIGN, "module");
-	if (off == (size_t)-1)
+	c = pool_class(size, 1);
+	if (c && c->free) {
+		p = c->free;
+		memcpy(&c->free, p, sizeof(char *));
+		c->nr_free--;
+	} else if (mm.touched + size <= mm.pool_reserve) {
+		p = mm.pool + mm.touched;
+		mm.touched += size;
+	} else {
 		goto out;
-	p = mm.pool + off;
-	if (off + size > mm.touched)
-		mm.touched = off + size;
+	}
+	b->addr = p;
+	b->size = size;
+	b->next = mm.live[vm_hash(p)];
+	mm.live[vm_hash(p)] = b;
+	mm.in_use += size;
+	mm.blocks++;
 out:
 	pthread_mutex_unlock(&mm.lock);
-	if (p)
-		memset(p, 0, size);
+	if (!p) {
+		free(b);
+		return NULL;
+	}
+	memset(p, 0, size);
 	return p;
+}
+
+static void pool_free(char *p)
+{
+	struct pool_block **pp, *b = NULL;
+	struct pool_class *c;
+
+	pthread_mutex_lock(&mm.lock);
+	for (pp = &mm.live[vm_hash(p)]; *pp; pp = &(*pp)->next) {
+		if ((*pp)->addr == p) {
+			b = *pp;
+			*pp = b->next;
+			break;
+		}
+	}
+	if (b) {
+		mm.in_use -= b->size;
+		mm.blocks--;
+		c = pool_class(b->size, 0);
+		memcpy(p, &c->free, sizeof(char *));
+		c->free = p;
+		c->nr_free++;
+	}
+	pthread_mutex_unlock(&mm.lock);
+	free(b);
 }
 
 void *module_mem_alloc(enum module_mem_kind kind, size_t size)
@@ -169,9 +241,7 @@ void module_mem_free(enum module_mem_kind kind, void *p)
 	if (kind == MODULE_MEM_VMALLOC) {
 		vfree_area(p);
 	} else {
-		pthread_mutex_lock(&mm.lock);
-		range_free(&mm.ra, (size_t)((char *)p - mm.pool));
-		pthread_mutex_unlock(&mm.lock);
+		pool_free(p);
 	}
 	__atomic_sub_fetch(&refbench_layout_users, 1, __ATOMIC_SEQ_CST);
 }
@@ -181,10 +251,11 @@ void module_mem_get_stats(struct module_mem_stats *st)
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_lock(&mm.lock);
 	if (mm.pool) {
-		st->pool_in_use = mm.ra.in_use;
+		st->pool_in_use = mm.in_use;
 		st->pool_touched = mm.touched;
-		st->pool_fragmented = range_alloc_fragmented_bytes(&mm.ra);
-		st->pool_metadata = range_alloc_metadata_bytes(&mm.ra);
+		for (int i = 0; i < POOL_CLASSES; i++)
+			st->pool_fragmented += mm.cls[i].size * mm.cls[i].nr_free;
+		st->pool_metadata = mm.blocks * sizeof(struct pool_block) + sizeof(mm.live);
 	}
 	st->vmalloc_areas = mm.vm_areas;
 	st->vmalloc_requested = mm.vm_requested;
@@ -224,13 +295,13 @@ int module_mem_reset(void)
 	int ret = 0;
 
 	pthread_mutex_lock(&mm.lock);
-	if (mm.pool && mm.ra.in_use != 0) {
+	if (mm.pool && mm.in_use != 0) {
 		ret = -1;
 	} else if (mm.pool) {
-		range_alloc_destroy(&mm.ra);
 		munmap(mm.pool_map, mm.pool_map_len);
 		mm.pool = NULL;
 		mm.touched = 0;
+		memset(mm.cls, 0, sizeof(mm.cls));
 	}
 	pthread_mutex_unlock(&mm.lock);
 	return ret;

@@ -14,8 +14,9 @@
  *  MODULE_MEM_POOL     models memory from the kernel's direct mapping
  *      (kmalloc/page allocator memory, mapped with 2 MiB or 1 GiB pages):
  *      a pool reserved once and backed by transparent huge pages
- *      (MADV_HUGEPAGE), carved with a first-fit allocator, bound to the
- *      node of the CPU that first uses it.  Whether the kernel really gave
+ *      (MADV_HUGEPAGE), carved slab-style (a free list per block size, a
+ *      bump pointer behind it: constant cost per allocation, as kmalloc),
+ *      bound to the node of the CPU that first uses it.  Whether the kernel really gave
  *      huge pages is measured (module_mem_pool_hugepage_bytes), not
  *      assumed.
  *
@@ -37,9 +38,9 @@ void module_mem_free(enum module_mem_kind kind, void *p);
 
 struct module_mem_stats {
 	size_t pool_in_use;        /* bytes handed out from the pool */
-	size_t pool_touched;       /* high-water mark of pool bytes ever zeroed */
-	size_t pool_fragmented;
-	size_t pool_metadata;
+	size_t pool_touched;       /* high-water mark of pool bytes ever handed out */
+	size_t pool_fragmented;    /* freed blocks kept on the free lists */
+	size_t pool_metadata;      /* the allocator's block records */
 	size_t vmalloc_areas;      /* live mappings */
 	size_t vmalloc_requested;  /* bytes asked for */
 	size_t vmalloc_mapped;     /* bytes mapped (page-rounded, guard excluded) */

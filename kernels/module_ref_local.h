@@ -2,11 +2,17 @@
  * module_ref_local.h - __module_get(), try_module_get() and module_put()
  * for the schemes that count in one local_t per CPU.
  *
- * Models include/linux/module.h of Linux 2.6.28 and 2.6.29: the seed patch
- * changed only where CPU n's counter is (__module_ref_addr()), not these
- * three, so nrcpus-array and percpu share them as the kernel did.  The
- * including scheme header defines __module_ref_addr() and
- * module_refcount() first.
+ * Models Linux 2.6.28 and 2.6.29 (commit 720eba31f47a): the seed patch
+ * changed only where CPU n's counter is (__module_ref_addr()) in these
+ * three, so nrcpus-array and percpu share them.  The including scheme
+ * header defines __module_ref_addr() and module_refcount() first.
+ *
+ * Departure: in those kernels __module_get() and try_module_get() were
+ * inline in include/linux/module.h but module_put() was a function in
+ * kernel/module.c (EXPORT_SYMBOL), so a kernel get+put paid one direct
+ * call.  The lab inlines all three so that its loops carry no call per
+ * operation; the same holds for every scheme, and the atomic scheme's
+ * kernel (3.19) had all three out of line.
  */
 #ifndef REFBENCH_MODULE_REF_LOCAL_H
 #define REFBENCH_MODULE_REF_LOCAL_H

@@ -13,7 +13,12 @@
  * Departures: units are separate mappings bound to their CPU's node with
  * hwloc (strict binding before the first touch, so placement does not
  * depend on which thread touches first), and the unit size is a run-time
- * setting (2.6.29 reserved PERCPU_MODULE_RESERVE = 8 KiB for all modules).
+ * setting, sized by the lab to fit every module's counter.  2.6.29 had
+ * PERCPU_MODULE_RESERVE (8 KiB) for all modules' per-CPU data: by that
+ * figure, with an 8-byte local_t on x86-64, the refptrs alone would fill it
+ * at about 1000 modules, before any module's own per-CPU variables.  The
+ * dynamic per-CPU allocator of 2.6.30 lifted that limit; the lab's
+ * 2000-module runs assume it.
  */
 #ifndef REFBENCH_PERCPU_ALLOC_H
 #define REFBENCH_PERCPU_ALLOC_H

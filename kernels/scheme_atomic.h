@@ -25,7 +25,8 @@
  *
  * Departures: preempt_disable()/enable() are get_cpu()/put_cpu() (QSBR
  * read-side, free); module memory is the huge-page pool, as for
- * nrcpus-array and percpu, so only the count's layout differs.
+ * nrcpus-array and percpu, so only the count's layout differs; the three
+ * operations are inline here, where 3.19 had them in kernel/module.c.
  */
 #define SCHEME_NAME "atomic"
 #define SCHEME_SYM scheme_atomic
