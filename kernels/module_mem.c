@@ -30,7 +30,9 @@ struct pool_block {
 
 struct pool_class {
 	size_t size;
-	char *free;              /* freed blocks, linked through their first word */
+	struct pool_block *free; /* records of freed blocks: the freed memory
+				  * itself is not written, so a reader still
+				  * inside a grace period never races a link */
 	size_t nr_free;
 };
 
@@ -161,39 +163,35 @@ static struct pool_class *pool_class(size_t size, int create)
 static void *pool_alloc(size_t asked)
 {
 	size_t size = (asked + MODULE_MEM_ALIGN - 1) & ~(size_t)(MODULE_MEM_ALIGN - 1);
-	struct pool_block *b = malloc(sizeof(*b));
+	struct pool_block *b = NULL;
 	struct pool_class *c;
 	char *p = NULL;
 
-	if (!b)
-		return NULL;
 	pthread_mutex_lock(&mm.lock);
 	if (!mm.pool && pool_init() != 0)
 		goto out;
 	c = pool_class(size, 1);
 	if (c && c->free) {
-		p = c->free;
-		memcpy(&c->free, p, sizeof(char *));
+		b = c->free;
+		c->free = b->next;
 		c->nr_free--;
-	} else if (mm.touched + size <= mm.pool_reserve) {
+		p = b->addr;
+	} else if (mm.touched + size <= mm.pool_reserve && (b = malloc(sizeof(*b))) != NULL) {
 		p = mm.pool + mm.touched;
 		mm.touched += size;
+		b->addr = p;
+		b->size = size;
 	} else {
 		goto out;
 	}
-	b->addr = p;
-	b->size = size;
 	b->next = mm.live[vm_hash(p)];
 	mm.live[vm_hash(p)] = b;
 	mm.in_use += size;
 	mm.blocks++;
 out:
 	pthread_mutex_unlock(&mm.lock);
-	if (!p) {
-		free(b);
-		return NULL;
-	}
-	memset(p, 0, size);
+	if (p)
+		memset(p, 0, size);
 	return p;
 }
 
@@ -214,12 +212,11 @@ static void pool_free(char *p)
 		mm.in_use -= b->size;
 		mm.blocks--;
 		c = pool_class(b->size, 0);
-		memcpy(p, &c->free, sizeof(char *));
-		c->free = p;
+		b->next = c->free;
+		c->free = b;
 		c->nr_free++;
 	}
 	pthread_mutex_unlock(&mm.lock);
-	free(b);
 }
 
 void *module_mem_alloc(enum module_mem_kind kind, size_t size)
@@ -256,6 +253,8 @@ void module_mem_get_stats(struct module_mem_stats *st)
 		for (int i = 0; i < POOL_CLASSES; i++)
 			st->pool_fragmented += mm.cls[i].size * mm.cls[i].nr_free;
 		st->pool_metadata = mm.blocks * sizeof(struct pool_block) + sizeof(mm.live);
+		for (int i = 0; i < POOL_CLASSES; i++)
+			st->pool_metadata += mm.cls[i].nr_free * sizeof(struct pool_block);
 	}
 	st->vmalloc_areas = mm.vm_areas;
 	st->vmalloc_requested = mm.vm_requested;
@@ -301,6 +300,12 @@ int module_mem_reset(void)
 		munmap(mm.pool_map, mm.pool_map_len);
 		mm.pool = NULL;
 		mm.touched = 0;
+		for (int i = 0; i < POOL_CLASSES; i++)
+			while (mm.cls[i].free) {
+				struct pool_block *b = mm.cls[i].free;
+				mm.cls[i].free = b->next;
+				free(b);
+			}
 		memset(mm.cls, 0, sizeof(mm.cls));
 	}
 	pthread_mutex_unlock(&mm.lock);
