@@ -59,7 +59,7 @@ $(KERNEL_LIB): $(KERNEL_OBJS)
 	ar rcs $@ $^
 
 # ---- bench/ ------------------------------------------------------------------
-BENCH_SRCS := harness window baselines placement counters
+BENCH_SRCS := harness window baselines placement counters json
 BENCH_OBJS := $(BENCH_SRCS:%=$(BUILD)/bench/%.o) $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_%.o) \
               $(BUILD)/bench/gbench_shim.o
 GBENCH_LIBS := -lbenchmark

@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "compat.h"
+#include "json.h"
 #include "lab_setup.h"
 #include "module_core.h"
 #include "numa.h"
@@ -180,8 +181,11 @@ int main(int argc, char **argv)
 	printf("{\"refbench_format\": 1, \"method\": \"placement-audit\", \"nodes\": %d, "
 	       "\"nr_cpu_ids\": %u, \"nr_cpus\": %u, \"line\": %u, ",
 	       numa_nr_nodes(), cpu_ids, nr_cpus, line);
-	if (!numa_binding_supported(&why))
-		printf("\"binding_note\": \"%s\", ", why);
+	if (!numa_binding_supported(&why)) {
+		printf("\"binding_note\": ");
+		json_string(stdout, why);
+		printf(", ");
+	}
 	printf("\"schemes\": [");
 	fflush(stdout);
 	for (int s = 0; refbench_schemes[s]; s++) {

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "counters.h"
+#include "json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -388,20 +389,6 @@ int counters_supported_count(const struct counters_config *cfg)
 	return n;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
 
 static const char *kind_name(enum counters_kind k)
 {

@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include "compat.h"
+#include "json.h"
 #include "lab_setup.h"
 #include "module_core.h"
 #include "module_mem.h"
@@ -175,11 +176,14 @@ static void write_json(FILE *f, const struct row *rows, int n, unsigned int modu
 		const struct row *r = &rows[i];
 		fprintf(f, "  {\"scheme\": \"%s\", \"nr_cpus\": %u", r->scheme, r->nr_cpus);
 		if (r->error[0]) {
-			fprintf(f, ", \"error\": \"%s\"}", r->error);
+			fprintf(f, ", \"error\": ");
+			json_string(f, r->error);
+			fprintf(f, "}");
 		} else {
 			fprintf(f, ", \"ref_bytes\": %llu, \"ref_bytes_per_module\": %.1f, "
-				"\"ref_method\": \"%s\", \"module_bytes\": %llu, \"overhead_bytes\": %llu",
-				r->ref_bytes, (double)r->ref_bytes / modules, r->ref_method,
+				"\"ref_method\": ", r->ref_bytes, (double)r->ref_bytes / modules);
+			json_string(f, r->ref_method);
+			fprintf(f, ", \"module_bytes\": %llu, \"overhead_bytes\": %llu",
 				r->module_bytes, r->overhead_bytes);
 			if (r->rss_bytes >= 0)
 				fprintf(f, ", \"rss_bytes\": %lld, \"rss_method\": \"VmRSS delta "

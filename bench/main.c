@@ -7,6 +7,7 @@
 #include "compat.h"
 #include "gbench.h"
 #include "harness.h"
+#include "json.h"
 #include "numa.h"
 #include "percpu_alloc.h"
 #include "placement.h"
@@ -259,12 +260,18 @@ static void write_context(void)
 		exit(2);
 	}
 	uname(&u);
-	fprintf(f, "{\"refbench_format\": 1, \"kernel\": \"%s %s\", \"nr_cpus\": %u, "
-		"\"line\": %u, \"modules\": %u, \"nr_cpu_ids\": %u, \"smt\": %s, "
-		"\"topology_source\": \"%s\", \"numa_nodes\": %d,\n \"placement\": ",
-		u.sysname, u.release, run_cfg.nr_cpus, run_cfg.line, run_cfg.modules, nr_cpu_ids,
-		run_cfg.smt ? "true" : "false", placement_topology_source(harness_topo),
-		numa_nr_nodes());
+	fprintf(f, "{\"refbench_format\": 1, \"kernel\": ");
+	{
+		char k[2 * sizeof(u.release)];
+		snprintf(k, sizeof(k), "%s %s", u.sysname, u.release);
+		json_string(f, k);
+	}
+	fprintf(f, ", \"nr_cpus\": %u, \"line\": %u, \"modules\": %u, \"nr_cpu_ids\": %u, "
+		"\"smt\": %s, \"numa_nodes\": %d, \"topology_source\": ",
+		run_cfg.nr_cpus, run_cfg.line, run_cfg.modules, nr_cpu_ids,
+		run_cfg.smt ? "true" : "false", numa_nr_nodes());
+	json_string(f, placement_topology_source(harness_topo));
+	fprintf(f, ",\n \"placement\": ");
 	placement_write_json(f, &harness_placement);
 	fprintf(f, ",\n \"threads\": [");
 	for (int i = 0; i < run_cfg.nr_threads; i++)
@@ -272,11 +279,15 @@ static void write_context(void)
 	fprintf(f, "],\n \"counters\": ");
 	harness_counters_write_json(f);
 	fprintf(f, ",\n \"schemes\": [");
-	for (int i = 0; refbench_schemes[i]; i++)
-		fprintf(f, "%s{\"name\": \"%s\", \"models\": \"%s\", \"module_memory\": \"%s\"}",
-			i ? ", " : "", refbench_schemes[i]->name, refbench_schemes[i]->models,
+	for (int i = 0; refbench_schemes[i]; i++) {
+		fprintf(f, "%s{\"name\": ", i ? ", " : "");
+		json_string(f, refbench_schemes[i]->name);
+		fprintf(f, ", \"models\": ");
+		json_string(f, refbench_schemes[i]->models);
+		fprintf(f, ", \"module_memory\": \"%s\"}",
 			refbench_schemes[i]->mem_kind == MODULE_MEM_VMALLOC ?
 			"vmalloc-like, 4 KiB pages" : "huge-page pool");
+	}
 	fprintf(f, "]}\n");
 	if (fclose(f) != 0 || rename(tmp, opt.context_out) != 0) {
 		fprintf(stderr, "refbench: cannot write --context-out file '%s': %s\n",

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "placement.h"
+#include "json.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -1008,21 +1009,6 @@ out:
 /* ------------------------------------------------------------------------ */
 /* JSON                                                                      */
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
 
 static void json_int_or_null(FILE *f, const char *key, int v)
 {
