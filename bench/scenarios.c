@@ -102,22 +102,49 @@ static bool load_many(unsigned int n)
 	return true;
 }
 
+/*
+ * The frame of the one-module scenarios (hot, read): every thread enters,
+ * thread 0 loads and initialises the module, all meet.  RUN_GONE: return
+ * at once; RUN_SKIP: set-up failed, go to end_run(); RUN_GO: measure.
+ */
+enum { RUN_GONE, RUN_SKIP, RUN_GO };
+
+static int begin_one_module(rb_state *st, const struct scenario_args *a, const char *name,
+			    struct module **mod)
+{
+	if (!harness_thread_enter(st, a->nr_cpus))
+		return RUN_GONE;
+	if (rb_thread_index(st) == 0 && harness_setup_ok_quiet())
+		run_mod = load_live(name);
+	harness_barrier(st);
+	if (!harness_setup_ok(st))
+		return RUN_SKIP;
+	*mod = run_mod;
+	return RUN_GO;
+}
+
+static void end_run(rb_state *st)
+{
+	harness_barrier(st);
+	if (rb_thread_index(st) == 0)
+		unload_all();
+	harness_thread_exit(st);
+}
+
 /* ---- hot ----------------------------------------------------------------- */
 
 static void bench_hot(rb_state *st, void *arg)
 {
 	const struct scenario_args *a = arg;
 	struct window w;
-	struct module *mod;
+	struct module *mod = NULL;
 
-	if (!harness_thread_enter(st, a->nr_cpus))
+	switch (begin_one_module(st, a, "hot", &mod)) {
+	case RUN_GONE:
 		return;
-	if (rb_thread_index(st) == 0 && harness_setup_ok_quiet())
-		run_mod = load_live("hot");
-	harness_barrier(st);
-	if (!harness_setup_ok(st))
+	case RUN_SKIP:
 		goto out;
-	mod = run_mod;
+	}
 
 	window_begin(st, &w);
 	WINDOW_RUN(&w, {
@@ -129,10 +156,7 @@ static void bench_hot(rb_state *st, void *arg)
 	if (w.leader)
 		check_count(st, mod, 0);
 out:
-	harness_barrier(st);
-	if (rb_thread_index(st) == 0)
-		unload_all();
-	harness_thread_exit(st);
+	end_run(st);
 }
 
 /* ---- spread -------------------------------------------------------------- */
@@ -262,17 +286,15 @@ static void bench_read(rb_state *st, void *arg)
 {
 	const struct scenario_args *a = arg;
 	struct window w;
-	struct module *mod;
+	struct module *mod = NULL;
 	unsigned long sink = 0;
 
-	if (!harness_thread_enter(st, a->nr_cpus))
+	switch (begin_one_module(st, a, "read", &mod)) {
+	case RUN_GONE:
 		return;
-	if (rb_thread_index(st) == 0 && harness_setup_ok_quiet())
-		run_mod = load_live("read");
-	harness_barrier(st);
-	if (!harness_setup_ok(st))
+	case RUN_SKIP:
 		goto out;
-	mod = run_mod;
+	}
 
 	window_begin(st, &w);
 	if (w.leader) {
@@ -293,10 +315,7 @@ static void bench_read(rb_state *st, void *arg)
 	if (w.leader)
 		check_count(st, mod, 0);
 out:
-	harness_barrier(st);
-	if (rb_thread_index(st) == 0)
-		unload_all();
-	harness_thread_exit(st);
+	end_run(st);
 }
 
 /* ---- lifecycle ----------------------------------------------------------- */
