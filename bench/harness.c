@@ -158,23 +158,31 @@ void harness_thread_exit(rb_state *st)
 		hwloc_set_cpubind(harness_topo, main_thread_cpuset, HWLOC_CPUBIND_THREAD);
 }
 
-int harness_setup_cpus(int max_threads, unsigned int modules, char *err, size_t errlen)
+int harness_setup_cpus(int max_threads, unsigned int cpu_ids, unsigned int modules,
+		       char *err, size_t errlen)
 {
-	struct refbench_cpu cpus[HARNESS_MAX_THREADS];
-	size_t unit = PERCPU_UNIT_DEFAULT;
+	static struct refbench_cpu cpus[REFBENCH_NR_CPUS_MAX];
+	/* Many possible CPUs: smaller units, so the areas stay affordable. */
+	size_t unit = cpu_ids > 64 ? 64 * 1024 : PERCPU_UNIT_DEFAULT;
 
 	if (max_threads < 1 || max_threads > harness_placement.nr || max_threads > HARNESS_MAX_THREADS) {
 		snprintf(err, errlen, "%d threads but the placement has %d CPUs", max_threads,
 			 harness_placement.nr);
 		return -1;
 	}
-	for (int i = 0; i < max_threads; i++) {
-		cpus[i].os_index = harness_placement.cpu[i].os_index;
-		cpus[i].node = harness_placement.cpu[i].node;
+	if (cpu_ids < (unsigned int)max_threads || cpu_ids > REFBENCH_NR_CPUS_MAX) {
+		snprintf(err, errlen, "nr_cpu_ids %u not accepted (accepted: %d, the largest thread "
+			 "count, to %d)", cpu_ids, max_threads, REFBENCH_NR_CPUS_MAX);
+		return -1;
 	}
-	if (refbench_cpus_set(cpus, (unsigned int)max_threads, err, errlen) != 0 ||
-	    refbench_configure(REFBENCH_NR_CPUS_MAX, run_cfg.line, (unsigned int)max_threads,
-			       err, errlen) != 0)
+	/* CPUs past the threads exist for layout only: their per-CPU units sit
+	 * on the node of the run's CPU they wrap onto, and no thread runs there. */
+	for (unsigned int i = 0; i < cpu_ids; i++) {
+		cpus[i].os_index = harness_placement.cpu[i % (unsigned int)max_threads].os_index;
+		cpus[i].node = harness_placement.cpu[i % (unsigned int)max_threads].node;
+	}
+	if (refbench_cpus_set(cpus, cpu_ids, err, errlen) != 0 ||
+	    refbench_configure(REFBENCH_NR_CPUS_MAX, run_cfg.line, cpu_ids, err, errlen) != 0)
 		return -1;
 	/* Room for every module's local_t, with slack for alignment. */
 	if ((size_t)modules * 16 > unit)

@@ -81,10 +81,13 @@ bool harness_setup_ok_quiet(void);
 
 /*
  * The run's CPUs are the first max_threads entries of harness_placement,
- * dense ids in placement order: tell the models (nr_cpu_ids, nodes) and
- * lay out per-CPU areas with room for modules modules.  0, or -1 + err.
+ * dense ids in placement order; cpu_ids (>= max_threads) is nr_cpu_ids,
+ * the possible CPUs, the ones past max_threads being layout only.  Tell the
+ * models (nr_cpu_ids, nodes) and lay out per-CPU areas with room for
+ * modules modules.  0, or -1 + err.
  */
-int harness_setup_cpus(int max_threads, unsigned int modules, char *err, size_t errlen);
+int harness_setup_cpus(int max_threads, unsigned int cpu_ids, unsigned int modules,
+		       char *err, size_t errlen);
 
 /* Monotonic time in seconds. */
 double harness_now(void);

@@ -30,6 +30,7 @@ static const char *const scenario_names[] = { "hot", "spread", "read", "lifecycl
 static const unsigned int read_nr_cpus[] = { 8, 64, 512, 4096, 8192 };
 
 static struct {
+	unsigned int nr_cpu_ids;       /* 0: the largest thread count */
 	unsigned int spread_modules[16];
 	int nr_spread_modules;
 	bool scheme_on[8];
@@ -52,6 +53,8 @@ static void usage(void)
 "  --spread-modules=LIST  further module counts for spread, uniform, 1 thread\n"
 "                     (the working-set sweep; default none)\n"
 "  --nr-cpus=N        NR_CPUS for hot, spread, lifecycle, unload (default 64, 1..8192)\n"
+"  --nr-cpu-ids=N     possible CPUs (nr_cpu_ids) the per-CPU areas are laid out for\n"
+"                     (default: the largest thread count; more are layout only)\n"
 "  --line=64|128      cache-line size of ____cacheline_aligned (default 128)\n"
 "  --counters=LIST    perf events, 'all' (default: all the machine supports) or 'none'\n"
 "  --iterations=N     fixed iteration count for every benchmark\n"
@@ -184,6 +187,11 @@ static void parse_args(int argc, char **argv)
 			if (!parse_ulong(val, 1, REFBENCH_NR_CPUS_MAX, &v))
 				die("--nr-cpus value '%s' not accepted (accepted: 1 to %s)", val, "8192");
 			run_cfg.nr_cpus = (unsigned int)v;
+		} else if (strcmp(flag, "--nr-cpu-ids") == 0) {
+			NEED_VAL();
+			if (!parse_ulong(val, 1, REFBENCH_NR_CPUS_MAX, &v))
+				die("--nr-cpu-ids value '%s' not accepted (accepted: 1 to %s)", val, "8192");
+			opt.nr_cpu_ids = (unsigned int)v;
 		} else if (strcmp(flag, "--line") == 0) {
 			NEED_VAL();
 			if (!parse_ulong(val, 64, 128, &v) || (v != 64 && v != 128))
@@ -366,6 +374,9 @@ static void register_all(void)
 		if (opt.scenario_on[2])
 			for (size_t k = 0; k < sizeof(read_nr_cpus) / sizeof(read_nr_cpus[0]); k++) {
 				unsigned int rn = read_nr_cpus[k];
+				/* NR_CPUS below the possible CPUs is no kernel. */
+				if (rn < nr_cpu_ids)
+					continue;
 				for (int busy = 0; busy < 2; busy++) {
 					if (busy && run_cfg.max_threads < 2)
 						continue;
@@ -433,7 +444,21 @@ int main(int argc, char **argv)
 	}
 	check_memory();
 
-	if (harness_setup_cpus(run_cfg.max_threads, max_modules(), err, sizeof(err)) != 0) {
+	if (opt.nr_cpu_ids == 0)
+		opt.nr_cpu_ids = (unsigned int)run_cfg.max_threads;
+	if (opt.nr_cpu_ids < (unsigned int)run_cfg.max_threads) {
+		fprintf(stderr, "refbench: --nr-cpu-ids=%u is below the largest thread count %d "
+			"(accepted: %d to 8192)\n", opt.nr_cpu_ids, run_cfg.max_threads,
+			run_cfg.max_threads);
+		return 2;
+	}
+	if (opt.nr_cpu_ids > run_cfg.nr_cpus) {
+		fprintf(stderr, "refbench: --nr-cpu-ids=%u is above --nr-cpus=%u (accepted: "
+			"nr_cpu_ids <= NR_CPUS)\n", opt.nr_cpu_ids, run_cfg.nr_cpus);
+		return 2;
+	}
+	if (harness_setup_cpus(run_cfg.max_threads, opt.nr_cpu_ids, max_modules(),
+			       err, sizeof(err)) != 0) {
 		fprintf(stderr, "refbench: %s\n", err);
 		return 2;
 	}

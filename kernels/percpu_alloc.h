@@ -10,9 +10,14 @@
  * template address (unit 0's copy); CPU n's copy is at
  * ptr + per_cpu_offset(n), exactly as the seed patch's __module_ref_addr().
  *
- * Departures: units are separate mappings bound to their CPU's node with
- * hwloc (strict binding before the first touch, so placement does not
- * depend on which thread touches first), and the unit size is a run-time
+ * Departures: the units of one node's CPUs are consecutive in one mapping
+ * per node, 2 MiB aligned with transparent huge pages asked for (2.6.29's
+ * areas were bootmem on each CPU's node, in the large-page direct map),
+ * bound to the node with hwloc before the first touch, so placement does
+ * not depend on which thread touches first.  Units are a power of two
+ * (64 or 256 KiB) apart, so one CPU's counter and the next one's fall in
+ * the same cache sets: a walk over many possible CPUs pays for that, as
+ * a kernel whose unit size is a power of two does.  The unit size is a run-time
  * setting, sized by the lab to fit every module's counter.  2.6.29 had
  * PERCPU_MODULE_RESERVE (8 KiB) for all modules' per-CPU data: by that
  * figure, with an 8-byte local_t on x86-64, the refptrs alone would fill it

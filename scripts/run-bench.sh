@@ -6,7 +6,7 @@
 # complete, so an interrupted run never leaves a file under a final name.
 #
 # Settings (environment, set by the Makefile from `make bench VAR=...`):
-#   THREADS MODULES SPREAD_MODULES NR_CPUS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER
+#   THREADS MODULES SPREAD_MODULES NR_CPUS NR_CPU_IDS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER
 #   FOOTPRINT_NR_CPUS CACHEGRIND(1/0) PERF(1/0) QUICK(1/0) RESULTS BUILD
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +54,7 @@ lab_args=(--modules="$MODULES" --nr-cpus="$NR_CPUS" --line="$LINE" --placement="
           --counters="$COUNTERS")
 [ -n "${THREADS:-}" ] && lab_args+=(--threads="$THREADS")
 [ -n "${SPREAD_MODULES:-}" ] && lab_args+=(--spread-modules="$SPREAD_MODULES")
+[ -n "${NR_CPU_IDS:-}" ] && lab_args+=(--nr-cpu-ids="$NR_CPU_IDS")
 [ -n "${SCHEMES:-}" ] && lab_args+=(--scheme="$SCHEMES")
 [ -n "${SCENARIOS:-}" ] && lab_args+=(--scenario="$SCENARIOS")
 gb_args=(--benchmark_repetitions="$REPS" --benchmark_min_time="$MIN_TIME")

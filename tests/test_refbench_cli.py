@@ -232,3 +232,21 @@ def test_spread_sweep_keeps_modules_between_calls(tmp_path):
 def test_bad_spread_modules():
     r = run([str(REFBENCH), "--spread-modules=0", "--benchmark_filter=^$"])
     assert r.returncode != 0 and "'0'" in r.stderr
+
+
+def test_possible_cpus_beyond_the_threads(tmp_path):
+    """--nr-cpu-ids lays out per-CPU units for CPUs no thread runs on: module_refcount()
+    of percpu then walks them all, and NR_CPUS values below it are not registered."""
+    out = tmp_path / "bench.json"
+    r = run([str(REFBENCH), "--scenario=read", "--scheme=percpu", "--nr-cpus=512",
+             "--nr-cpu-ids=256", "--iterations=200", f"--benchmark_out={out}",
+             "--benchmark_out_format=json"], timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    bench = json.loads(out.read_text())["benchmarks"]
+    nr = sorted({int(b["run_name"].split("nr_cpus:")[1].split("/")[0]) for b in bench})
+    assert nr == [512, 4096, 8192]
+    assert not [b for b in bench if b.get("error_occurred")]
+    for args, named in ((["--nr-cpu-ids=1"], "1"), (["--nr-cpu-ids=128"], "128"),
+                        (["--nr-cpu-ids=9000"], "9000")):
+        r = run([str(REFBENCH)] + args + ["--benchmark_filter=^$"])
+        assert r.returncode != 0 and named in r.stderr

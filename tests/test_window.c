@@ -124,7 +124,7 @@ static void test_same_window(void **state)
 	assert_int_equal(placement_topology_init(&harness_topo, err, sizeof(err)), 0);
 	assert_int_equal(placement_build(harness_topo, "compact", false, &harness_placement,
 					 err, sizeof(err)), 0);
-	assert_int_equal(harness_setup_cpus(2, 16, err, sizeof(err)), 0);
+	assert_int_equal(harness_setup_cpus(2, 2, 16, err, sizeof(err)), 0);
 	assert_int_equal(harness_counters_init("none", err, sizeof(err)), 0);
 
 	rb_bench *b = rb_register("window/uneven", bench_uneven, NULL);
