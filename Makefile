@@ -30,7 +30,7 @@ KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/k
 KERNEL_LIB  := $(BUILD)/libkernels.a
 
 .PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
-        plots report perf cachegrind qemu-numa footprint clean help
+        plots report perf compare qemu-numa footprint clean help
 
 all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit
 
@@ -138,6 +138,11 @@ report:
 perf: all
 	@scripts/pyrun scripts/perf_stat.py --binary $(BUILD)/refbench \
 	  --run-dir "$${RUN:-$$(scripts/pyrun scripts/rbresults.py --newest)}"
+
+# Compare two runs: make compare OLD=results/h/t1 NEW=results/h/t2 [THRESHOLD=5]
+THRESHOLD ?= 5
+compare:
+	@scripts/pyrun scripts/compare.py $(OLD) $(NEW) --threshold $(THRESHOLD)
 
 footprint: all
 	@$(BUILD)/refbench-footprint
