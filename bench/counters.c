@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "counters.h"
+#include "errmsg.h"
 #include "json.h"
 
 #include <dirent.h>
@@ -67,20 +68,6 @@ static const char accepted_names[] =
 const char *counters_event_names(void)
 {
 	return accepted_names;
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 static int read_paranoid(void)

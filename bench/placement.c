@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "placement.h"
+#include "errmsg.h"
 #include "json.h"
 
 #include <errno.h>
@@ -15,20 +16,6 @@
 #define ACCEPTED_POLICIES                                                      \
 	"compact, scatter, or an hwloc location such as core:0-3, pu:0,2, "    \
 	"node:1, package:0.core:0-1"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Topology loading                                                          */
@@ -60,12 +47,12 @@ int placement_topology_init(hwloc_topology_t *topo, char *err, size_t errlen)
 	char *src = NULL;
 
 	if (!topo) {
-		seterr(err, errlen, "placement_topology_init: no topology pointer given");
+		set_err(err, errlen, "placement_topology_init: no topology pointer given");
 		return -1;
 	}
 	*topo = NULL;
 	if (hwloc_topology_init(&t)) {
-		seterr(err, errlen, "hwloc_topology_init failed: %s", strerror(errno));
+		set_err(err, errlen, "hwloc_topology_init failed: %s", strerror(errno));
 		return -1;
 	}
 
@@ -76,7 +63,7 @@ int placement_topology_init(hwloc_topology_t *topo, char *err, size_t errlen)
 		src = source_text("HWLOC_CPUID_PATH", cpuid);
 	} else if (syn) {
 		if (hwloc_topology_set_synthetic(t, syn)) {
-			seterr(err, errlen,
+			set_err(err, errlen,
 			       "invalid HWLOC_SYNTHETIC '%s': hwloc cannot parse it "
 			       "(accepted: a synthetic description such as "
 			       "\"pack:2 [numa] core:4 pu:2\")", syn);
@@ -87,7 +74,7 @@ int placement_topology_init(hwloc_topology_t *topo, char *err, size_t errlen)
 		FILE *f = fopen(xml, "r");
 
 		if (!f) {
-			seterr(err, errlen,
+			set_err(err, errlen,
 			       "cannot read HWLOC_XMLFILE '%s': %s (accepted: a "
 			       "readable hwloc XML topology, e.g. from lstopo FILE.xml)",
 			       xml, strerror(errno));
@@ -95,7 +82,7 @@ int placement_topology_init(hwloc_topology_t *topo, char *err, size_t errlen)
 		}
 		fclose(f);
 		if (hwloc_topology_set_xml(t, xml)) {
-			seterr(err, errlen,
+			set_err(err, errlen,
 			       "invalid HWLOC_XMLFILE '%s': hwloc cannot import it (%s; "
 			       "accepted: an hwloc XML topology, e.g. from lstopo FILE.xml)",
 			       xml, strerror(errno));
@@ -105,7 +92,7 @@ int placement_topology_init(hwloc_topology_t *topo, char *err, size_t errlen)
 	}
 
 	if (hwloc_topology_load(t)) {
-		seterr(err, errlen, "loading the hwloc topology from %s failed: %s",
+		set_err(err, errlen, "loading the hwloc topology from %s failed: %s",
 		       src ? src : "this machine", strerror(errno));
 		goto fail;
 	}
@@ -428,7 +415,7 @@ static int parse_indexes(const char *idx, int count, bool *sel, const char *loc,
 		int from = idx[0] == 'o' ? 1 : 0, step = idx[0] == 'a' ? 1 : 2;
 
 		if (count <= from) {
-			seterr(err, errlen, "location '%s': no %s objects match '%s'%s",
+			set_err(err, errlen, "location '%s': no %s objects match '%s'%s",
 			       loc, tname, idx, inside);
 			return -1;
 		}
@@ -449,7 +436,7 @@ static int parse_indexes(const char *idx, int count, bool *sel, const char *loc,
 			else if (parse_uint(&s, &b))
 				goto syntax;
 			if (b < a) {
-				seterr(err, errlen,
+				set_err(err, errlen,
 				       "location '%s': range %ld-%ld is reversed "
 				       "(accepted: N-M with N <= M)", loc, a, b);
 				return -1;
@@ -477,16 +464,16 @@ static int parse_indexes(const char *idx, int count, bool *sel, const char *loc,
 missing:
 	/* a: the first index that does not exist */
 	if (count > 0)
-		seterr(err, errlen,
+		set_err(err, errlen,
 		       "location '%s': %s %ld does not exist%s (there are %s 0-%d, "
 		       "logical indexes)", loc, tname, a, inside, tname, count - 1);
 	else
-		seterr(err, errlen,
+		set_err(err, errlen,
 		       "location '%s': %s %ld does not exist%s (there are no %s "
 		       "objects there)", loc, tname, a, inside, tname);
 	return -1;
 syntax:
-	seterr(err, errlen,
+	set_err(err, errlen,
 	       "location '%s': bad index list '%s' (accepted: all, even, odd, or "
 	       "comma-separated N, N-M, N-, N:COUNT logical indexes)", loc, idx);
 	return -1;
@@ -531,32 +518,32 @@ static int parse_location(hwloc_topology_t t, const char *loc, hwloc_bitmap_t se
 		int depth;
 
 		if (!colon || colon == elem || colon[1] == '\0') {
-			seterr(err, errlen,
+			set_err(err, errlen,
 			       "location '%s': element '%s' is not TYPE:INDEXES "
 			       "(accepted: e.g. core:0-3, package:0.core:0-1)", loc, elem);
 			goto out;
 		}
 		*colon = '\0';
 		if (hwloc_type_sscanf_as_depth(elem, &type, t, &depth)) {
-			seterr(err, errlen,
+			set_err(err, errlen,
 			       "location '%s': unknown object type '%s' (accepted: pu, "
 			       "core, package, die, node, l1-l5, group, machine)", loc, elem);
 			goto out;
 		}
 		if (depth == HWLOC_TYPE_DEPTH_UNKNOWN) {
-			seterr(err, errlen, "location '%s': this topology has no %s objects",
+			set_err(err, errlen, "location '%s': this topology has no %s objects",
 			       loc, hwloc_obj_type_string(type));
 			goto out;
 		}
 		if (depth == HWLOC_TYPE_DEPTH_MULTIPLE) {
-			seterr(err, errlen,
+			set_err(err, errlen,
 			       "location '%s': type '%s' is ambiguous here (several %s "
 			       "levels; accepted: name one, e.g. group0)", loc, elem,
 			       hwloc_obj_type_string(type));
 			goto out;
 		}
 		if (depth < 0 && depth != HWLOC_TYPE_DEPTH_NUMANODE) {
-			seterr(err, errlen,
+			set_err(err, errlen,
 			       "location '%s': type '%s' has no CPUs (accepted: pu, core, "
 			       "package, die, node, l1-l5, group, machine)", loc, elem);
 			goto out;
@@ -582,7 +569,7 @@ static int parse_location(hwloc_topology_t t, const char *loc, hwloc_bitmap_t se
 					continue;
 				o = hwloc_get_obj_by_depth(t, depth, (unsigned)i);
 				if (!o->cpuset || hwloc_bitmap_iszero(o->cpuset)) {
-					seterr(err, errlen,
+					set_err(err, errlen,
 					       "location '%s': %s %d has no CPUs (accepted: "
 					       "objects that contain PUs)", loc, tname, i);
 					goto out;
@@ -621,7 +608,7 @@ static int parse_location(hwloc_topology_t t, const char *loc, hwloc_bitmap_t se
 		level++;
 	}
 	if (level == 0) {
-		seterr(err, errlen, "location '%s' is empty (accepted: " ACCEPTED_POLICIES ")", loc);
+		set_err(err, errlen, "location '%s' is empty (accepted: " ACCEPTED_POLICIES ")", loc);
 		goto out;
 	}
 	for (int k = 0; k < cur.n; k++)
@@ -629,7 +616,7 @@ static int parse_location(hwloc_topology_t t, const char *loc, hwloc_bitmap_t se
 	rc = 0;
 	goto out;
 oom:
-	seterr(err, errlen, "location '%s': out of memory", loc);
+	set_err(err, errlen, "location '%s': out of memory", loc);
 out:
 	free(sel);
 	free(cur.v);
@@ -645,7 +632,7 @@ static int parse_location_list(hwloc_topology_t t, const char *list, hwloc_bitma
 	int rc = 0;
 
 	if (!copy) {
-		seterr(err, errlen, "out of memory");
+		set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	*any_pu = false;
@@ -681,20 +668,20 @@ int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 	bool any_pu = false;
 
 	if (!out) {
-		seterr(err, errlen, "placement_build: no output placement given");
+		set_err(err, errlen, "placement_build: no output placement given");
 		return -1;
 	}
 	memset(out, 0, sizeof(*out));
 	if (!topo) {
-		seterr(err, errlen, "placement_build: no topology given");
+		set_err(err, errlen, "placement_build: no topology given");
 		return -1;
 	}
 	if (!policy || !*policy) {
-		seterr(err, errlen, "empty placement (accepted: " ACCEPTED_POLICIES ")");
+		set_err(err, errlen, "empty placement (accepted: " ACCEPTED_POLICIES ")");
 		return -1;
 	}
 	if (strlen(policy) >= sizeof(out->policy)) {
-		seterr(err, errlen, "placement '%.40s...' is too long (accepted: at most %zu characters)",
+		set_err(err, errlen, "placement '%.40s...' is too long (accepted: at most %zu characters)",
 		       policy, sizeof(out->policy) - 1);
 		return -1;
 	}
@@ -705,21 +692,21 @@ int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 	else if (strchr(policy, ':'))
 		kind = LOCATION;
 	else {
-		seterr(err, errlen, "unknown placement '%s' (accepted: " ACCEPTED_POLICIES ")", policy);
+		set_err(err, errlen, "unknown placement '%s' (accepted: " ACCEPTED_POLICIES ")", policy);
 		return -1;
 	}
 
 	usable = usable_cpuset(topo);
 	set = hwloc_bitmap_alloc();
 	if (!usable || !set) {
-		seterr(err, errlen, "out of memory");
+		set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	if (kind == LOCATION) {
 		if (parse_location_list(topo, policy, set, &any_pu, err, errlen))
 			goto out;
 		if (hwloc_bitmap_iszero(set)) {
-			seterr(err, errlen, "location '%s' names no PUs (accepted: " ACCEPTED_POLICIES ")",
+			set_err(err, errlen, "location '%s' names no PUs (accepted: " ACCEPTED_POLICIES ")",
 			       policy);
 			goto out;
 		}
@@ -728,14 +715,14 @@ int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 			char b1[256], b2[256];
 
 			if (!bad) {
-				seterr(err, errlen, "out of memory");
+				set_err(err, errlen, "out of memory");
 				goto out;
 			}
 			hwloc_bitmap_andnot(bad, set, usable);
 			list_snprintf(b1, sizeof(b1), bad);
 			list_snprintf(b2, sizeof(b2), usable);
 			hwloc_bitmap_free(bad);
-			seterr(err, errlen,
+			set_err(err, errlen,
 			       "location '%s' names PUs with OS index %s outside this "
 			       "process's allowed CPUs (accepted: PUs with OS index %s, "
 			       "from the process binding/taskset and cgroup)",
@@ -747,14 +734,14 @@ int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 	}
 
 	if (cands_collect(topo, set, &c)) {
-		seterr(err, errlen, "out of memory");
+		set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	if (c.npus == 0) {
 		char b[256];
 
 		list_snprintf(b, sizeof(b), usable);
-		seterr(err, errlen, "placement '%s' has no usable PUs (usable OS indexes: %s)",
+		set_err(err, errlen, "placement '%s' has no usable PUs (usable OS indexes: %s)",
 		       policy, b);
 		goto out;
 	}
@@ -763,7 +750,7 @@ int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 			if (c.ucount[u] > 1) {
 				const struct placement_cpu *p = &c.pus[c.ustart[u]];
 
-				seterr(err, errlen,
+				set_err(err, errlen,
 				       "location '%s' names %d PUs of core %d (SMT siblings, "
 				       "OS index %d and %d); accepted without smt: one PU "
 				       "per core (or ask for smt)",
@@ -776,13 +763,13 @@ int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 	order = malloc((size_t)c.nunits * sizeof(int));
 	out->cpu = calloc((size_t)c.npus, sizeof(*out->cpu));
 	if (!order || !out->cpu) {
-		seterr(err, errlen, "out of memory");
+		set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	for (int u = 0; u < c.nunits; u++)
 		order[u] = u;
 	if (kind == SCATTER && scatter_order(&c, order)) {
-		seterr(err, errlen, "out of memory");
+		set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	if (kind == SCATTER) {
@@ -924,11 +911,11 @@ int placement_default_threads(hwloc_topology_t topo, const struct placement *p,
 int placement_check_threads(const struct placement *p, int threads, char *err, size_t errlen)
 {
 	if (!p || p->nr < 1) {
-		seterr(err, errlen, "threads=%d: the placement is empty", threads);
+		set_err(err, errlen, "threads=%d: the placement is empty", threads);
 		return -1;
 	}
 	if (threads < 1 || threads > p->nr) {
-		seterr(err, errlen,
+		set_err(err, errlen,
 		       "threads=%d does not fit placement '%s'%s of %d PUs (accepted: 1-%d)",
 		       threads, p->policy, p->smt ? " with smt" : "", p->nr, p->nr);
 		return -1;
@@ -947,12 +934,12 @@ int placement_bind_self(hwloc_topology_t topo, const struct placement *p, int i,
 	char b[256];
 
 	if (!topo || !p || i < 0 || i >= p->nr) {
-		seterr(err, errlen, "thread %d has no PU in placement '%s' (accepted: 0-%d)",
+		set_err(err, errlen, "thread %d has no PU in placement '%s' (accepted: 0-%d)",
 		       i, p ? p->policy : "(none)", p ? p->nr - 1 : -1);
 		return -1;
 	}
 	if (!hwloc_topology_is_thissystem(topo)) {
-		seterr(err, errlen,
+		set_err(err, errlen,
 		       "topology loaded from %s is not this machine: placement can be "
 		       "planned, not bound", placement_topology_source(topo));
 		return -1;
@@ -961,23 +948,23 @@ int placement_bind_self(hwloc_topology_t topo, const struct placement *p, int i,
 	want = hwloc_bitmap_alloc();
 	got = hwloc_bitmap_alloc();
 	if (!want || !got) {
-		seterr(err, errlen, "out of memory");
+		set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	hwloc_bitmap_only(want, (unsigned)os);
 	if (hwloc_set_cpubind(topo, want, HWLOC_CPUBIND_THREAD)) {
-		seterr(err, errlen, "thread %d: binding to PU OS index %d failed: %s",
+		set_err(err, errlen, "thread %d: binding to PU OS index %d failed: %s",
 		       i, os, strerror(errno));
 		goto out;
 	}
 	if (hwloc_get_cpubind(topo, got, HWLOC_CPUBIND_THREAD)) {
-		seterr(err, errlen, "thread %d: reading back the binding failed: %s",
+		set_err(err, errlen, "thread %d: reading back the binding failed: %s",
 		       i, strerror(errno));
 		goto out;
 	}
 	if (!hwloc_bitmap_isequal(got, want)) {
 		list_snprintf(b, sizeof(b), got);
-		seterr(err, errlen, "thread %d asked for PU OS index %d but is bound to %s",
+		set_err(err, errlen, "thread %d asked for PU OS index %d but is bound to %s",
 		       i, os, b);
 		goto out;
 	}
@@ -985,7 +972,7 @@ int placement_bind_self(hwloc_topology_t topo, const struct placement *p, int i,
 	 * retry a few times in case a reading is stale. */
 	for (int tries = 0; tries < 100; tries++) {
 		if (hwloc_get_last_cpu_location(topo, got, HWLOC_CPUBIND_THREAD)) {
-			seterr(err, errlen, "thread %d: hwloc_get_last_cpu_location failed: %s",
+			set_err(err, errlen, "thread %d: hwloc_get_last_cpu_location failed: %s",
 			       i, strerror(errno));
 			goto out;
 		}
@@ -997,7 +984,7 @@ int placement_bind_self(hwloc_topology_t topo, const struct placement *p, int i,
 		sched_yield();
 	}
 	list_snprintf(b, sizeof(b), got);
-	seterr(err, errlen,
+	set_err(err, errlen,
 	       "thread %d is bound to PU OS index %d but runs on %s (sched_getcpu %d)",
 	       i, os, b, cpu);
 out:

@@ -1,0 +1,26 @@
+/*
+ * errmsg.h - the one-line error message the bench libraries hand back to
+ * their callers (placement, counters): formatted into err, if given.
+ */
+#ifndef REFBENCH_ERRMSG_H
+#define REFBENCH_ERRMSG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+static inline void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+#endif
