@@ -23,7 +23,9 @@ ALL_CFLAGS   = -std=gnu11 $(WARN) $(CFLAGS) -Ikernels -Ibench $(PKG_CFLAGS) $(DE
 ALL_CXXFLAGS = -std=c++17 $(WARN) $(CXXFLAGS) -Ibench $(DEPFLAGS) $(EXTRA_CFLAGS)
 LDLIBS   = $(PKG_LIBS) -lpthread -lm
 
-SCHEME_FILES := nrcpus_array vmalloc_array percpu atomic
+# The schemes: one SCHEME(id) line each in kernels/schemes.def, one header
+# kernels/scheme_<id>.h each.  Nothing else in the build names a scheme.
+SCHEME_FILES := $(shell sed -n 's/^SCHEME(\([A-Za-z0-9_]*\)).*/\1/p' kernels/schemes.def)
 
 KERNEL_SRCS := compat numa range_alloc percpu_alloc module_mem module_core schemes
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/kernels/scheme_%.o)
@@ -50,16 +52,16 @@ $(BUILD)/kernels/%.o: kernels/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/kernels/scheme_%.o: kernels/scheme_instance.c kernels/scheme_%.h
+$(BUILD)/kernels/scheme_%.o: kernels/scheme_instance.c kernels/scheme_%.h kernels/schemes.def
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DSCHEME_HEADER='"scheme_$*.h"' -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -c $< -o $@
 
 $(KERNEL_LIB): $(KERNEL_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
 # ---- bench/ ------------------------------------------------------------------
-BENCH_SRCS := harness window baselines placement counters json
+BENCH_SRCS := harness window baselines placement counters json scenario_table
 BENCH_OBJS := $(BENCH_SRCS:%=$(BUILD)/bench/%.o) $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_%.o) \
               $(BUILD)/bench/gbench_shim.o
 GBENCH_LIBS := -lbenchmark
@@ -72,9 +74,9 @@ $(BUILD)/bench/%.o: bench/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
-$(BUILD)/bench/scenarios_%.o: bench/scenarios.c kernels/scheme_%.h
+$(BUILD)/bench/scenarios_%.o: bench/scenarios.c kernels/scheme_%.h kernels/schemes.def
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DSCHEME_HEADER='"scheme_$*.h"' -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -c $< -o $@
 
 BENCH_LIB := $(BUILD)/libbench.a
 $(BENCH_LIB): $(BENCH_OBJS) $(BUILD)/bench/lab_setup.o

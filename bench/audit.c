@@ -120,17 +120,15 @@ static int audit_scheme(const struct scheme_ops *ops, unsigned int nr_cpus, unsi
 		printf(", \"remote_share\": null, \"remote_share_note\": \"the kernel did not tell "
 		       "the node of %d counter(s)\"", unknown);
 
-	/* What module_refcount() walks: NR_CPUS counts, or possible CPUs. */
-	walk = ops->embedded_bytes() ? NR_CPUS : (strcmp(ops->name, "atomic") == 0 ? 1 : nr_cpu_ids);
+	/* What module_refcount() walks: NR_CPUS counts, possible CPUs, or one word. */
+	walk = scheme_refcount_walk(ops);
 	addr = malloc(2 * walk * sizeof(*addr));
 	if (addr) {
 		uintptr_t *copy = addr + walk;
 		unsigned long lines, pages;
 		int huge;
 		for (unsigned long i = 0; i < walk; i++)
-			copy[i] = addr[i] = (uintptr_t)(ops->embedded_bytes() ?
-				(char *)ops->ref_cpu_addr(mod, 0) + (i << L1_CACHE_SHIFT) :
-				(char *)ops->ref_cpu_addr(mod, (int)i));
+			copy[i] = addr[i] = (uintptr_t)ops->ref_cpu_addr(mod, (int)i);
 		huge = mapping_has_hugepages((void *)addr[0]);
 		lines = distinct(addr, walk, 6);
 		pages = distinct(copy, walk, 12);

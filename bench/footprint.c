@@ -28,13 +28,14 @@
 #include "scheme.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_CELLS 64
+#define MAX_NR_CPUS 32
 
 struct row {
 	char scheme[32];
@@ -91,17 +92,10 @@ static void measure(const struct scheme_ops *ops, unsigned int nr_cpus, unsigned
 		r->ref_bytes += ops->ref_bytes(mods[i]);
 	}
 	snap(&b);
-	if (strcmp(ops->name, "percpu") == 0) {
+	snprintf(r->ref_method, sizeof(r->ref_method), "%s", ref_storage_method(ops->ref_storage));
+	if (ops->ref_storage == REF_STORAGE_PERCPU)
 		/* The allocator's own books, which must agree with the scheme's. */
 		r->ref_bytes = b.pc.in_use_total - a.pc.in_use_total;
-		snprintf(r->ref_method, sizeof(r->ref_method),
-			 "per-CPU allocator bytes in use (all units)");
-	} else if (ops->embedded_bytes() > 0) {
-		snprintf(r->ref_method, sizeof(r->ref_method),
-			 "NR_CPUS x L1_CACHE_BYTES inside each module allocation");
-	} else {
-		snprintf(r->ref_method, sizeof(r->ref_method), "sizeof(atomic_t) in struct module");
-	}
 	r->module_bytes = (b.mm.pool_in_use - a.mm.pool_in_use) +
 			  (b.mm.vmalloc_mapped - a.mm.vmalloc_mapped);
 	r->overhead_bytes = (b.pc.metadata_bytes - a.pc.metadata_bytes) +
@@ -216,141 +210,190 @@ static void print_table(const struct row *rows, int n, unsigned int modules)
 	}
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for. */
+static struct {
+	bool *scheme_on;                     /* scheme_count() entries; none: all */
+	unsigned int nr_cpus[MAX_NR_CPUS], nr_nr_cpus;
+	unsigned int modules, line, cpu_ids;
+	const char *out, *format;
+} opt = { .modules = 2000, .line = 128, .format = "table" };
+
+static void parse_schemes(const char *val)
 {
-	const struct scheme_ops *schemes[8];
-	int nr_schemes = 0;
-	unsigned int nr_cpus[32], nr_nr_cpus = 0, modules = 2000, line = 128;
-	unsigned int cpu_ids = lab_allowed_cpus();
-	const char *out = NULL, *format = "table";
-	static struct row rows[MAX_CELLS * 4];
-	int nrows = 0;
+	char buf[512], *save = NULL;
+
+	if (strlen(val) >= sizeof(buf))
+		fail("--schemes (too long)", val, scheme_names());
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const struct scheme_ops *o = scheme_find(t);
+		if (!o)
+			fail("scheme", t, scheme_names());
+		opt.scheme_on[scheme_index(o)] = true;
+	}
+}
+
+static void parse_nr_cpus(const char *val)
+{
+	char buf[512], *save = NULL;
 	unsigned long v;
 
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!lab_parse_uint(t, 1, REFBENCH_NR_CPUS_MAX, &v))
+			fail("NR_CPUS", t, "1 to 8192");
+		if (opt.nr_nr_cpus == MAX_NR_CPUS)
+			fail("--nr-cpus (too many values)", val, "at most 32 values");
+		opt.nr_cpus[opt.nr_nr_cpus++] = (unsigned int)v;
+	}
+}
+
+static void parse_one(const char *a, const char *val)
+{
+	unsigned long v;
+
+	if (strncmp(a, "--schemes=", 10) == 0) {
+		parse_schemes(val);
+	} else if (strncmp(a, "--nr-cpus=", 10) == 0) {
+		parse_nr_cpus(val);
+	} else if (strncmp(a, "--modules=", 10) == 0) {
+		if (!lab_parse_uint(val, 1, 100000, &v))
+			fail("--modules", val, "1 to 100000");
+		opt.modules = (unsigned int)v;
+	} else if (strncmp(a, "--line=", 7) == 0) {
+		if (!lab_parse_uint(val, 64, 128, &v) || (v != 64 && v != 128))
+			fail("--line", val, "64 or 128");
+		opt.line = (unsigned int)v;
+	} else if (strncmp(a, "--nr-cpu-ids=", 13) == 0) {
+		if (!lab_parse_uint(val, 1, REFBENCH_NR_CPUS_MAX, &v))
+			fail("--nr-cpu-ids", val, "1 to 8192");
+		opt.cpu_ids = (unsigned int)v;
+	} else if (strncmp(a, "--format=", 9) == 0) {
+		if (strcmp(val, "table") != 0 && strcmp(val, "json") != 0)
+			fail("--format", val, "table or json");
+		opt.format = val;
+	} else if (strncmp(a, "--out=", 6) == 0) {
+		opt.out = val;
+	} else {
+		fail("option", a, "--schemes= --nr-cpus= --modules= --line= --nr-cpu-ids= "
+		     "--format= --out=");
+	}
+}
+
+static void parse_args(int argc, char **argv)
+{
+	bool any = false;
+
+	opt.cpu_ids = lab_allowed_cpus();
+	opt.scheme_on = calloc((size_t)scheme_count(), sizeof(bool));
+	if (!opt.scheme_on) {
+		fprintf(stderr, "refbench-footprint: out of memory\n");
+		exit(2);
+	}
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *val = strchr(a, '=');
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
-			return 0;
+			exit(0);
 		}
 		if (!val || !val[1])
 			fail("option", a, "--schemes= --nr-cpus= --modules= --line= --nr-cpu-ids= "
 			     "--format= --out=, each with a value");
-		val++;
-		if (strncmp(a, "--schemes=", 10) == 0) {
-			char buf[256], *save = NULL;
-			snprintf(buf, sizeof(buf), "%s", val);
-			for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				const struct scheme_ops *o = scheme_find(t);
-				if (!o)
-					fail("scheme", t, scheme_names());
-				if (nr_schemes < 8)
-					schemes[nr_schemes++] = o;
-			}
-		} else if (strncmp(a, "--nr-cpus=", 10) == 0) {
-			char buf[256], *save = NULL;
-			snprintf(buf, sizeof(buf), "%s", val);
-			for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				if (!lab_parse_uint(t, 1, REFBENCH_NR_CPUS_MAX, &v))
-					fail("NR_CPUS", t, "1 to 8192");
-				if (nr_nr_cpus < 32)
-					nr_cpus[nr_nr_cpus++] = (unsigned int)v;
-			}
-		} else if (strncmp(a, "--modules=", 10) == 0) {
-			if (!lab_parse_uint(val, 1, 100000, &v))
-				fail("--modules", val, "1 to 100000");
-			modules = (unsigned int)v;
-		} else if (strncmp(a, "--line=", 7) == 0) {
-			if (!lab_parse_uint(val, 64, 128, &v) || (v != 64 && v != 128))
-				fail("--line", val, "64 or 128");
-			line = (unsigned int)v;
-		} else if (strncmp(a, "--nr-cpu-ids=", 13) == 0) {
-			if (!lab_parse_uint(val, 1, REFBENCH_NR_CPUS_MAX, &v))
-				fail("--nr-cpu-ids", val, "1 to 8192");
-			cpu_ids = (unsigned int)v;
-		} else if (strncmp(a, "--format=", 9) == 0) {
-			if (strcmp(val, "table") != 0 && strcmp(val, "json") != 0)
-				fail("--format", val, "table or json");
-			format = val;
-		} else if (strncmp(a, "--out=", 6) == 0) {
-			out = val;
-		} else {
-			fail("option", a, "--schemes= --nr-cpus= --modules= --line= --nr-cpu-ids= "
-			     "--format= --out=");
-		}
+		parse_one(a, val + 1);
 	}
-	if (nr_schemes == 0)
-		for (int i = 0; refbench_schemes[i]; i++)
-			schemes[nr_schemes++] = refbench_schemes[i];
-	if (nr_nr_cpus == 0)
+	for (int i = 0; i < scheme_count(); i++)
+		any |= opt.scheme_on[i];
+	for (int i = 0; i < scheme_count() && !any; i++)
+		opt.scheme_on[i] = true;
+	if (opt.nr_nr_cpus == 0)
 		for (unsigned int c = 8; c <= REFBENCH_NR_CPUS_MAX; c *= 2)
-			nr_cpus[nr_nr_cpus++] = c;
-	for (unsigned int k = 0; k < nr_nr_cpus; k++)
-		if (nr_cpus[k] < cpu_ids) {
-			char val[32];
-			snprintf(val, sizeof(val), "%u", nr_cpus[k]);
+			opt.nr_cpus[opt.nr_nr_cpus++] = c;
+}
+
+/* Settings that cannot work, refused before minutes of measuring. */
+static void check_settings(void)
+{
+	unsigned int top = 0;
+	unsigned long long avail_kb = 0;
+	char line_buf[256], val[32];
+	FILE *f;
+
+	for (unsigned int k = 0; k < opt.nr_nr_cpus; k++) {
+		if (opt.nr_cpus[k] < opt.cpu_ids) {
+			snprintf(val, sizeof(val), "%u", opt.nr_cpus[k]);
 			fail("NR_CPUS below nr_cpu_ids", val, "NR_CPUS >= nr_cpu_ids (--nr-cpu-ids)");
 		}
-	{
-		/* The largest cell must fit: the NR_CPUS array and its image copy. */
-		unsigned int top = 0;
-		unsigned long long avail_kb = 0;
-		char line_buf[256];
-		FILE *f = fopen("/proc/meminfo", "r");
-		for (unsigned int k = 0; k < nr_nr_cpus; k++)
-			if (nr_cpus[k] > top)
-				top = nr_cpus[k];
-		while (f && fgets(line_buf, sizeof(line_buf), f))
-			if (sscanf(line_buf, "MemAvailable: %llu kB", &avail_kb) == 1)
-				break;
-		if (f)
-			fclose(f);
-		if (avail_kb && (unsigned long long)modules * top * line > avail_kb * 1024ull * 3 / 4) {
-			char val[32];
-			snprintf(val, sizeof(val), "%u", modules);
-			fail("--modules (would not fit in memory at the largest NR_CPUS)", val,
-			     "modules x NR_CPUS x line within 3/4 of MemAvailable");
-		}
+		if (opt.nr_cpus[k] > top)
+			top = opt.nr_cpus[k];
 	}
-	if (out) {
-		/* Refuse an unwritable destination before minutes of measuring. */
-		char tmp[4096];
-		snprintf(tmp, sizeof(tmp), "%s.tmp", out);
-		FILE *f = fopen(tmp, "w");
-		if (!f) {
-			fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", out, strerror(errno));
-			return 2;
-		}
+	/* The largest cell must fit: the NR_CPUS array and its image copy. */
+	f = fopen("/proc/meminfo", "r");
+	while (f && fgets(line_buf, sizeof(line_buf), f))
+		if (sscanf(line_buf, "MemAvailable: %llu kB", &avail_kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (avail_kb && (unsigned long long)opt.modules * top * opt.line > avail_kb * 1024ull * 3 / 4) {
+		snprintf(val, sizeof(val), "%u", opt.modules);
+		fail("--modules (would not fit in memory at the largest NR_CPUS)", val,
+		     "modules x NR_CPUS x line within 3/4 of MemAvailable");
+	}
+}
+
+/* Write the JSON to opt.out through a temporary file; false on failure. */
+static bool write_out(const struct row *rows, int nrows, bool probe_only)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", opt.out);
+	f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", opt.out, strerror(errno));
+		return false;
+	}
+	if (probe_only) {
 		fclose(f);
 		unlink(tmp);
+		return true;
 	}
+	write_json(f, rows, nrows, opt.modules, opt.line, opt.cpu_ids);
+	if (fclose(f) != 0 || rename(tmp, opt.out) != 0) {
+		fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", opt.out, strerror(errno));
+		unlink(tmp);
+		return false;
+	}
+	return true;
+}
 
-	for (int s = 0; s < nr_schemes; s++)
-		for (unsigned int k = 0; k < nr_nr_cpus; k++) {
-			fprintf(stderr, "footprint: %s NR_CPUS=%u\n", schemes[s]->name, nr_cpus[k]);
-			run_cell(schemes[s], nr_cpus[k], line, cpu_ids, modules, &rows[nrows++]);
+int main(int argc, char **argv)
+{
+	struct row *rows;
+	int nrows = 0;
+
+	parse_args(argc, argv);
+	check_settings();
+	/* Refuse an unwritable destination before minutes of measuring. */
+	if (opt.out && !write_out(NULL, 0, true))
+		return 2;
+	rows = calloc((size_t)scheme_count() * opt.nr_nr_cpus, sizeof(*rows));
+	if (!rows) {
+		fprintf(stderr, "refbench-footprint: out of memory\n");
+		return 2;
+	}
+	for (int s = 0; refbench_schemes[s]; s++)
+		for (unsigned int k = 0; k < opt.nr_nr_cpus && opt.scheme_on[s]; k++) {
+			fprintf(stderr, "footprint: %s NR_CPUS=%u\n", refbench_schemes[s]->name,
+				opt.nr_cpus[k]);
+			run_cell(refbench_schemes[s], opt.nr_cpus[k], opt.line, opt.cpu_ids,
+				 opt.modules, &rows[nrows++]);
 		}
-
-	if (strcmp(format, "json") == 0 && !out)
-		write_json(stdout, rows, nrows, modules, line, cpu_ids);
+	if (strcmp(opt.format, "json") == 0 && !opt.out)
+		write_json(stdout, rows, nrows, opt.modules, opt.line, opt.cpu_ids);
 	else
-		print_table(rows, nrows, modules);
-	if (out) {
-		char tmp[4096];
-		FILE *f;
-		snprintf(tmp, sizeof(tmp), "%s.tmp", out);
-		f = fopen(tmp, "w");
-		if (!f) {
-			fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", out, strerror(errno));
-			return 2;
-		}
-		write_json(f, rows, nrows, modules, line, cpu_ids);
-		if (fclose(f) != 0 || rename(tmp, out) != 0) {
-			fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", out, strerror(errno));
-			unlink(tmp);
-			return 2;
-		}
-	}
+		print_table(rows, nrows, opt.modules);
+	if (opt.out && !write_out(rows, nrows, false))
+		return 2;
 	for (int i = 0; i < nrows; i++)
 		if (rows[i].error[0])
 			return 1;

@@ -8,6 +8,7 @@
 #include "gbench.h"
 #include "harness.h"
 #include "json.h"
+#include "lab_setup.h"
 #include "numa.h"
 #include "percpu_alloc.h"
 #include "placement.h"
@@ -15,6 +16,7 @@
 #include "scheme.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <hwloc.h>
 #include <limits.h>
 #include <stdio.h>
@@ -26,25 +28,35 @@
 extern hwloc_topology_t harness_topo;
 extern struct placement harness_placement;
 
-static const char *const scenario_names[] = { "hot", "spread", "read", "lifecycle", "unload", NULL };
+enum scenario { SC_HOT, SC_SPREAD, SC_READ, SC_LIFECYCLE, SC_UNLOAD, SC_COUNT };
+static const char *const scenario_names[SC_COUNT + 1] = {
+	"hot", "spread", "read", "lifecycle", "unload", NULL
+};
 static const unsigned int read_nr_cpus[] = { 8, 64, 512, 4096, 8192 };
+
+#define MAX_SPREAD_MODULES 16
+#define MODULES_MAX 1000000ul
+#define SPREAD_MODULES_MAX 100000ul
+#define ITERATIONS_MAX 1000000000000ul
 
 static struct {
 	unsigned int nr_cpu_ids;       /* 0: the largest thread count */
-	unsigned int spread_modules[16];
+	unsigned int spread_modules[MAX_SPREAD_MODULES];
 	int nr_spread_modules;
-	bool scheme_on[8];
-	bool scenario_on[8];
+	bool *scheme_on;               /* scheme_count() entries */
+	bool scenario_on[SC_COUNT];
 	const char *context_out;
 	bool plan;
+	bool list_schemes;
 } opt;
 
 static void usage(void)
 {
 	printf(
 "usage: refbench [lab options] [Google Benchmark options]\n"
-"  --scheme=LIST      schemes: nrcpus-array,vmalloc-array,percpu,atomic (default all;\n"
+"  --scheme=LIST      schemes: %s (default all;\n"
 "                     the baselines noop, plain, atomic-private always run)\n"
+"  --list-schemes     print every scheme's self-description as JSON, run nothing\n"
 "  --scenario=LIST    hot,spread,read,lifecycle,unload (default all)\n"
 "  --threads=LIST     thread counts (default 1, 2, then the topology's boundaries)\n"
 "  --placement=P      compact | scatter | hwloc location list, e.g. core:0-3 (default compact)\n"
@@ -52,7 +64,7 @@ static void usage(void)
 "  --modules=N        modules for spread and lifecycle (default 2000)\n"
 "  --spread-modules=LIST  further module counts for spread, uniform, 1 thread\n"
 "                     (the working-set sweep; default none)\n"
-"  --nr-cpus=N        NR_CPUS for hot, spread, lifecycle, unload (default 64, 1..8192)\n"
+"  --nr-cpus=N        NR_CPUS for hot, spread, lifecycle, unload (default 64, 1..%d)\n"
 "  --nr-cpu-ids=N     possible CPUs (nr_cpu_ids) the per-CPU areas are laid out for\n"
 "                     (default: the largest thread count; more are layout only)\n"
 "  --line=64|128      cache-line size of ____cacheline_aligned (default 128)\n"
@@ -61,48 +73,57 @@ static void usage(void)
 "  --context-out=FILE write the run's context (placement, counters, settings) as JSON\n"
 "  --plan             print the placement and thread counts, run nothing\n"
 "Google Benchmark's flags: --benchmark_filter=REGEX --benchmark_repetitions=N\n"
-"  --benchmark_min_time=SECONDS --benchmark_out=FILE --benchmark_out_format=json ...\n");
+"  --benchmark_min_time=SECONDS --benchmark_out=FILE --benchmark_out_format=json ...\n",
+	scheme_names(), REFBENCH_NR_CPUS_MAX);
 }
 
-static void die(const char *fmt, const char *a, const char *b)
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "refbench: ");
-	fprintf(stderr, fmt, a, b);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 	exit(2);
 }
 
-static bool parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+/* A whole number in [lo, hi] for @flag, or a one-line error naming both. */
+static unsigned long parse_uint_flag(const char *flag, const char *val, unsigned long lo,
+				     unsigned long hi)
 {
-	char *end;
 	unsigned long v;
 
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
+	if (!lab_parse_uint(val, lo, hi, &v))
+		die("%s value '%s' not accepted (accepted: %lu to %lu)", flag, val, lo, hi);
+	return v;
 }
 
-static void parse_list(const char *flag, const char *val, const char *const *names,
-		       bool *on, const char *accepted)
+/* Comma list of names from @names (NULL-terminated) into @on. */
+static void parse_list(const char *what, const char *val, const char *const *names, bool *on)
 {
-	char buf[512], *save = NULL;
+	char buf[512], accepted[512], *save = NULL;
+	size_t n = 0;
 
+	accepted[0] = '\0';
+	for (int i = 0; names[i]; i++) {
+		on[i] = false;
+		n += (size_t)snprintf(accepted + n, n < sizeof(accepted) ? sizeof(accepted) - n : 0,
+				      "%s%s", i ? ", " : "", names[i]);
+	}
+	if (strlen(val) >= sizeof(buf))
+		die("--%s list is longer than %zu characters", what, sizeof(buf) - 1);
 	snprintf(buf, sizeof(buf), "%s", val);
-	memset(on, 0, 8 * sizeof(bool));
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int i;
 		for (i = 0; names[i]; i++)
 			if (strcmp(names[i], t) == 0)
 				break;
-		if (!names[i]) {
-			fprintf(stderr, "refbench: unknown %s '%s' (accepted: %s)\n", flag, t, accepted);
-			exit(2);
-		}
+		if (!names[i])
+			die("unknown %s '%s' (accepted: %s)", what, t, accepted);
 		on[i] = true;
 	}
 }
@@ -110,30 +131,96 @@ static void parse_list(const char *flag, const char *val, const char *const *nam
 static void parse_threads(const char *val)
 {
 	char buf[512], *save = NULL;
-	unsigned long v;
 
 	snprintf(buf, sizeof(buf), "%s", val);
 	run_cfg.nr_threads = 0;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (!parse_ulong(t, 1, HARNESS_MAX_THREADS, &v))
-			die("--threads value '%s' not accepted (accepted: whole numbers from 1 to %s)",
-			    t, "1024");
 		if (run_cfg.nr_threads == HARNESS_MAX_COUNTS)
-			die("--threads has more than %s entries%s", "64", "");
-		run_cfg.threads[run_cfg.nr_threads++] = (int)v;
+			die("--threads has more than %d entries", HARNESS_MAX_COUNTS);
+		run_cfg.threads[run_cfg.nr_threads++] =
+			(int)parse_uint_flag("--threads", t, 1, HARNESS_MAX_THREADS);
 	}
 	if (run_cfg.nr_threads == 0)
-		die("--threads is empty (accepted: a comma list of thread counts)%s%s", "", "");
+		die("--threads is empty (accepted: a comma list of thread counts)");
 }
 
-static const char *scheme_list[] = { "nrcpus-array", "vmalloc-array", "percpu", "atomic", NULL };
+static void parse_spread_modules(const char *val)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	opt.nr_spread_modules = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (opt.nr_spread_modules == MAX_SPREAD_MODULES)
+			die("--spread-modules has more than %d entries", MAX_SPREAD_MODULES);
+		opt.spread_modules[opt.nr_spread_modules++] =
+			(unsigned int)parse_uint_flag("--spread-modules", t, 1, SPREAD_MODULES_MAX);
+	}
+}
+
+static const char *const valued_flags[] = {
+	"--scheme", "--scenario", "--threads", "--placement", "--modules", "--spread-modules",
+	"--nr-cpus", "--nr-cpu-ids", "--line", "--counters", "--iterations", "--context-out", NULL
+};
+
+static bool is_valued_flag(const char *flag)
+{
+	for (int i = 0; valued_flags[i]; i++)
+		if (strcmp(valued_flags[i], flag) == 0)
+			return true;
+	return false;
+}
+
+/* One option of valued_flags[] with its (non-empty) value. */
+static bool parse_valued(const char *flag, const char *val)
+{
+	static const char *names[64];
+
+	if (strcmp(flag, "--scheme") == 0) {
+		for (int i = 0; refbench_schemes[i]; i++)
+			names[i] = refbench_schemes[i]->name;
+		names[scheme_count()] = NULL;
+		parse_list("scheme", val, names, opt.scheme_on);
+	} else if (strcmp(flag, "--scenario") == 0) {
+		parse_list("scenario", val, scenario_names, opt.scenario_on);
+	} else if (strcmp(flag, "--threads") == 0) {
+		parse_threads(val);
+	} else if (strcmp(flag, "--placement") == 0) {
+		snprintf(run_cfg.placement, sizeof(run_cfg.placement), "%s", val);
+	} else if (strcmp(flag, "--modules") == 0) {
+		run_cfg.modules = (unsigned int)parse_uint_flag(flag, val, 1, MODULES_MAX);
+	} else if (strcmp(flag, "--spread-modules") == 0) {
+		parse_spread_modules(val);
+	} else if (strcmp(flag, "--nr-cpus") == 0) {
+		run_cfg.nr_cpus = (unsigned int)parse_uint_flag(flag, val, 1, REFBENCH_NR_CPUS_MAX);
+	} else if (strcmp(flag, "--nr-cpu-ids") == 0) {
+		opt.nr_cpu_ids = (unsigned int)parse_uint_flag(flag, val, 1, REFBENCH_NR_CPUS_MAX);
+	} else if (strcmp(flag, "--line") == 0) {
+		unsigned long v;
+		if (!lab_parse_uint(val, 64, 128, &v) || (v != 64 && v != 128))
+			die("--line value '%s' not accepted (accepted: 64 or 128)", val);
+		run_cfg.line = (unsigned int)v;
+	} else if (strcmp(flag, "--counters") == 0) {
+		snprintf(run_cfg.counters, sizeof(run_cfg.counters), "%s", val);
+	} else if (strcmp(flag, "--iterations") == 0) {
+		run_cfg.iterations = (int64_t)parse_uint_flag(flag, val, 1, ITERATIONS_MAX);
+	} else if (strcmp(flag, "--context-out") == 0) {
+		opt.context_out = val;
+	} else {
+		return false;
+	}
+	return true;
+}
 
 static void parse_args(int argc, char **argv)
 {
-	unsigned long v;
-
-	for (int i = 0; i < 8; i++)
-		opt.scheme_on[i] = opt.scenario_on[i] = true;
+	opt.scheme_on = calloc((size_t)scheme_count(), sizeof(bool));
+	if (!opt.scheme_on)
+		die("out of memory");
+	for (int i = 0; i < scheme_count(); i++)
+		opt.scheme_on[i] = true;
+	for (int i = 0; i < SC_COUNT; i++)
+		opt.scenario_on[i] = true;
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *val = strchr(a, '=');
 		char flag[64];
@@ -144,74 +231,21 @@ static void parse_args(int argc, char **argv)
 		} else {
 			snprintf(flag, sizeof(flag), "%s", a);
 		}
-#define NEED_VAL() do { if (!val || !*val) die("%s needs a value (%s=...)", flag, flag); } while (0)
 		if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
 			usage();
 			exit(0);
-		} else if (strcmp(flag, "--scheme") == 0) {
-			NEED_VAL();
-			parse_list("scheme", val, scheme_list, opt.scheme_on,
-				   "nrcpus-array, vmalloc-array, percpu, atomic");
-		} else if (strcmp(flag, "--scenario") == 0) {
-			NEED_VAL();
-			parse_list("scenario", val, scenario_names, opt.scenario_on,
-				   "hot, spread, read, lifecycle, unload");
-		} else if (strcmp(flag, "--threads") == 0) {
-			NEED_VAL();
-			parse_threads(val);
-		} else if (strcmp(flag, "--placement") == 0) {
-			NEED_VAL();
-			snprintf(run_cfg.placement, sizeof(run_cfg.placement), "%s", val);
 		} else if (strcmp(flag, "--smt") == 0 && !val) {
 			run_cfg.smt = true;
-		} else if (strcmp(flag, "--modules") == 0) {
-			NEED_VAL();
-			if (!parse_ulong(val, 1, 1000000, &v))
-				die("--modules value '%s' not accepted (accepted: 1 to %s)", val, "1000000");
-			run_cfg.modules = (unsigned int)v;
-		} else if (strcmp(flag, "--spread-modules") == 0) {
-			char buf[256], *save = NULL;
-			NEED_VAL();
-			snprintf(buf, sizeof(buf), "%s", val);
-			opt.nr_spread_modules = 0;
-			for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				if (!parse_ulong(t, 1, 100000, &v))
-					die("--spread-modules value '%s' not accepted (accepted: 1 to %s)",
-					    t, "100000");
-				if (opt.nr_spread_modules == 16)
-					die("--spread-modules has more than %s entries%s", "16", "");
-				opt.spread_modules[opt.nr_spread_modules++] = (unsigned int)v;
-			}
-		} else if (strcmp(flag, "--nr-cpus") == 0) {
-			NEED_VAL();
-			if (!parse_ulong(val, 1, REFBENCH_NR_CPUS_MAX, &v))
-				die("--nr-cpus value '%s' not accepted (accepted: 1 to %s)", val, "8192");
-			run_cfg.nr_cpus = (unsigned int)v;
-		} else if (strcmp(flag, "--nr-cpu-ids") == 0) {
-			NEED_VAL();
-			if (!parse_ulong(val, 1, REFBENCH_NR_CPUS_MAX, &v))
-				die("--nr-cpu-ids value '%s' not accepted (accepted: 1 to %s)", val, "8192");
-			opt.nr_cpu_ids = (unsigned int)v;
-		} else if (strcmp(flag, "--line") == 0) {
-			NEED_VAL();
-			if (!parse_ulong(val, 64, 128, &v) || (v != 64 && v != 128))
-				die("--line value '%s' not accepted (accepted: %s)", val, "64 or 128");
-			run_cfg.line = (unsigned int)v;
-		} else if (strcmp(flag, "--counters") == 0) {
-			NEED_VAL();
-			snprintf(run_cfg.counters, sizeof(run_cfg.counters), "%s", val);
-		} else if (strcmp(flag, "--iterations") == 0) {
-			NEED_VAL();
-			if (!parse_ulong(val, 1, 1000000000000ul, &v))
-				die("--iterations value '%s' not accepted (accepted: 1 to %s)", val, "10^12");
-			run_cfg.iterations = (int64_t)v;
-		} else if (strcmp(flag, "--context-out") == 0) {
-			NEED_VAL();
-			opt.context_out = val;
 		} else if (strcmp(flag, "--plan") == 0 && !val) {
 			opt.plan = true;
+		} else if (strcmp(flag, "--list-schemes") == 0 && !val) {
+			opt.list_schemes = true;
+		} else if (is_valued_flag(flag)) {
+			if (!val || !*val)
+				die("%s needs a value (%s=...)", flag, flag);
+			parse_valued(flag, val);
 		} else {
-			die("unknown option '%s' (see --help)%s", a, "");
+			die("unknown option '%s' (see --help)", a);
 		}
 	}
 }
@@ -242,14 +276,31 @@ static void check_memory(void)
 	fclose(f);
 	need = (unsigned long long)modules *
 	       (4096ull + ((unsigned long long)run_cfg.nr_cpus * run_cfg.line));
-	if (avail_kb && need > avail_kb * 1024ull / 2) {
-		char a[64], b[64];
-		snprintf(a, sizeof(a), "%u", modules);
-		snprintf(b, sizeof(b), "%llu MiB of %llu MiB available",
-			 need >> 20, avail_kb >> 10);
-		die("%s modules would not fit in memory (the NR_CPUS arrays need %s; "
-		    "accepted: at most half of what is available)", a, b);
+	if (avail_kb && need > avail_kb * 1024ull / 2)
+		die("%u modules would not fit in memory (the NR_CPUS arrays need %llu MiB of "
+		    "%llu MiB available; accepted: at most half of what is available)",
+		    modules, need >> 20, avail_kb >> 10);
+}
+
+/* Every scheme's self-description, in registry order: what scripts read. */
+static void write_schemes_json(FILE *f)
+{
+	fprintf(f, "[");
+	for (int i = 0; refbench_schemes[i]; i++) {
+		const struct scheme_ops *o = refbench_schemes[i];
+		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
+		json_string(f, o->name);
+		fprintf(f, ", \"label\": ");
+		json_string(f, o->label);
+		fprintf(f, ", \"models\": ");
+		json_string(f, o->models);
+		fprintf(f, ", \"module_memory\": \"%s\", \"module_pages\": \"%s\", "
+			"\"ref_storage\": \"%s\", \"unload_era\": %d}",
+			module_mem_name(o->mem_kind),
+			o->mem_kind == MODULE_MEM_VMALLOC ? "4k" : "2m",
+			ref_storage_name(o->ref_storage), o->unload_era);
 	}
+	fprintf(f, "]");
 }
 
 static void write_context(void)
@@ -286,17 +337,9 @@ static void write_context(void)
 		fprintf(f, "%s%d", i ? ", " : "", run_cfg.threads[i]);
 	fprintf(f, "],\n \"counters\": ");
 	harness_counters_write_json(f);
-	fprintf(f, ",\n \"schemes\": [");
-	for (int i = 0; refbench_schemes[i]; i++) {
-		fprintf(f, "%s{\"name\": ", i ? ", " : "");
-		json_string(f, refbench_schemes[i]->name);
-		fprintf(f, ", \"models\": ");
-		json_string(f, refbench_schemes[i]->models);
-		fprintf(f, ", \"module_memory\": \"%s\"}",
-			refbench_schemes[i]->mem_kind == MODULE_MEM_VMALLOC ?
-			"vmalloc-like, 4 KiB pages" : "huge-page pool");
-	}
-	fprintf(f, "]}\n");
+	fprintf(f, ",\n \"schemes\": ");
+	write_schemes_json(f);
+	fprintf(f, "}\n");
 	if (fclose(f) != 0 || rename(tmp, opt.context_out) != 0) {
 		fprintf(stderr, "refbench: cannot write --context-out file '%s': %s\n",
 			opt.context_out, strerror(errno));
@@ -305,12 +348,13 @@ static void write_context(void)
 	}
 }
 
-static struct scenario_args args_pool[512];
-static int nr_args;
-
+/* Arguments of one registered benchmark; they live as long as the run. */
 static struct scenario_args *new_args(unsigned int nr_cpus, unsigned int modules, bool zipf)
 {
-	struct scenario_args *a = &args_pool[nr_args++];
+	struct scenario_args *a = malloc(sizeof(*a));
+
+	if (!a)
+		die("out of memory registering benchmarks");
 	a->nr_cpus = nr_cpus;
 	a->modules = modules;
 	a->zipf = zipf;
@@ -328,159 +372,176 @@ static void add(const char *name, rb_fn fn, void *arg, const int *threads, int n
 		rb_bench_threads(b, threads[i]);
 }
 
-static void register_all(void)
+static void register_spread(const struct scenario_fns *f)
 {
-	const struct scenario_fns *fns[] = {
-		register_scenarios_scheme_nrcpus_array(),
-		register_scenarios_scheme_vmalloc_array(),
-		register_scenarios_scheme_percpu(),
-		register_scenarios_scheme_atomic(),
-	};
-	int one[] = { 1 }, max[] = { run_cfg.max_threads };
-	int lo_hi[2] = { 1, run_cfg.max_threads };
-	int nr_lo_hi = run_cfg.max_threads > 1 ? 2 : 1;
 	unsigned int nc = run_cfg.nr_cpus, line = run_cfg.line, m = run_cfg.modules;
+	int one[] = { 1 }, lo_hi[2] = { 1, run_cfg.max_threads };
+	int nr_lo_hi = run_cfg.max_threads > 1 ? 2 : 1;
 	char name[256];
 
-	if (opt.scenario_on[0])
+	for (int z = 0; z < 2; z++) {
+		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:%s/nr_cpus:%u/line:%u",
+			 f->scheme->name, m, z ? "zipf" : "uniform", nc, line);
+		add(name, f->spread, new_args(nc, m, z), lo_hi, nr_lo_hi);
+	}
+	/* The working-set sweep: one thread, uniform. */
+	for (int k = 0; k < opt.nr_spread_modules; k++) {
+		unsigned int sm = opt.spread_modules[k];
+		if (sm == m)
+			continue;
+		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u",
+			 f->scheme->name, sm, nc, line);
+		add(name, f->spread, new_args(nc, sm, false), one, 1);
+	}
+}
+
+static void register_read(const struct scenario_fns *f)
+{
+	int one[] = { 1 }, max[] = { run_cfg.max_threads };
+	char name[256];
+
+	for (size_t k = 0; k < sizeof(read_nr_cpus) / sizeof(read_nr_cpus[0]); k++) {
+		unsigned int rn = read_nr_cpus[k];
+		/* NR_CPUS below the possible CPUs is no kernel. */
+		if (rn < nr_cpu_ids)
+			continue;
+		for (int busy = 0; busy < 2; busy++) {
+			if (busy && run_cfg.max_threads < 2)
+				continue;
+			snprintf(name, sizeof(name), "read/%s/nr_cpus:%u/line:%u/load:%s",
+				 f->scheme->name, rn, run_cfg.line, busy ? "busy" : "idle");
+			add(name, f->read, new_args(rn, run_cfg.modules, false), busy ? max : one, 1);
+		}
+	}
+}
+
+static void register_scheme(const struct scenario_fns *f)
+{
+	unsigned int nc = run_cfg.nr_cpus, line = run_cfg.line, m = run_cfg.modules;
+	int one[] = { 1 }, max[] = { run_cfg.max_threads };
+	char name[256];
+
+	if (opt.scenario_on[SC_HOT]) {
+		snprintf(name, sizeof(name), "hot/%s/nr_cpus:%u/line:%u", f->scheme->name, nc, line);
+		add(name, f->hot, new_args(nc, m, false), run_cfg.threads, run_cfg.nr_threads);
+	}
+	if (opt.scenario_on[SC_SPREAD])
+		register_spread(f);
+	if (opt.scenario_on[SC_READ])
+		register_read(f);
+	if (opt.scenario_on[SC_LIFECYCLE]) {
+		snprintf(name, sizeof(name), "lifecycle/%s/modules:%u/nr_cpus:%u/line:%u",
+			 f->scheme->name, m, nc, line);
+		add(name, f->lifecycle, new_args(nc, m, false), one, 1);
+	}
+	if (opt.scenario_on[SC_UNLOAD]) {
+		snprintf(name, sizeof(name), "unload/%s/nr_cpus:%u/line:%u", f->scheme->name, nc, line);
+		add(name, f->unload, new_args(nc, m, false), max, 1);
+	}
+}
+
+static void register_all(void)
+{
+	char name[256];
+
+	if (opt.scenario_on[SC_HOT])
 		for (int i = 0; refbench_baselines[i].name; i++) {
 			snprintf(name, sizeof(name), "hot/%s", refbench_baselines[i].name);
 			add(name, refbench_baselines[i].fn, NULL, run_cfg.threads, run_cfg.nr_threads);
 		}
-	for (int s = 0; s < 4; s++) {
-		const struct scenario_fns *f = fns[s];
-		if (!opt.scheme_on[s])
-			continue;
-		if (opt.scenario_on[0]) {
-			snprintf(name, sizeof(name), "hot/%s/nr_cpus:%u/line:%u", f->scheme, nc, line);
-			add(name, f->hot, new_args(nc, m, false), run_cfg.threads, run_cfg.nr_threads);
-		}
-		if (opt.scenario_on[1]) {
-			for (int z = 0; z < 2; z++) {
-				snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:%s/nr_cpus:%u/line:%u",
-					 f->scheme, m, z ? "zipf" : "uniform", nc, line);
-				add(name, f->spread, new_args(nc, m, z), lo_hi, nr_lo_hi);
-			}
-			/* The working-set sweep: one thread, uniform. */
-			for (int k = 0; k < opt.nr_spread_modules; k++) {
-				unsigned int sm = opt.spread_modules[k];
-				if (sm == m)
-					continue;
-				snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u",
-					 f->scheme, sm, nc, line);
-				add(name, f->spread, new_args(nc, sm, false), one, 1);
-			}
-		}
-		if (opt.scenario_on[2])
-			for (size_t k = 0; k < sizeof(read_nr_cpus) / sizeof(read_nr_cpus[0]); k++) {
-				unsigned int rn = read_nr_cpus[k];
-				/* NR_CPUS below the possible CPUs is no kernel. */
-				if (rn < nr_cpu_ids)
-					continue;
-				for (int busy = 0; busy < 2; busy++) {
-					if (busy && run_cfg.max_threads < 2)
-						continue;
-					snprintf(name, sizeof(name), "read/%s/nr_cpus:%u/line:%u/load:%s",
-						 f->scheme, rn, line, busy ? "busy" : "idle");
-					add(name, f->read, new_args(rn, m, false), busy ? max : one, 1);
-				}
-			}
-		if (opt.scenario_on[3]) {
-			snprintf(name, sizeof(name), "lifecycle/%s/modules:%u/nr_cpus:%u/line:%u",
-				 f->scheme, m, nc, line);
-			add(name, f->lifecycle, new_args(nc, m, false), one, 1);
-		}
-		if (opt.scenario_on[4]) {
-			snprintf(name, sizeof(name), "unload/%s/nr_cpus:%u/line:%u", f->scheme, nc, line);
-			add(name, f->unload, new_args(nc, m, false), max, 1);
-		}
+	for (int s = 0; refbench_scenarios[s]; s++)
+		if (opt.scheme_on[scheme_index(refbench_scenarios[s]->scheme)])
+			register_scheme(refbench_scenarios[s]);
+}
+
+/* Lay out the run's CPUs from the placement; exits with a one-line error. */
+static void setup_placement(void)
+{
+	char err[512];
+	int defaults[HARNESS_MAX_COUNTS];
+
+	if (placement_topology_init(&harness_topo, err, sizeof(err)) != 0 ||
+	    placement_build(harness_topo, run_cfg.placement, run_cfg.smt, &harness_placement,
+			    err, sizeof(err)) != 0)
+		die("%s", err);
+	if (run_cfg.nr_threads == 0) {
+		run_cfg.nr_threads = placement_default_threads(harness_topo, &harness_placement,
+							       defaults, HARNESS_MAX_COUNTS);
+		memcpy(run_cfg.threads, defaults, sizeof(int) * (size_t)run_cfg.nr_threads);
 	}
+	run_cfg.max_threads = 0;
+	for (int i = 0; i < run_cfg.nr_threads; i++) {
+		if (placement_check_threads(&harness_placement, run_cfg.threads[i], err,
+					    sizeof(err)) != 0)
+			die("%s", err);
+		if (run_cfg.threads[i] > run_cfg.max_threads)
+			run_cfg.max_threads = run_cfg.threads[i];
+	}
+}
+
+/* Settings that only make sense together; exits with a one-line error. */
+static void check_settings(void)
+{
+	if (!placement_topology_is_this_system(harness_topo))
+		die("topology from %s is not this machine: use --plan to print placements, "
+		    "unset it to run", placement_topology_source(harness_topo));
+	if ((unsigned int)run_cfg.max_threads > run_cfg.nr_cpus)
+		die("--threads up to %d but --nr-cpus=%u (accepted: NR_CPUS at least the largest "
+		    "thread count)", run_cfg.max_threads, run_cfg.nr_cpus);
+	check_memory();
+	if (opt.nr_cpu_ids == 0)
+		opt.nr_cpu_ids = (unsigned int)run_cfg.max_threads;
+	if (opt.nr_cpu_ids < (unsigned int)run_cfg.max_threads)
+		die("--nr-cpu-ids=%u is below the largest thread count %d (accepted: %d to %d)",
+		    opt.nr_cpu_ids, run_cfg.max_threads, run_cfg.max_threads, REFBENCH_NR_CPUS_MAX);
+	if (opt.nr_cpu_ids > run_cfg.nr_cpus)
+		die("--nr-cpu-ids=%u is above --nr-cpus=%u (accepted: nr_cpu_ids <= NR_CPUS)",
+		    opt.nr_cpu_ids, run_cfg.nr_cpus);
+}
+
+static void add_context(void)
+{
+	char v[64];
+
+	snprintf(v, sizeof(v), "%u", run_cfg.nr_cpus);
+	rb_add_context("refbench_nr_cpus", v);
+	snprintf(v, sizeof(v), "%u", run_cfg.line);
+	rb_add_context("refbench_line", v);
+	snprintf(v, sizeof(v), "%u", run_cfg.modules);
+	rb_add_context("refbench_modules", v);
+	snprintf(v, sizeof(v), "%u", nr_cpu_ids);
+	rb_add_context("refbench_nr_cpu_ids", v);
+	rb_add_context("refbench_placement", run_cfg.placement);
+	rb_add_context("refbench_format", "1");
 }
 
 int main(int argc, char **argv)
 {
 	char err[512];
-	int defaults[HARNESS_MAX_COUNTS];
 
 	if (rb_initialize_with_help(&argc, argv, usage) != 0)
 		return 2;
 	parse_args(argc, argv);
-
-	if (placement_topology_init(&harness_topo, err, sizeof(err)) != 0 ||
-	    placement_build(harness_topo, run_cfg.placement, run_cfg.smt, &harness_placement,
-			    err, sizeof(err)) != 0) {
-		fprintf(stderr, "refbench: %s\n", err);
-		return 2;
+	if (opt.list_schemes) {
+		printf("{\"refbench_format\": 1, \"schemes\": ");
+		write_schemes_json(stdout);
+		printf("}\n");
+		return 0;
 	}
-	if (run_cfg.nr_threads == 0) {
-		run_cfg.nr_threads = placement_default_threads(harness_topo, &harness_placement,
-							       defaults, HARNESS_MAX_COUNTS);
-		memcpy(run_cfg.threads, defaults, sizeof(int) * run_cfg.nr_threads);
-	}
-	run_cfg.max_threads = 0;
-	for (int i = 0; i < run_cfg.nr_threads; i++) {
-		if (placement_check_threads(&harness_placement, run_cfg.threads[i], err,
-					    sizeof(err)) != 0) {
-			fprintf(stderr, "refbench: %s\n", err);
-			return 2;
-		}
-		if (run_cfg.threads[i] > run_cfg.max_threads)
-			run_cfg.max_threads = run_cfg.threads[i];
-	}
+	setup_placement();
 	if (opt.plan) {
 		placement_write_json(stdout, &harness_placement);
 		printf("\n");
 		return 0;
 	}
-	if (!placement_topology_is_this_system(harness_topo)) {
-		fprintf(stderr, "refbench: topology from %s is not this machine: use --plan to "
-			"print placements, unset it to run\n", placement_topology_source(harness_topo));
-		return 2;
-	}
-	if ((unsigned int)run_cfg.max_threads > run_cfg.nr_cpus) {
-		fprintf(stderr, "refbench: --threads up to %d but --nr-cpus=%u (accepted: NR_CPUS "
-			"at least the largest thread count)\n", run_cfg.max_threads, run_cfg.nr_cpus);
-		return 2;
-	}
-	check_memory();
-
-	if (opt.nr_cpu_ids == 0)
-		opt.nr_cpu_ids = (unsigned int)run_cfg.max_threads;
-	if (opt.nr_cpu_ids < (unsigned int)run_cfg.max_threads) {
-		fprintf(stderr, "refbench: --nr-cpu-ids=%u is below the largest thread count %d "
-			"(accepted: %d to 8192)\n", opt.nr_cpu_ids, run_cfg.max_threads,
-			run_cfg.max_threads);
-		return 2;
-	}
-	if (opt.nr_cpu_ids > run_cfg.nr_cpus) {
-		fprintf(stderr, "refbench: --nr-cpu-ids=%u is above --nr-cpus=%u (accepted: "
-			"nr_cpu_ids <= NR_CPUS)\n", opt.nr_cpu_ids, run_cfg.nr_cpus);
-		return 2;
-	}
+	check_settings();
 	if (harness_setup_cpus(run_cfg.max_threads, opt.nr_cpu_ids, max_modules(),
-			       err, sizeof(err)) != 0) {
-		fprintf(stderr, "refbench: %s\n", err);
-		return 2;
-	}
-	if (harness_counters_init(run_cfg.counters, err, sizeof(err)) != 0) {
-		fprintf(stderr, "refbench: %s\n", err);
-		return 2;
-	}
+			       err, sizeof(err)) != 0)
+		die("%s", err);
+	if (harness_counters_init(run_cfg.counters, err, sizeof(err)) != 0)
+		die("%s", err);
 	write_context();
-
-	{
-		char v[64];
-		snprintf(v, sizeof(v), "%u", run_cfg.nr_cpus);
-		rb_add_context("refbench_nr_cpus", v);
-		snprintf(v, sizeof(v), "%u", run_cfg.line);
-		rb_add_context("refbench_line", v);
-		snprintf(v, sizeof(v), "%u", run_cfg.modules);
-		rb_add_context("refbench_modules", v);
-		snprintf(v, sizeof(v), "%u", nr_cpu_ids);
-		rb_add_context("refbench_nr_cpu_ids", v);
-		rb_add_context("refbench_placement", run_cfg.placement);
-		rb_add_context("refbench_format", "1");
-	}
+	add_context();
 	register_all();
 	rb_run_specified();
 	rb_shutdown();

@@ -1,6 +1,6 @@
 /*
  * scenarios.c - the five scenarios, compiled once per scheme with
- * -DSCHEME_HEADER='"scheme_xxx.h"', so that each scheme's inline
+ * -DSCHEME_ID=xxx -DSCHEME_HEADER='"scheme_xxx.h"', so that each scheme's inline
  * get/put/refcount is pasted into its own measured loops.  Nothing here
  * knows a scheme's layout: set-up and tear-down go through the scheme's
  * scheme_ops table, hot paths through the names every scheme header
@@ -16,8 +16,8 @@
  *              keep taking and dropping; a check that no get succeeded
  *              once the module's GOING notifier had run
  */
-#ifndef SCHEME_HEADER
-#error "build with -DSCHEME_HEADER='\"scheme_xxx.h\"'"
+#if !defined(SCHEME_HEADER) || !defined(SCHEME_ID)
+#error "build with -DSCHEME_ID=xxx -DSCHEME_HEADER='\"scheme_xxx.h\"'"
 #endif
 #include SCHEME_HEADER
 #include "scheme.h"
@@ -33,9 +33,8 @@
 
 #define CONCAT_(a, b) a##b
 #define CONCAT(a, b) CONCAT_(a, b)
-#define REGISTER_FN CONCAT(register_scenarios_, SCHEME_SYM)
 
-static const struct scheme_ops *const ops = &SCHEME_SYM;
+static const struct scheme_ops *const ops = &CONCAT(scheme_, SCHEME_ID);
 
 /* State one run's threads share; thread 0 fills it before the barrier. */
 static struct module *run_mod;
@@ -548,16 +547,11 @@ out:
 
 /* ---- registration -------------------------------------------------------- */
 
-static const struct scenario_fns fns = {
-	.scheme = SCHEME_NAME,
+const struct scenario_fns CONCAT(scenarios_, SCHEME_ID) = {
+	.scheme = &CONCAT(scheme_, SCHEME_ID),
 	.hot = bench_hot,
 	.spread = bench_spread,
 	.read = bench_read,
 	.lifecycle = bench_lifecycle,
 	.unload = bench_unload,
 };
-
-const struct scenario_fns *REGISTER_FN(void)
-{
-	return &fns;
-}

@@ -6,6 +6,7 @@
 #define REFBENCH_SCENARIOS_H
 
 #include "gbench.h"
+#include "scheme.h"
 
 #include <stdbool.h>
 
@@ -15,15 +16,18 @@ struct scenario_args {
 	bool zipf;
 };
 
+/* One scheme's benchmark functions, scenarios_<id>, from bench/scenarios.c. */
 struct scenario_fns {
-	const char *scheme;
+	const struct scheme_ops *scheme;
 	rb_fn hot, spread, read, lifecycle, unload;
 };
 
-const struct scenario_fns *register_scenarios_scheme_nrcpus_array(void);
-const struct scenario_fns *register_scenarios_scheme_vmalloc_array(void);
-const struct scenario_fns *register_scenarios_scheme_percpu(void);
-const struct scenario_fns *register_scenarios_scheme_atomic(void);
+#define SCHEME(id) extern const struct scenario_fns scenarios_##id;
+#include "schemes.def"
+#undef SCHEME
+
+/* Every scheme's scenarios, NULL-terminated, in the order of schemes.def. */
+extern const struct scenario_fns *const refbench_scenarios[];
 
 /* Baselines: the harness alone, a plain and a locked private increment. */
 struct baseline {

@@ -29,11 +29,12 @@
  * operations are inline here, where 3.19 had them in kernel/module.c.
  */
 #define SCHEME_NAME "atomic"
-#define SCHEME_SYM scheme_atomic
+#define SCHEME_LABEL "atomic_t (3.19)"
 #define SCHEME_MODULE_MEM MODULE_MEM_POOL
 #define SCHEME_MODELS "Linux 3.19 kernel/module.c: atomic_t refcnt, MODULE_REF_BASE, " \
 	"atomic_inc_not_zero/atomic_dec_if_positive, try_release_module_ref()"
 #define SCHEME_UNLOAD_ERA 2014
+#define SCHEME_REF_STORAGE REF_STORAGE_SHARED_WORD
 
 #include "compat.h"
 

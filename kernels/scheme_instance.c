@@ -1,13 +1,21 @@
 /*
- * scheme_instance.c - one scheme's full path behind the scheme_ops table.
- * Built once per scheme with -DSCHEME_HEADER='"scheme_xxx.h"'.
+ * scheme_instance.c - one scheme's full path behind the scheme_ops table
+ * scheme_<id>.  Built once per line of schemes.def with
+ * -DSCHEME_ID=<id> -DSCHEME_HEADER='"scheme_<id>.h"'.
  */
-#ifndef SCHEME_HEADER
-#error "build with -DSCHEME_HEADER='\"scheme_xxx.h\"'"
+#if !defined(SCHEME_HEADER) || !defined(SCHEME_ID)
+#error "build with -DSCHEME_ID=xxx -DSCHEME_HEADER='\"scheme_xxx.h\"'"
 #endif
 #include SCHEME_HEADER
 #include "module_lifecycle.h"
 #include "scheme.h"
+
+#if !defined(SCHEME_LABEL) || !defined(SCHEME_REF_STORAGE) || !defined(SCHEME_MODELS)
+#error "a scheme header defines SCHEME_NAME, SCHEME_LABEL, SCHEME_MODELS, SCHEME_MODULE_MEM, SCHEME_REF_STORAGE and SCHEME_UNLOAD_ERA"
+#endif
+
+#define CONCAT_(a, b) a##b
+#define CONCAT(a, b) CONCAT_(a, b)
 
 static bool ops_try_module_get(struct module *mod) { return try_module_get(mod); }
 static void ops___module_get(struct module *mod) { __module_get(mod); }
@@ -19,10 +27,12 @@ static void *ops_ref_cpu_addr(struct module *mod, int cpu) { return module_ref_c
 static size_t ops_ref_bytes(struct module *mod) { return module_ref_bytes(mod); }
 static size_t ops_core_size(struct module *mod) { return mod->core_size; }
 
-const struct scheme_ops SCHEME_SYM = {
+const struct scheme_ops CONCAT(scheme_, SCHEME_ID) = {
 	.name = SCHEME_NAME,
+	.label = SCHEME_LABEL,
 	.models = SCHEME_MODELS,
 	.mem_kind = SCHEME_MODULE_MEM,
+	.ref_storage = SCHEME_REF_STORAGE,
 	.unload_era = SCHEME_UNLOAD_ERA,
 	.load_module = load_module,
 	.do_init_module = do_init_module,

@@ -34,12 +34,13 @@
  */
 #ifndef SCHEME_NAME
 #define SCHEME_NAME "nrcpus-array"
-#define SCHEME_SYM scheme_nrcpus_array
+#define SCHEME_LABEL "NR_CPUS array (2.6.28), direct map"
 #define SCHEME_MODULE_MEM MODULE_MEM_POOL
 #define SCHEME_MODELS "Linux 2.6.28 include/linux/module.h, kernel/module.c: " \
 	"struct module_ref ref[NR_CPUS] ____cacheline_aligned, directly mapped memory"
 #endif
 #define SCHEME_UNLOAD_ERA 2009
+#define SCHEME_REF_STORAGE REF_STORAGE_EMBEDDED_ARRAY
 
 #include "compat.h"
 

@@ -23,11 +23,12 @@
  * counts are.
  */
 #define SCHEME_NAME "percpu"
-#define SCHEME_SYM scheme_percpu
+#define SCHEME_LABEL "per-CPU local_t (2.6.29)"
 #define SCHEME_MODULE_MEM MODULE_MEM_POOL
 #define SCHEME_MODELS "Linux 2.6.29 (commit 720eba31f47a) include/linux/module.h, " \
 	"kernel/module.c: refptr from percpu_modalloc(), per_cpu_offset()"
 #define SCHEME_UNLOAD_ERA 2009
+#define SCHEME_REF_STORAGE REF_STORAGE_PERCPU
 
 #include "compat.h"
 

@@ -16,7 +16,7 @@
  * before it is zeroed (module_mem.h).
  */
 #define SCHEME_NAME "vmalloc-array"
-#define SCHEME_SYM scheme_vmalloc_array
+#define SCHEME_LABEL "NR_CPUS array (2.6.28), vmalloc"
 #define SCHEME_MODULE_MEM MODULE_MEM_VMALLOC
 #define SCHEME_MODELS "Linux 2.6.28 include/linux/module.h, kernel/module.c, " \
 	"arch/x86/kernel/module_64.c module_alloc(): ref[NR_CPUS] in vmalloc memory"

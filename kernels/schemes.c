@@ -1,14 +1,24 @@
+/*
+ * schemes.c - the scheme table, generated from schemes.def, and what
+ * callers ask of a scheme's self-description.
+ */
 #include "scheme.h"
+#include "compat.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#define SCHEME(id) &scheme_##id,
 const struct scheme_ops *const refbench_schemes[] = {
-	&scheme_nrcpus_array,
-	&scheme_vmalloc_array,
-	&scheme_percpu,
-	&scheme_atomic,
+#include "schemes.def"
 	NULL,
 };
+#undef SCHEME
+
+int scheme_count(void)
+{
+	return (int)(sizeof(refbench_schemes) / sizeof(refbench_schemes[0])) - 1;
+}
 
 const struct scheme_ops *scheme_find(const char *name)
 {
@@ -18,7 +28,61 @@ const struct scheme_ops *scheme_find(const char *name)
 	return NULL;
 }
 
+int scheme_index(const struct scheme_ops *ops)
+{
+	for (int i = 0; refbench_schemes[i]; i++)
+		if (refbench_schemes[i] == ops)
+			return i;
+	return -1;
+}
+
 const char *scheme_names(void)
 {
-	return "nrcpus-array, vmalloc-array, percpu, atomic";
+	static char buf[1024];
+
+	if (!buf[0]) {
+		size_t n = 0;
+		for (int i = 0; refbench_schemes[i] && n < sizeof(buf); i++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? ", " : "",
+					      refbench_schemes[i]->name);
+	}
+	return buf;
+}
+
+const char *ref_storage_name(enum ref_storage s)
+{
+	switch (s) {
+	case REF_STORAGE_EMBEDDED_ARRAY: return "embedded-nr-cpus-array";
+	case REF_STORAGE_PERCPU: return "percpu-unit";
+	case REF_STORAGE_SHARED_WORD: return "shared-word";
+	}
+	return "unknown";
+}
+
+const char *ref_storage_method(enum ref_storage s)
+{
+	switch (s) {
+	case REF_STORAGE_EMBEDDED_ARRAY:
+		return "NR_CPUS x L1_CACHE_BYTES inside each module allocation";
+	case REF_STORAGE_PERCPU:
+		return "per-CPU allocator bytes in use (all units)";
+	case REF_STORAGE_SHARED_WORD:
+		return "the shared count's bytes in struct module";
+	}
+	return "unknown";
+}
+
+const char *module_mem_name(enum module_mem_kind k)
+{
+	return k == MODULE_MEM_VMALLOC ? "vmalloc" : "pool";
+}
+
+unsigned long scheme_refcount_walk(const struct scheme_ops *ops)
+{
+	switch (ops->ref_storage) {
+	case REF_STORAGE_EMBEDDED_ARRAY: return NR_CPUS;
+	case REF_STORAGE_PERCPU: return nr_cpu_ids;
+	case REF_STORAGE_SHARED_WORD: return 1;
+	}
+	return 1;
 }
