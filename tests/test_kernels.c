@@ -57,24 +57,45 @@ static void test_configure_ranges(void **state)
 	expect_settings(KT_NR_CPUS, KT_LINE, kt_ncpus);
 }
 
+/* The first scheme with this storage (or module memory), or the test fails. */
+static const struct scheme_ops *scheme_with_storage(enum ref_storage st)
+{
+	for (int i = 0; refbench_schemes[i]; i++)
+		if (refbench_schemes[i]->ref_storage == st)
+			return refbench_schemes[i];
+	fail_msg("no scheme keeps its counts as %s", ref_storage_name(st));
+	return NULL;
+}
+
+static const struct scheme_ops *scheme_with_memory(enum module_mem_kind k)
+{
+	for (int i = 0; refbench_schemes[i]; i++)
+		if (refbench_schemes[i]->mem_kind == k)
+			return refbench_schemes[i];
+	fail_msg("no scheme takes module memory from %s", module_mem_name(k));
+	return NULL;
+}
+
 static void test_configure_while_loaded(void **state)
 {
+	/* The NR_CPUS array is the layout that NR_CPUS and the line size shape. */
+	const struct scheme_ops *ops = scheme_with_storage(REF_STORAGE_EMBEDDED_ARRAY);
 	char err[256] = "", name[64];
 	struct module *mod;
 
 	(void)state;
 	kt_name(name, sizeof(name), "cfg");
-	mod = kt_load_live(&scheme_nrcpus_array, name, NULL);
+	mod = kt_load_live(ops, name, NULL);
 	assert_true(refbench_layout_users >= 1);
 	expect_refused(128, 128, kt_ncpus, "NR_CPUS", "module");
 	expect_refused(64, 64, kt_ncpus, "line size", "module");
 	/* The same values are no change, accepted. */
 	assert_int_equal(refbench_configure(KT_NR_CPUS, KT_LINE, kt_ncpus, err, sizeof(err)), 0);
 	/* The module still works with the layout it was built with. */
-	assert_true(scheme_nrcpus_array.try_module_get(mod));
-	assert_int_equal(scheme_nrcpus_array.module_refcount(mod), 1);
-	scheme_nrcpus_array.module_put(mod);
-	assert_int_equal(scheme_nrcpus_array.delete_module(name, O_NONBLOCK), 0);
+	assert_true(ops->try_module_get(mod));
+	assert_int_equal(ops->module_refcount(mod), 1);
+	ops->module_put(mod);
+	assert_int_equal(ops->delete_module(name, O_NONBLOCK), 0);
 	assert_int_equal(refbench_layout_users, 0);
 	assert_int_equal(refbench_configure(128, 64, kt_ncpus, err, sizeof(err)), 0);
 	assert_int_equal(refbench_configure(KT_NR_CPUS, KT_LINE, kt_ncpus, err, sizeof(err)), 0);
@@ -88,15 +109,16 @@ static void test_configure_while_loaded(void **state)
  */
 static void test_configure_while_loaded_names_value(void **state)
 {
+	const struct scheme_ops *ops = scheme_with_storage(REF_STORAGE_PERCPU);
 	char err_nr[256] = "", err_line[256] = "", err[256] = "", name[64];
 	int rc_nr, rc_line;
 
 	(void)state;
 	kt_name(name, sizeof(name), "cfgv");
-	kt_load_live(&scheme_percpu, name, NULL);
+	kt_load_live(ops, name, NULL);
 	rc_nr = refbench_configure(4096, 128, kt_ncpus, err_nr, sizeof(err_nr));
 	rc_line = refbench_configure(64, 64, kt_ncpus, err_line, sizeof(err_line));
-	assert_int_equal(scheme_percpu.delete_module(name, O_NONBLOCK), 0);
+	assert_int_equal(ops->delete_module(name, O_NONBLOCK), 0);
 	assert_int_equal(refbench_configure(KT_NR_CPUS, KT_LINE, kt_ncpus, err, sizeof(err)), 0);
 
 	assert_int_equal(rc_nr, -1);
@@ -246,7 +268,7 @@ static void test_unregistered_use_aborts(void **state)
 
 static int is_array(const struct scheme_ops *ops)
 {
-	return strcmp(ops->name, "nrcpus-array") == 0 || strcmp(ops->name, "vmalloc-array") == 0;
+	return ops->ref_storage == REF_STORAGE_EMBEDDED_ARRAY;
 }
 
 /* Load a module under the given layout and check the refcount's size and place. */
@@ -264,18 +286,22 @@ static void footprint_case(const struct scheme_ops *ops, unsigned int nr, unsign
 	kt_books(&before);
 	mod = kt_load_live(ops, name, NULL);
 
+	/* What a count is: a cache line, one per-CPU slot, or one shared word. */
+	if (is_array(ops))
+		assert_int_equal(ops->ref_cpu_bytes(), line);
+	else
+		assert_true(ops->ref_cpu_bytes() >= 4 && ops->ref_cpu_bytes() <= 16);
 	if (is_array(ops))
 		want = want_array_bytes;
-	else if (strcmp(ops->name, "percpu") == 0)
-		want = nr_cpu_ids * 8;
+	else if (ops->ref_storage == REF_STORAGE_PERCPU)
+		want = nr_cpu_ids * ops->ref_cpu_bytes();
 	else
-		want = 4;
+		want = ops->ref_cpu_bytes();
 	if (ops->ref_bytes(mod) != want)
 		fail_msg("%s at NR_CPUS=%u line %u: ref_bytes %zu, want %zu", ops->name, nr, line,
 			 ops->ref_bytes(mod), want);
 	assert_int_equal(ops->embedded_bytes(), is_array(ops) ? want_array_bytes : 0);
 	assert_true(ops->core_size(mod) >= ops->embedded_bytes() + sizeof(void *));
-	assert_int_equal(ops->ref_cpu_bytes(), is_array(ops) ? line : strcmp(ops->name, "percpu") == 0 ? 8 : 4);
 
 	/* Where each CPU's count is. */
 	for (int cpu = 0; cpu < (int)nr_cpu_ids; cpu++) {
@@ -286,7 +312,7 @@ static void footprint_case(const struct scheme_ops *ops, unsigned int nr, unsign
 			assert_true(a >= (char *)mod && a + line <= (char *)mod + ops->core_size(mod));
 			assert_int_equal(a - a0, (ptrdiff_t)cpu * line);
 			assert_int_equal((uintptr_t)a % line, 0);
-		} else if (strcmp(ops->name, "percpu") == 0) {
+		} else if (ops->ref_storage == REF_STORAGE_PERCPU) {
 			/* In CPU cpu's unit, at the same offset in every unit. */
 			char *u = percpu_unit_base(cpu), *u0 = percpu_unit_base(0);
 			assert_int_equal(a - u, a0 - u0);
@@ -344,7 +370,7 @@ static int maps_region(uintptr_t addr, uintptr_t *lo, uintptr_t *hi, char perms[
 /* vmalloc-array: page-aligned module memory, resident, then a guard page. */
 static void test_vmalloc_guard(void **state)
 {
-	const struct scheme_ops *ops = &scheme_vmalloc_array;
+	const struct scheme_ops *ops = scheme_with_memory(MODULE_MEM_VMALLOC);
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 	static const size_t extras[] = { 0, 1, 4096, 10000 };
 
@@ -417,7 +443,7 @@ static void test_pool_alignment(void **state)
 				 (void *)mod, MODULE_MEM_ALIGN);
 		assert_int_equal(ops->delete_module(name, O_NONBLOCK), 0);
 	}
-	assert_int_equal(pools, 3);
+	assert_true(pools > 0);
 }
 
 int main(void)

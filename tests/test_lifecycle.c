@@ -286,12 +286,13 @@ static void test_free_without_init(void **state)
  * n = 1, 2, ... until the load succeeds.  Each failure is -ENOMEM and
  * leaves every allocator's books as they were.  The allocations, in order
  * (module_lifecycle.h): the image copy, the args, the refcount storage
- * (percpu scheme only), the module's per-CPU section (if any), module memory.
+ * (schemes that keep counts in per-CPU units only), the module's per-CPU
+ * section (if any), module memory.
  */
 static void fail_nth_case(const struct scheme_ops *ops, size_t percpu_size)
 {
 	struct load_params p = { .percpu_size = percpu_size, .args = "x=y" };
-	unsigned int expected = 3 + (strcmp(ops->name, "percpu") == 0) + (percpu_size > 0);
+	unsigned int expected = 3 + (ops->ref_storage == REF_STORAGE_PERCPU) + (percpu_size > 0);
 	struct kt_books before;
 	struct module *mod = NULL;
 	unsigned int n;
@@ -343,15 +344,29 @@ static void test_scheme_table(void **state)
 		assert_non_null(strstr(scheme_names(), ops->name));
 		assert_true(ops->unload_era == 2009 || ops->unload_era == 2014);
 		assert_non_null(ops->models);
+		assert_true(ops->label && ops->label[0]);
+		assert_string_not_equal(ref_storage_name(ops->ref_storage), "unknown");
+		assert_int_equal(scheme_index(ops), i);
 		for (int j = 0; j < i; j++)
 			assert_string_not_equal(refbench_schemes[j]->name, ops->name);
 	}
-	assert_int_equal(n, 4);
+	/* The table is exactly the lines of schemes.def, in order. */
+	{
+		static const char *const ids[] = {
+#define SCHEME(id) #id,
+#include "schemes.def"
+#undef SCHEME
+		};
+		assert_int_equal(n, (int)(sizeof(ids) / sizeof(ids[0])));
+	}
+	assert_int_equal(scheme_count(), n);
+	{
+		int k = 0;
+#define SCHEME(id) assert_ptr_equal(refbench_schemes[k++], &scheme_##id);
+#include "schemes.def"
+#undef SCHEME
+	}
 	assert_null(scheme_find("no-such-scheme"));
-	assert_int_equal(scheme_atomic.unload_era, 2014);
-	assert_int_equal(scheme_percpu.unload_era, 2009);
-	assert_int_equal(scheme_vmalloc_array.mem_kind, MODULE_MEM_VMALLOC);
-	assert_int_equal(scheme_nrcpus_array.mem_kind, MODULE_MEM_POOL);
 }
 
 int main(void)

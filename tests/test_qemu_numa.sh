@@ -186,24 +186,25 @@ if [ -x build/refbench-audit ] && [ -x build/refbench ]; then
   check "VM 3 (audit + benchmark) exits 0" test "$rc" -eq 0
   sed -n '1,/^===bench===$/p' "$work/vm3.out" | sed '$d' >"$work/audit.json"
   sed -n '/^===bench===$/,$p' "$work/vm3.out" | sed '1d' >"$work/bench.json"
+  build/refbench --list-schemes >"$work/schemes.json"
   audit_check() { # NAME PYTHON-EXPRESSION over a = the audit JSON, s = {scheme: entry}
     check "$1" python3 -c "import json,sys; a=json.load(open(sys.argv[1])); s={x['scheme']: x for x in a['schemes']}; sys.exit(0 if ($2) else 1)" "$work/audit.json"
   }
   audit_check "audit sees 2 nodes and 4 CPUs" "a['nodes'] == 2 and a['nr_cpu_ids'] == 4"
-  audit_check "percpu: every CPU's counter on its own node" \
-    "all(c['counter_node'] == c['cpu_node'] for c in s['percpu']['cpus']) and s['percpu']['remote_share'] == 0"
-  for sch in nrcpus-array vmalloc-array atomic; do
-    audit_check "$sch: all counters on the loading CPU's node, half remote" \
-      "all(c['counter_node'] == s['$sch']['loading_node'] for c in s['$sch']['cpus']) and s['$sch']['remote_share'] == 0.5"
-  done
+  # What each scheme should show follows from where it says its counts live.
+  audit_check "per-CPU-unit schemes: every CPU's counter on its own node" \
+    "all(all(c['counter_node'] == c['cpu_node'] for c in x['cpus']) and x['remote_share'] == 0 for x in a['schemes'] if x['ref_storage'] == 'percpu-unit') and any(x['ref_storage'] == 'percpu-unit' for x in a['schemes'])"
+  audit_check "other schemes: all counters on the loading CPU's node, half remote" \
+    "all(all(c['counter_node'] == x['loading_node'] for c in x['cpus']) and x['remote_share'] == 0.5 for x in a['schemes'] if x['ref_storage'] != 'percpu-unit')"
   check "benchmark in the VM ran every scheme without error" python3 -c "
 import json, sys
 b = json.load(open(sys.argv[1]))['benchmarks']
 names = {x['run_name'].split('/')[1] for x in b}
-ok = {'nrcpus-array', 'vmalloc-array', 'percpu', 'atomic'} <= names
+want = {x['name'] for x in json.load(open(sys.argv[2]))['schemes']}
+ok = bool(want) and want <= names
 ok = ok and not any(x.get('error_occurred') for x in b)
 ok = ok and all(x.get('gets_after_going', 0) == 0 for x in b)
-sys.exit(0 if ok else 1)" "$work/bench.json"
+sys.exit(0 if ok else 1)" "$work/bench.json" "$work/schemes.json"
 else
   bad "VM 3" "build/refbench and build/refbench-audit must be built first (make all)"
 fi
