@@ -91,9 +91,21 @@ int placement_topology_init(hwloc_topology_t *topo, char *err, size_t errlen)
 		src = source_text("HWLOC_XMLFILE", xml);
 	}
 
+	/*
+	 * With libhwloc-plugins (libxml2) a bad XML file is refused by
+	 * hwloc_topology_set_xml(); without them (hwloc's own minimal XML
+	 * reader, what a --no-install-recommends install has) only the load
+	 * fails.  Both say the same thing here.
+	 */
 	if (hwloc_topology_load(t)) {
-		set_err(err, errlen, "loading the hwloc topology from %s failed: %s",
-		       src ? src : "this machine", strerror(errno));
+		if (xml && !fsroot && !cpuid && !syn)
+			set_err(err, errlen,
+			       "invalid HWLOC_XMLFILE '%s': hwloc cannot import it (%s; "
+			       "accepted: an hwloc XML topology, e.g. from lstopo FILE.xml)",
+			       xml, strerror(errno));
+		else
+			set_err(err, errlen, "loading the hwloc topology from %s failed: %s",
+			       src ? src : "this machine", strerror(errno));
 		goto fail;
 	}
 	hwloc_topology_set_userdata(t, src);
