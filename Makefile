@@ -61,14 +61,19 @@ $(KERNEL_LIB): $(KERNEL_OBJS)
 	ar rcs $@ $^
 
 # ---- bench/ ------------------------------------------------------------------
-BENCH_SRCS := harness window baselines placement counters json scenario_table
+BENCH_SRCS := harness window baselines placement counters json scenario_table module_layout sequence
 BENCH_OBJS := $(BENCH_SRCS:%=$(BUILD)/bench/%.o) $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_%.o) \
-              $(BUILD)/bench/gbench_shim.o
+              $(BUILD)/bench/gbench_shim.o $(BUILD)/bench/module_layout_data.o
 GBENCH_LIBS := -lbenchmark
 
 $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The default module layout table, built in (.incbin of the CSV).
+$(BUILD)/bench/module_layout_data.o: bench/module_layout_data.S kernels/data/module-layout-debian12-amd64.csv
+	@mkdir -p $(dir $@)
+	$(CC) $(EXTRA_CFLAGS) -c $< -o $@
 
 $(BUILD)/bench/%.o: bench/%.cc
 	@mkdir -p $(dir $@)

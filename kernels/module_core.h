@@ -49,7 +49,10 @@ void module_notify(int state, const char *scheme, const char *name, void *mod);
 /* What load_module() builds, besides the struct and the refcount. */
 struct load_params {
 	size_t percpu_size;    /* the module's .data.percpu section, 0 for none */
+	size_t core_before;    /* text and data laid out before struct module */
 	size_t core_extra;     /* text/data beyond struct module */
+	size_t core_align;     /* struct module's alignment in the core, 0: the line */
+	unsigned int module_pages; /* 4096 or 2 MiB; 0: the scheme's SCHEME_MODULE_MEM */
 	const char *args;      /* module parameters, copied (strndup_user) */
 };
 
