@@ -7,6 +7,7 @@
 #include "compat.h"
 #include "gbench.h"
 #include "harness.h"
+#include "controls.h"
 #include "json.h"
 #include "lab_setup.h"
 #include "numa.h"
@@ -28,13 +29,14 @@
 extern hwloc_topology_t harness_topo;
 extern struct placement harness_placement;
 
-enum scenario { SC_HOT, SC_SPREAD, SC_READ, SC_LIFECYCLE, SC_UNLOAD, SC_COUNT };
+enum scenario { SC_HOT, SC_SPREAD, SC_READ, SC_LIFECYCLE, SC_UNLOAD, SC_CONTROL, SC_COUNT };
 static const char *const scenario_names[SC_COUNT + 1] = {
-	"hot", "spread", "read", "lifecycle", "unload", NULL
+	"hot", "spread", "read", "lifecycle", "unload", "control", NULL
 };
 static const unsigned int read_nr_cpus[] = { 8, 64, 512, 4096, 8192 };
 
 #define MAX_SPREAD_MODULES 16
+#define MAX_LAYOUTS 8
 #define MODULES_MAX 1000000ul
 #define SPREAD_MODULES_MAX 100000ul
 #define ITERATIONS_MAX 1000000000000ul
@@ -44,6 +46,11 @@ static struct {
 	unsigned int spread_modules[MAX_SPREAD_MODULES];
 	int nr_spread_modules;
 	bool *scheme_on;               /* scheme_count() entries */
+	enum layout_pages pages;       /* --module-pages */
+	enum layout_offset offset;     /* --module-offset */
+	const char *layout_file;       /* --module-layout; NULL: built in */
+	struct { enum layout_pages pages; enum layout_offset offset; } layouts[MAX_LAYOUTS];
+	int nr_layouts;                /* --spread-layouts */
 	bool scenario_on[SC_COUNT];
 	const char *context_out;
 	bool plan;
@@ -57,7 +64,7 @@ static void usage(void)
 "  --scheme=LIST      schemes: %s (default all;\n"
 "                     the baselines noop, plain, atomic-private always run)\n"
 "  --list-schemes     print every scheme's self-description as JSON, run nothing\n"
-"  --scenario=LIST    hot,spread,read,lifecycle,unload (default all)\n"
+"  --scenario=LIST    hot,spread,read,lifecycle,unload,control (default all)\n"
 "  --threads=LIST     thread counts (default 1, 2, then the topology's boundaries)\n"
 "  --placement=P      compact | scatter | hwloc location list, e.g. core:0-3 (default compact)\n"
 "  --smt              allow SMT siblings (default one thread per core)\n"
@@ -68,6 +75,13 @@ static void usage(void)
 "  --nr-cpu-ids=N     possible CPUs (nr_cpu_ids) the per-CPU areas are laid out for\n"
 "                     (default: the largest thread count; more are layout only)\n"
 "  --line=64|128      cache-line size of ____cacheline_aligned (default 128)\n"
+"  --module-pages=P   module memory pages: scheme (each scheme's design, default), 4k, 2m\n"
+"  --module-offset=O  struct module in its core: kernel (after the module's text and\n"
+"                     data, drawn from real modules; default), page-aligned, packed\n"
+"  --module-layout=FILE  module layouts to draw from (default: built in, Debian 12)\n"
+"  --layout-seed=N    seed of the layout draw (default 1)\n"
+"  --spread-layouts=LIST  further PAGES:OFFSET layouts for spread (uniform, 1 thread)\n"
+"                     and the control loop, e.g. 4k:kernel,2m:kernel,4k:page-aligned\n"
 "  --counters=LIST    perf events, 'all' (default: all the machine supports) or 'none'\n"
 "  --iterations=N     fixed iteration count for every benchmark\n"
 "  --context-out=FILE write the run's context (placement, counters, settings) as JSON\n"
@@ -160,8 +174,48 @@ static void parse_spread_modules(const char *val)
 
 static const char *const valued_flags[] = {
 	"--scheme", "--scenario", "--threads", "--placement", "--modules", "--spread-modules",
-	"--nr-cpus", "--nr-cpu-ids", "--line", "--counters", "--iterations", "--context-out", NULL
+	"--nr-cpus", "--nr-cpu-ids", "--line", "--counters", "--iterations", "--context-out",
+	"--module-pages", "--module-offset", "--module-layout", "--layout-seed", "--spread-layouts",
+	NULL
 };
+
+static enum layout_pages parse_pages(const char *flag, const char *val)
+{
+	int v = layout_pages_parse(val);
+
+	if (v < 0)
+		die("%s value '%s' not accepted (accepted: scheme, 4k, 2m)", flag, val);
+	return (enum layout_pages)v;
+}
+
+static enum layout_offset parse_offset(const char *flag, const char *val)
+{
+	int v = layout_offset_parse(val);
+
+	if (v < 0)
+		die("%s value '%s' not accepted (accepted: kernel, page-aligned, packed)", flag, val);
+	return (enum layout_offset)v;
+}
+
+static void parse_layouts(const char *val)
+{
+	char buf[512], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	opt.nr_layouts = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(t, ':');
+		if (!colon)
+			die("--spread-layouts entry '%s' not accepted (accepted: PAGES:OFFSET, e.g. "
+			    "4k:kernel)", t);
+		*colon = '\0';
+		if (opt.nr_layouts == MAX_LAYOUTS)
+			die("--spread-layouts has more than %d entries", MAX_LAYOUTS);
+		opt.layouts[opt.nr_layouts].pages = parse_pages("--spread-layouts", t);
+		opt.layouts[opt.nr_layouts].offset = parse_offset("--spread-layouts", colon + 1);
+		opt.nr_layouts++;
+	}
+}
 
 static bool is_valued_flag(const char *flag)
 {
@@ -206,6 +260,16 @@ static bool parse_valued(const char *flag, const char *val)
 		run_cfg.iterations = (int64_t)parse_uint_flag(flag, val, 1, ITERATIONS_MAX);
 	} else if (strcmp(flag, "--context-out") == 0) {
 		opt.context_out = val;
+	} else if (strcmp(flag, "--module-pages") == 0) {
+		opt.pages = parse_pages(flag, val);
+	} else if (strcmp(flag, "--module-offset") == 0) {
+		opt.offset = parse_offset(flag, val);
+	} else if (strcmp(flag, "--module-layout") == 0) {
+		opt.layout_file = val;
+	} else if (strcmp(flag, "--layout-seed") == 0) {
+		module_layout_set_seed(parse_uint_flag(flag, val, 0, 0xffffffffu));
+	} else if (strcmp(flag, "--spread-layouts") == 0) {
+		parse_layouts(val);
 	} else {
 		return false;
 	}
@@ -330,6 +394,11 @@ static void write_context(void)
 		run_cfg.nr_cpus, run_cfg.line, run_cfg.modules, nr_cpu_ids,
 		run_cfg.smt ? "true" : "false", numa_nr_nodes());
 	json_string(f, placement_topology_source(harness_topo));
+	fprintf(f, ",\n \"module_layout\": {\"pages\": \"%s\", \"offset\": \"%s\", \"seed\": %lu, "
+		"\"rows\": %u, \"source\": ", layout_pages_name(opt.pages),
+		layout_offset_name(opt.offset), module_layout_seed(), module_layout_rows());
+	json_string(f, module_layout_source());
+	fprintf(f, "}");
 	fprintf(f, ",\n \"placement\": ");
 	placement_write_json(f, &harness_placement);
 	fprintf(f, ",\n \"threads\": [");
@@ -348,8 +417,22 @@ static void write_context(void)
 	}
 }
 
+/* The pages a scheme's modules get under @pages: 4096 or 2 MiB. */
+static unsigned int pages_for(const struct scheme_ops *o, enum layout_pages pages)
+{
+	if (pages == LAYOUT_PAGES_SCHEME)
+		return o->mem_kind == MODULE_MEM_VMALLOC ? 4096u : 2u << 20;
+	return pages == LAYOUT_PAGES_4K ? 4096u : 2u << 20;
+}
+
+static const char *pages_name(unsigned int bytes)
+{
+	return bytes == 4096u ? "4k" : "2m";
+}
+
 /* Arguments of one registered benchmark; they live as long as the run. */
-static struct scenario_args *new_args(unsigned int nr_cpus, unsigned int modules, bool zipf)
+static struct scenario_args *new_args(unsigned int nr_cpus, unsigned int modules, bool zipf,
+				      unsigned int pages, enum layout_offset offset)
 {
 	struct scenario_args *a = malloc(sizeof(*a));
 
@@ -358,6 +441,8 @@ static struct scenario_args *new_args(unsigned int nr_cpus, unsigned int modules
 	a->nr_cpus = nr_cpus;
 	a->modules = modules;
 	a->zipf = zipf;
+	a->module_pages = pages;
+	a->offset = offset;
 	return a;
 }
 
@@ -372,31 +457,53 @@ static void add(const char *name, rb_fn fn, void *arg, const int *threads, int n
 		rb_bench_threads(b, threads[i]);
 }
 
+/* "/pages:4k/offset:kernel": the layout part of every scheme benchmark's name. */
+static const char *layout_suffix(unsigned int pages, enum layout_offset offset)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "pages:%s/offset:%s", pages_name(pages), layout_offset_name(offset));
+	return buf;
+}
+
 static void register_spread(const struct scenario_fns *f)
 {
 	unsigned int nc = run_cfg.nr_cpus, line = run_cfg.line, m = run_cfg.modules;
+	unsigned int pg = pages_for(f->scheme, opt.pages);
 	int one[] = { 1 }, lo_hi[2] = { 1, run_cfg.max_threads };
 	int nr_lo_hi = run_cfg.max_threads > 1 ? 2 : 1;
 	char name[256];
 
 	for (int z = 0; z < 2; z++) {
-		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:%s/nr_cpus:%u/line:%u",
-			 f->scheme->name, m, z ? "zipf" : "uniform", nc, line);
-		add(name, f->spread, new_args(nc, m, z), lo_hi, nr_lo_hi);
+		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:%s/nr_cpus:%u/line:%u/%s",
+			 f->scheme->name, m, z ? "zipf" : "uniform", nc, line,
+			 layout_suffix(pg, opt.offset));
+		add(name, f->spread, new_args(nc, m, z, pg, opt.offset), lo_hi, nr_lo_hi);
 	}
 	/* The working-set sweep: one thread, uniform. */
 	for (int k = 0; k < opt.nr_spread_modules; k++) {
 		unsigned int sm = opt.spread_modules[k];
 		if (sm == m)
 			continue;
-		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u",
-			 f->scheme->name, sm, nc, line);
-		add(name, f->spread, new_args(nc, sm, false), one, 1);
+		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u/%s",
+			 f->scheme->name, sm, nc, line, layout_suffix(pg, opt.offset));
+		add(name, f->spread, new_args(nc, sm, false, pg, opt.offset), one, 1);
+	}
+	/* Further layouts (the page size x in-page placement matrix): one thread, uniform. */
+	for (int k = 0; k < opt.nr_layouts; k++) {
+		unsigned int lp = pages_for(f->scheme, opt.layouts[k].pages);
+		enum layout_offset lo = opt.layouts[k].offset;
+		if (lp == pg && lo == opt.offset)
+			continue;
+		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u/%s",
+			 f->scheme->name, m, nc, line, layout_suffix(lp, lo));
+		add(name, f->spread, new_args(nc, m, false, lp, lo), one, 1);
 	}
 }
 
 static void register_read(const struct scenario_fns *f)
 {
+	unsigned int pg = pages_for(f->scheme, opt.pages);
 	int one[] = { 1 }, max[] = { run_cfg.max_threads };
 	char name[256];
 
@@ -408,9 +515,11 @@ static void register_read(const struct scenario_fns *f)
 		for (int busy = 0; busy < 2; busy++) {
 			if (busy && run_cfg.max_threads < 2)
 				continue;
-			snprintf(name, sizeof(name), "read/%s/nr_cpus:%u/line:%u/load:%s",
-				 f->scheme->name, rn, run_cfg.line, busy ? "busy" : "idle");
-			add(name, f->read, new_args(rn, run_cfg.modules, false), busy ? max : one, 1);
+			snprintf(name, sizeof(name), "read/%s/nr_cpus:%u/line:%u/load:%s/%s",
+				 f->scheme->name, rn, run_cfg.line, busy ? "busy" : "idle",
+				 layout_suffix(pg, opt.offset));
+			add(name, f->read, new_args(rn, run_cfg.modules, false, pg, opt.offset),
+			    busy ? max : one, 1);
 		}
 	}
 }
@@ -418,25 +527,58 @@ static void register_read(const struct scenario_fns *f)
 static void register_scheme(const struct scenario_fns *f)
 {
 	unsigned int nc = run_cfg.nr_cpus, line = run_cfg.line, m = run_cfg.modules;
+	unsigned int pg = pages_for(f->scheme, opt.pages);
+	const char *lay = layout_suffix(pg, opt.offset);
 	int one[] = { 1 }, max[] = { run_cfg.max_threads };
 	char name[256];
 
 	if (opt.scenario_on[SC_HOT]) {
-		snprintf(name, sizeof(name), "hot/%s/nr_cpus:%u/line:%u", f->scheme->name, nc, line);
-		add(name, f->hot, new_args(nc, m, false), run_cfg.threads, run_cfg.nr_threads);
+		snprintf(name, sizeof(name), "hot/%s/nr_cpus:%u/line:%u/%s", f->scheme->name, nc,
+			 line, lay);
+		add(name, f->hot, new_args(nc, m, false, pg, opt.offset), run_cfg.threads,
+		    run_cfg.nr_threads);
 	}
 	if (opt.scenario_on[SC_SPREAD])
 		register_spread(f);
 	if (opt.scenario_on[SC_READ])
 		register_read(f);
+	lay = layout_suffix(pg, opt.offset);
 	if (opt.scenario_on[SC_LIFECYCLE]) {
-		snprintf(name, sizeof(name), "lifecycle/%s/modules:%u/nr_cpus:%u/line:%u",
-			 f->scheme->name, m, nc, line);
-		add(name, f->lifecycle, new_args(nc, m, false), one, 1);
+		snprintf(name, sizeof(name), "lifecycle/%s/modules:%u/nr_cpus:%u/line:%u/%s",
+			 f->scheme->name, m, nc, line, lay);
+		add(name, f->lifecycle, new_args(nc, m, false, pg, opt.offset), one, 1);
 	}
 	if (opt.scenario_on[SC_UNLOAD]) {
-		snprintf(name, sizeof(name), "unload/%s/nr_cpus:%u/line:%u", f->scheme->name, nc, line);
-		add(name, f->unload, new_args(nc, m, false), max, 1);
+		snprintf(name, sizeof(name), "unload/%s/nr_cpus:%u/line:%u/%s", f->scheme->name, nc,
+			 line, lay);
+		add(name, f->unload, new_args(nc, m, false, pg, opt.offset), max, 1);
+	}
+}
+
+/* The control loops: the spread accesses of an array scheme, one per layout. */
+static void register_controls(void)
+{
+	int one[] = { 1 };
+	char name[256];
+
+	for (int k = -1; k < opt.nr_layouts; k++) {
+		enum layout_pages pages = k < 0 ? opt.pages : opt.layouts[k].pages;
+		enum layout_offset off = k < 0 ? opt.offset : opt.layouts[k].offset;
+		struct control_args *a;
+
+		if (pages == LAYOUT_PAGES_SCHEME)
+			continue;         /* a control has no scheme of its own */
+		if (!(a = malloc(sizeof(*a))))
+			die("out of memory registering benchmarks");
+		a->nr_cpus = run_cfg.nr_cpus;
+		a->modules = run_cfg.modules;
+		a->line = run_cfg.line;
+		a->huge = pages == LAYOUT_PAGES_2M;
+		a->offset = off;
+		snprintf(name, sizeof(name), "control/spread-array/modules:%u/dist:uniform/nr_cpus:%u/"
+			 "line:%u/%s", a->modules, a->nr_cpus, a->line,
+			 layout_suffix(a->huge ? 2u << 20 : 4096u, off));
+		add(name, control_spread, a, one, 1);
 	}
 }
 
@@ -452,6 +594,8 @@ static void register_all(void)
 	for (int s = 0; refbench_scenarios[s]; s++)
 		if (opt.scheme_on[scheme_index(refbench_scenarios[s]->scheme)])
 			register_scheme(refbench_scenarios[s]);
+	if (opt.scenario_on[SC_CONTROL])
+		register_controls();
 }
 
 /* Lay out the run's CPUs from the placement; exits with a one-line error. */
@@ -512,6 +656,11 @@ static void add_context(void)
 	snprintf(v, sizeof(v), "%u", nr_cpu_ids);
 	rb_add_context("refbench_nr_cpu_ids", v);
 	rb_add_context("refbench_placement", run_cfg.placement);
+	rb_add_context("refbench_module_pages", layout_pages_name(opt.pages));
+	rb_add_context("refbench_module_offset", layout_offset_name(opt.offset));
+	rb_add_context("refbench_module_layout", module_layout_source());
+	snprintf(v, sizeof(v), "%lu", module_layout_seed());
+	rb_add_context("refbench_layout_seed", v);
 	rb_add_context("refbench_format", "1");
 }
 
@@ -535,6 +684,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	check_settings();
+	if (module_layout_load(opt.layout_file, err, sizeof(err)) != 0)
+		die("%s", err);
 	if (harness_setup_cpus(run_cfg.max_threads, opt.nr_cpu_ids, max_modules(),
 			       err, sizeof(err)) != 0)
 		die("%s", err);

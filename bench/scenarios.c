@@ -42,12 +42,15 @@ static struct module *run_mod;
 static struct module **run_mods;
 static unsigned int run_nr_mods;
 
-/* Load and initialise one module, or report why not. */
-static struct module *load_live(const char *name)
+/* Load and initialise module number @idx, or report why not. */
+static struct module *load_live(const struct scenario_args *a, const char *name, unsigned int idx)
 {
 	struct load_params p = { 0 };
 	int err = 0;
-	struct module *mod = ops->load_module(name, &p, &err);
+	struct module *mod;
+
+	scenario_load_params(a, idx, &p);
+	mod = ops->load_module(name, &p, &err);
 
 	if (!mod) {
 		harness_setup_error("load_module(%s) failed: %s", name, strerror(-err));
@@ -83,7 +86,7 @@ static void unload_all(void)
 	run_nr_mods = 0;
 }
 
-static bool load_many(unsigned int n)
+static bool load_many(const struct scenario_args *a, unsigned int n)
 {
 	char name[MODULE_NAME_LEN];
 
@@ -95,7 +98,7 @@ static bool load_many(unsigned int n)
 	run_nr_mods = n;
 	for (unsigned int i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "mod%05u", i);
-		run_mods[i] = load_live(name);
+		run_mods[i] = load_live(a, name, i);
 		if (!run_mods[i])
 			return false;
 	}
@@ -114,7 +117,7 @@ static int begin_one_module(rb_state *st, const struct scenario_args *a, const c
 	if (!harness_thread_enter(st, a->nr_cpus))
 		return RUN_GONE;
 	if (rb_thread_index(st) == 0 && harness_setup_ok_quiet())
-		run_mod = load_live(name);
+		run_mod = load_live(a, name, 0);
 	harness_barrier(st);
 	if (!harness_setup_ok(st))
 		return RUN_SKIP;
@@ -175,7 +178,7 @@ static void bench_spread(rb_state *st, void *arg)
 	if (!harness_thread_enter_cached(st, a->nr_cpus, a))
 		return;
 	if (rb_thread_index(st) == 0 && harness_setup_ok_quiet() && !harness_cache_hit(a)) {
-		if (load_many(a->modules))
+		if (load_many(a, a->modules))
 			harness_cache_set(a, unload_all);
 	}
 	seq = malloc(SPREAD_SEQ * sizeof(*seq));
@@ -276,7 +279,7 @@ static void bench_lifecycle(rb_state *st, void *arg)
 	const struct scenario_args *a = arg;
 	struct window w;
 	struct module **mods;
-	struct load_params p = { 0 };
+	struct load_params *lp;
 	char name[MODULE_NAME_LEN];
 	bool first = true;
 	int err = 0;
@@ -284,8 +287,12 @@ static void bench_lifecycle(rb_state *st, void *arg)
 	if (!harness_thread_enter(st, a->nr_cpus))
 		return;
 	mods = calloc(a->modules, sizeof(*mods));
-	if (!mods)
+	lp = calloc(a->modules, sizeof(*lp));
+	if (!mods || !lp)
 		harness_setup_error("no memory for %u module pointers", a->modules);
+	/* Each module's layout, drawn before the window. */
+	for (unsigned int i = 0; lp && i < a->modules; i++)
+		scenario_load_params(a, i, &lp[i]);
 	/* A fresh pool, so the first batch's resident growth is its own. */
 	module_mem_reset();
 	if (!harness_setup_ok(st))
@@ -301,7 +308,7 @@ static void bench_lifecycle(rb_state *st, void *arg)
 			footprint_sample(&before);
 		for (unsigned int i = 0; i < n; i++) {
 			snprintf(name, sizeof(name), "life%05u", i);
-			mods[i] = ops->load_module(name, &p, &err);
+			mods[i] = ops->load_module(name, &lp[i], &err);
 			if (unlikely(!mods[i]))
 				break;
 		}
@@ -336,6 +343,7 @@ static void bench_lifecycle(rb_state *st, void *arg)
 	window_end(st, &w);
 out:
 	free(mods);
+	free(lp);
 	harness_thread_exit(st);
 }
 
@@ -408,7 +416,7 @@ static void bench_unload(rb_state *st, void *arg)
 			int ret;
 
 			snprintf(name, sizeof(name), "unload%lu", (unsigned long)(i & 1));
-			mod = load_live(name);
+			mod = load_live(a, name, (unsigned int)(i & 1));
 			if (!mod) {
 				rb_skip_with_error(st, "load_module failed in the unload loop");
 				break;

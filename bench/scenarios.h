@@ -6,6 +6,7 @@
 #define REFBENCH_SCENARIOS_H
 
 #include "gbench.h"
+#include "module_layout.h"
 #include "scheme.h"
 
 #include <stdbool.h>
@@ -14,7 +15,13 @@ struct scenario_args {
 	unsigned int nr_cpus;
 	unsigned int modules;
 	bool zipf;
+	unsigned int module_pages;     /* 4096 or 2 MiB: load_params.module_pages */
+	enum layout_offset offset;     /* where struct module lies in its core */
 };
+
+/* The load parameters of module number @idx of a benchmark. */
+void scenario_load_params(const struct scenario_args *a, unsigned int idx,
+			  struct load_params *p);
 
 /* One scheme's benchmark functions, scenarios_<id>, from bench/scenarios.c. */
 struct scenario_fns {

@@ -27,7 +27,9 @@ struct module {
 	void *percpu;                       /* the module's own per-CPU section */
 	size_t percpu_size;
 	char *args;
+	void *module_core;                  /* the core: text, data, struct module */
 	size_t core_size;                   /* bytes of module memory */
+	int mem_kind;                       /* enum module_mem_kind of the core */
 	struct module_ref_storage ref;      /* the scheme's refcount field */
 	unsigned char ref_embedded[] ____cacheline_aligned;
 };

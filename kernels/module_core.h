@@ -8,6 +8,7 @@
 
 #include "compat.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define MODULE_NAME_LEN (64 - sizeof(unsigned long))
@@ -53,6 +54,7 @@ struct load_params {
 	size_t core_extra;     /* text/data beyond struct module */
 	size_t core_align;     /* struct module's alignment in the core, 0: the line */
 	unsigned int module_pages; /* 4096 or 2 MiB; 0: the scheme's SCHEME_MODULE_MEM */
+	bool packed;           /* cores back to back, not page-granular (a control) */
 	const char *args;      /* module parameters, copied (strndup_user) */
 };
 

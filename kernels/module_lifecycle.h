@@ -4,17 +4,22 @@
  * scheme_instance.c only.
  *
  * Models Linux 2.6.29 kernel/module.c:
- *   load_module()      the refcount-relevant steps in the seed's order,
- *                      under module_mutex (sys_init_module holds it):
- *                      find_module() (-EEXIST), copy of the image (the .ko's
- *                      this_module section, which held ref[NR_CPUS] before
- *                      2009: "we reduce size of module files by about
- *                      2 Mbytes"), args, refcount storage (the seed's
- *                      percpu_modalloc of refptr), the module's per-CPU
- *                      section, module memory (module_alloc), then
+ *   load_module()      the refcount-relevant steps in 2.6.29's order as
+ *                      released, under module_mutex (sys_init_module holds
+ *                      it): find_module() (-EEXIST), copy of the image (the
+ *                      .ko's this_module section, which held ref[NR_CPUS]
+ *                      before 2009: "we reduce size of module files by
+ *                      about 2 Mbytes"), args, the module's per-CPU
+ *                      section, module memory (module_alloc of the whole
+ *                      core: struct module lands at its offset in the
+ *                      core's layout, load_params.core_before), the move,
+ *                      then the refcount storage (refptr allocated after
+ *                      the move, 6e2b75740bed "module: fix refptr
+ *                      allocation and release order"; the seed as posted
+ *                      allocated it before module memory), then
  *                      module_unload_init() and list_add; any failure frees
- *                      what the earlier steps took (free_percpu, free_mod,
- *                      free_hdr labels).
+ *                      what the earlier steps took (free_core, free_percpu,
+ *                      free_mod, free_hdr labels).
  *   do_init_module()   the end of sys_init_module(): state LIVE, then
  *                      "Drop initial reference" with module_put().
  *   delete_module()    sys_delete_module(): -EBUSY unless LIVE; waiter =
@@ -57,13 +62,24 @@ static inline struct module *find_module(const char *name)
 	return l ? (struct module *)((char *)l - offsetof(struct module, list)) : NULL;
 }
 
+/* Module memory of this load: the scheme's design unless the run overrides it. */
+static inline enum module_mem_kind load_mem_kind(const struct load_params *p)
+{
+	if (p->module_pages == 0)
+		return SCHEME_MODULE_MEM;
+	return p->module_pages == 4096 ? MODULE_MEM_VMALLOC : MODULE_MEM_POOL;
+}
+
 static struct module *load_module(const char *name, const struct load_params *p, int *errp)
 {
 	size_t image_size = module_image_size();
-	size_t core_size = image_size + p->core_extra;
+	size_t align = p->core_align ? p->core_align : MODULE_MEM_ALIGN;
+	size_t before = (p->core_before + align - 1) / align * align;
+	size_t core_size = before + image_size + p->core_extra;
+	enum module_mem_kind kind = load_mem_kind(p);
 	struct module *hdr = NULL, *mod;
 	void *percpu = NULL;
-	char *args = NULL;
+	char *args = NULL, *core;
 	const char *uargs = p->args ? p->args : "";
 	int err;
 
@@ -92,29 +108,37 @@ static struct module *load_module(const char *name, const struct load_params *p,
 	}
 	strcpy(args, uargs);
 
-	err = module_ref_alloc(hdr);
-	if (err)
-		goto free_mod;
-
 	if (p->percpu_size) {
 		percpu = percpu_modalloc(p->percpu_size, 64, hdr->name);
 		if (!percpu) {
 			err = -ENOMEM;
-			goto free_percpu;
+			goto free_mod;
 		}
 	}
 
-	mod = module_mem_alloc(SCHEME_MODULE_MEM, core_size);
-	if (!mod) {
+	/* module_alloc(core_size); struct module is the this_module section,
+	 * laid out after the text and data before it. */
+	core = module_mem_alloc(kind, core_size, p->packed);
+	if (!core) {
 		err = -ENOMEM;
 		goto free_percpu;
 	}
+	mod = (struct module *)(core + before);
 	memcpy(mod, hdr, image_size);
+	/* Module has been moved. */
+	mod->module_core = core;
+	mod->mem_kind = kind;
 	mod->core_size = core_size;
 	mod->percpu = percpu;
 	mod->percpu_size = p->percpu_size;
 	mod->args = args;
 	mod->state = MODULE_STATE_COMING;
+
+	/* 2.6.29 as released (6e2b75740bed): refptr after the move. */
+	err = module_ref_alloc(mod);
+	if (err)
+		goto free_core;
+	/* Now we've moved module, initialize linked lists, etc. */
 	module_unload_init(mod);
 	mod->list.scheme = SCHEME_NAME;
 	mod->list.name = mod->name;
@@ -124,10 +148,12 @@ static struct module *load_module(const char *name, const struct load_params *p,
 	module_notify(MODULE_STATE_COMING, SCHEME_NAME, mod->name, mod);
 	return mod;
 
+free_core:
+	module_mem_free(kind, core);
+	/* mod will be freed with core. Don't access it beyond this line! */
 free_percpu:
 	if (percpu)
 		percpu_modfree(percpu);
-	module_ref_free(hdr);
 free_mod:
 	kfree(args);
 free_hdr:
@@ -228,7 +254,7 @@ static void __free_module(struct module *mod)
 	if (mod->percpu)
 		percpu_modfree(mod->percpu);
 	module_ref_free(mod);
-	module_mem_free(SCHEME_MODULE_MEM, mod);
+	module_mem_free(mod->mem_kind, mod->module_core);
 }
 
 static void free_module(struct module *mod)

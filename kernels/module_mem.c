@@ -1,3 +1,7 @@
+/*
+ * module_mem.c - module memory of two page sizes, carved the same way
+ * (module_mem.h).
+ */
 #define _GNU_SOURCE
 #include "module_mem.h"
 #include "compat.h"
@@ -12,60 +16,52 @@
 #include <unistd.h>
 
 #define HUGE_2M ((size_t)2 << 20)
-#define VM_HASH 4096
-#define POOL_CLASSES 32
+#define LIVE_HASH 4096
+#define CLASS_HASH 1024
 
-/*
- * The pool hands out blocks like a slab allocator: one free list per block
- * size (a run loads modules of one or two sizes), refilled from a bump
- * pointer, so that allocating and freeing cost the same whatever the
- * number of live modules, as kmalloc's do.  A hash from address to size
- * stands in for the slab's page descriptor.
- */
-struct pool_block {
-	struct pool_block *next;
+/* A core handed out or kept free; never stored inside module memory, so a
+ * reader still inside a grace period never races a link. */
+struct block {
+	struct block *next;
 	char *addr;
-	size_t size;
+	size_t size;          /* rounded size handed out */
+	size_t gap;           /* unused bytes kept after it (the guard page) */
+	size_t requested;
 };
 
-struct pool_class {
-	size_t size;
-	struct pool_block *free; /* records of freed blocks: the freed memory
-				  * itself is not written, so a reader still
-				  * inside a grace period never races a link */
+/* Freed cores of one rounded size. */
+struct size_class {
+	struct size_class *next;
+	size_t size, gap;
+	struct block *free;
 	size_t nr_free;
 };
 
-struct vm_area {
-	struct vm_area *next;
-	char *addr;
-	size_t requested, mapped;
+struct region {
+	const char *what;
+	int advice;               /* MADV_HUGEPAGE or MADV_NOHUGEPAGE */
+	bool give_back;           /* MADV_DONTNEED freed cores (vfree) */
+	char *base;               /* 2 MiB aligned */
+	char *map;                /* what mmap returned */
+	size_t map_len, reserve;
+	size_t carved;            /* bump pointer */
+	size_t in_use, requested, guard, blocks;
+	struct block *live[LIVE_HASH];
+	struct size_class *classes[CLASS_HASH];
+	size_t nr_classes, nr_free_blocks, free_bytes;
 };
 
-static struct {
-	pthread_mutex_t lock;
-	char *pool;              /* 2 MiB aligned */
-	char *pool_map;          /* what mmap returned */
-	size_t pool_map_len;
-	size_t pool_reserve;
-	size_t touched;          /* bump pointer: bytes ever handed out */
-	size_t in_use, blocks;
-	struct pool_class cls[POOL_CLASSES];
-	struct pool_block *live[VM_HASH];
-	struct vm_area *vm[VM_HASH];
-	size_t vm_areas, vm_requested, vm_mapped, vm_guard;
-} mm = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct region regions[2] = {
+	[MODULE_MEM_POOL] = { .what = "pool", .advice = MADV_HUGEPAGE },
+	[MODULE_MEM_VMALLOC] = { .what = "vmalloc", .advice = MADV_NOHUGEPAGE, .give_back = true },
+};
 
-static size_t page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-static int pool_init(void)
+static int region_init(struct region *r)
 {
 	/* Reserve address space only; an environment with less of it (valgrind,
 	 * a ulimit -v) gets the largest reservation it allows, down to 1 GiB. */
-	size_t reserve = MODULE_POOL_RESERVE, len;
+	size_t reserve = MODULE_MEM_RESERVE, len = 0;
 	char *p = MAP_FAILED;
 
 	for (; reserve >= ((size_t)1 << 30); reserve /= 2) {
@@ -77,131 +73,107 @@ static int pool_init(void)
 	}
 	if (p == MAP_FAILED)
 		return -1;
-	mm.pool_map = p;
-	mm.pool_map_len = len;
-	mm.pool_reserve = reserve;
-	mm.pool = (char *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
-	madvise(mm.pool, reserve, MADV_HUGEPAGE);
-	numa_bind_area(mm.pool, reserve, numa_node_of_current_cpu());
+	r->map = p;
+	r->map_len = len;
+	r->reserve = reserve;
+	r->base = (char *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
+	madvise(r->base, reserve, r->advice);
+	numa_bind_area(r->base, reserve, numa_node_of_current_cpu());
 	return 0;
 }
 
-static unsigned int vm_hash(const void *p)
+static unsigned int live_hash(const void *p)
 {
-	return (unsigned int)(((uintptr_t)p >> 12) % VM_HASH);
+	return (unsigned int)(((uintptr_t)p >> 7) % LIVE_HASH);
 }
 
-static void *vmalloc_area(size_t size)
+/* The free list of (@size, @gap), created on first use; NULL when out of memory. */
+static struct size_class *size_class(struct region *r, size_t size, size_t gap, bool create)
 {
-	size_t pg = page_size();
-	size_t mapped = (size + pg - 1) / pg * pg;
-	struct vm_area *a = malloc(sizeof(*a));
-	char *p;
+	unsigned int h = (unsigned int)(((size >> 7) + gap) % CLASS_HASH);
+	struct size_class *c;
 
-	if (!a)
+	for (c = r->classes[h]; c; c = c->next)
+		if (c->size == size && c->gap == gap)
+			return c;
+	if (!create || !(c = calloc(1, sizeof(*c))))
 		return NULL;
-	p = mmap(NULL, mapped + pg, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		free(a);
+	c->size = size;
+	c->gap = gap;
+	c->next = r->classes[h];
+	r->classes[h] = c;
+	r->nr_classes++;
+	return c;
+}
+
+static size_t rounded(size_t size, bool packed)
+{
+	size_t a = packed ? MODULE_MEM_ALIGN : MODULE_MEM_PAGE;
+	return (size + a - 1) / a * a;
+}
+
+/* A free core of exactly @size, or a new one from the bump pointer. */
+static struct block *take_block(struct region *r, size_t size, size_t gap)
+{
+	struct size_class *c = size_class(r, size, gap, true);
+	struct block *b;
+
+	if (!c)
 		return NULL;
-	}
-	mprotect(p + mapped, pg, PROT_NONE);          /* the guard page */
-	madvise(p, mapped, MADV_NOHUGEPAGE);
-	numa_bind_area(p, mapped, numa_node_of_current_cpu());
-	memset(p, 0, mapped);
-	a->addr = p;
-	a->requested = size;
-	a->mapped = mapped;
-	pthread_mutex_lock(&mm.lock);
-	a->next = mm.vm[vm_hash(p)];
-	mm.vm[vm_hash(p)] = a;
-	mm.vm_areas++;
-	mm.vm_requested += size;
-	mm.vm_mapped += mapped;
-	mm.vm_guard += pg;
-	pthread_mutex_unlock(&mm.lock);
-	return p;
-}
-
-static void vfree_area(void *p)
-{
-	struct vm_area **pp, *a = NULL;
-
-	pthread_mutex_lock(&mm.lock);
-	for (pp = &mm.vm[vm_hash(p)]; *pp; pp = &(*pp)->next) {
-		if ((*pp)->addr == p) {
-			a = *pp;
-			*pp = a->next;
-			mm.vm_areas--;
-			mm.vm_requested -= a->requested;
-			mm.vm_mapped -= a->mapped;
-			mm.vm_guard -= page_size();
-			break;
-		}
-	}
-	pthread_mutex_unlock(&mm.lock);
-	if (a) {
-		munmap(a->addr, a->mapped + page_size());
-		free(a);
-	}
-}
-
-static struct pool_class *pool_class(size_t size, int create)
-{
-	for (int i = 0; i < POOL_CLASSES; i++) {
-		if (mm.cls[i].size == size)
-			return &mm.cls[i];
-		if (mm.cls[i].size == 0 && create) {
-			mm.cls[i].size = size;
-			return &mm.cls[i];
-		}
-	}
-	return NULL;
-}
-
-static void *pool_alloc(size_t asked)
-{
-	size_t size = (asked + MODULE_MEM_ALIGN - 1) & ~(size_t)(MODULE_MEM_ALIGN - 1);
-	struct pool_block *b = NULL;
-	struct pool_class *c;
-	char *p = NULL;
-
-	pthread_mutex_lock(&mm.lock);
-	if (!mm.pool && pool_init() != 0)
-		goto out;
-	c = pool_class(size, 1);
-	if (c && c->free) {
+	if (c->free) {
 		b = c->free;
 		c->free = b->next;
 		c->nr_free--;
-		p = b->addr;
-	} else if (mm.touched + size <= mm.pool_reserve && (b = malloc(sizeof(*b))) != NULL) {
-		p = mm.pool + mm.touched;
-		mm.touched += size;
-		b->addr = p;
-		b->size = size;
-	} else {
-		goto out;
+		r->nr_free_blocks--;
+		r->free_bytes -= size;
+		return b;
 	}
-	b->next = mm.live[vm_hash(p)];
-	mm.live[vm_hash(p)] = b;
-	mm.in_use += size;
-	mm.blocks++;
-out:
-	pthread_mutex_unlock(&mm.lock);
-	if (p)
-		memset(p, 0, size);
-	return p;
+	if (r->carved + size + gap > r->reserve || !(b = malloc(sizeof(*b))))
+		return NULL;
+	b->addr = r->base + r->carved;
+	b->size = size;
+	b->gap = gap;
+	r->carved += size + gap;
+	return b;
 }
 
-static void pool_free(char *p)
+void *module_mem_alloc(enum module_mem_kind kind, size_t size, bool packed)
 {
-	struct pool_block **pp, *b = NULL;
-	struct pool_class *c;
+	struct region *r = &regions[kind == MODULE_MEM_VMALLOC];
+	size_t gap = packed ? 0 : MODULE_MEM_PAGE;
+	struct block *b = NULL;
 
-	pthread_mutex_lock(&mm.lock);
-	for (pp = &mm.live[vm_hash(p)]; *pp; pp = &(*pp)->next) {
+	if (should_fail_alloc())
+		return NULL;
+	size = size ? size : 1;
+	pthread_mutex_lock(&lock);
+	if ((r->base || region_init(r) == 0) && (b = take_block(r, rounded(size, packed), gap))) {
+		b->requested = size;
+		b->next = r->live[live_hash(b->addr)];
+		r->live[live_hash(b->addr)] = b;
+		r->in_use += b->size;
+		r->requested += size;
+		r->guard += gap;
+		r->blocks++;
+	}
+	pthread_mutex_unlock(&lock);
+	if (!b)
+		return NULL;
+	memset(b->addr, 0, b->size);
+	__atomic_add_fetch(&refbench_layout_users, 1, __ATOMIC_SEQ_CST);
+	return b->addr;
+}
+
+void module_mem_free(enum module_mem_kind kind, void *p)
+{
+	struct region *r = &regions[kind == MODULE_MEM_VMALLOC];
+	struct block **pp, *b = NULL;
+	struct size_class *c;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&lock);
+	for (pp = &r->live[live_hash(p)]; *pp; pp = &(*pp)->next) {
 		if ((*pp)->addr == p) {
 			b = *pp;
 			*pp = b->next;
@@ -209,78 +181,69 @@ static void pool_free(char *p)
 		}
 	}
 	if (b) {
-		mm.in_use -= b->size;
-		mm.blocks--;
-		c = pool_class(b->size, 0);
+		r->in_use -= b->size;
+		r->requested -= b->requested;
+		r->guard -= b->gap;
+		r->blocks--;
+		c = size_class(r, b->size, b->gap, false);
 		b->next = c->free;
 		c->free = b;
 		c->nr_free++;
+		r->nr_free_blocks++;
+		r->free_bytes += b->size;
 	}
-	pthread_mutex_unlock(&mm.lock);
-}
-
-void *module_mem_alloc(enum module_mem_kind kind, size_t size)
-{
-	void *p;
-
-	if (should_fail_alloc())
-		return NULL;
-	p = kind == MODULE_MEM_VMALLOC ? vmalloc_area(size) : pool_alloc(size);
-	if (p)
-		__atomic_add_fetch(&refbench_layout_users, 1, __ATOMIC_SEQ_CST);
-	return p;
-}
-
-void module_mem_free(enum module_mem_kind kind, void *p)
-{
-	if (!p)
-		return;
-	if (kind == MODULE_MEM_VMALLOC) {
-		vfree_area(p);
-	} else {
-		pool_free(p);
+	pthread_mutex_unlock(&lock);
+	if (!b) {
+		fprintf(stderr, "refbench: module_mem_free(%s, %p): not a live core\n", r->what, p);
+		__builtin_trap();
+	}
+	if (r->give_back) {
+		/* Only the pages the core has to itself: packed cores share theirs. */
+		uintptr_t lo = ((uintptr_t)p + MODULE_MEM_PAGE - 1) & ~(uintptr_t)(MODULE_MEM_PAGE - 1);
+		uintptr_t hi = ((uintptr_t)p + b->size) & ~(uintptr_t)(MODULE_MEM_PAGE - 1);
+		if (hi > lo)
+			madvise((void *)lo, hi - lo, MADV_DONTNEED);
 	}
 	__atomic_sub_fetch(&refbench_layout_users, 1, __ATOMIC_SEQ_CST);
 }
 
 void module_mem_get_stats(struct module_mem_stats *st)
 {
+	const struct region *p = &regions[MODULE_MEM_POOL], *v = &regions[MODULE_MEM_VMALLOC];
+
 	memset(st, 0, sizeof(*st));
-	pthread_mutex_lock(&mm.lock);
-	if (mm.pool) {
-		st->pool_in_use = mm.in_use;
-		st->pool_touched = mm.touched;
-		for (int i = 0; i < POOL_CLASSES; i++)
-			st->pool_fragmented += mm.cls[i].size * mm.cls[i].nr_free;
-		st->pool_metadata = mm.blocks * sizeof(struct pool_block) + sizeof(mm.live);
-		for (int i = 0; i < POOL_CLASSES; i++)
-			st->pool_metadata += mm.cls[i].nr_free * sizeof(struct pool_block);
-	}
-	st->vmalloc_areas = mm.vm_areas;
-	st->vmalloc_requested = mm.vm_requested;
-	st->vmalloc_mapped = mm.vm_mapped;
-	st->vmalloc_guard = mm.vm_guard;
-	pthread_mutex_unlock(&mm.lock);
+	pthread_mutex_lock(&lock);
+	st->pool_in_use = p->in_use;
+	st->pool_touched = p->carved;
+	st->pool_fragmented = p->free_bytes;
+	st->pool_metadata = (p->blocks + p->nr_free_blocks) * sizeof(struct block) +
+			    p->nr_classes * sizeof(struct size_class);
+	st->vmalloc_areas = v->blocks;
+	st->vmalloc_requested = v->requested;
+	st->vmalloc_mapped = v->in_use;
+	st->vmalloc_guard = v->guard;
+	st->classes = p->nr_classes + v->nr_classes;
+	pthread_mutex_unlock(&lock);
 }
 
-long module_mem_pool_hugepage_bytes(void)
+/* AnonHugePages of a region's reservation; -1 if unknown. */
+static long hugepage_bytes(const struct region *r)
 {
 	FILE *f = fopen("/proc/self/smaps", "r");
 	char line[512];
 	long kb = -1;
-	int in_pool = 0;
+	int inside = 0;
 	uintptr_t lo, hi;
 
-	if (!f || !mm.pool)
+	if (!f || !r->base)
 		goto out;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in_pool = lo < (uintptr_t)mm.pool + mm.pool_reserve &&
-				  hi > (uintptr_t)mm.pool;
+			inside = lo < (uintptr_t)r->base + r->reserve && hi > (uintptr_t)r->base;
 			continue;
 		}
 		long v;
-		if (in_pool && sscanf(line, "AnonHugePages: %ld kB", &v) == 1)
+		if (inside && sscanf(line, "AnonHugePages: %ld kB", &v) == 1)
 			kb = (kb < 0 ? 0 : kb) + v;
 	}
 out:
@@ -289,25 +252,47 @@ out:
 	return kb < 0 ? -1 : kb * 1024;
 }
 
+long module_mem_pool_hugepage_bytes(void)
+{
+	return hugepage_bytes(&regions[MODULE_MEM_POOL]);
+}
+
+long module_mem_vmalloc_hugepage_bytes(void)
+{
+	return hugepage_bytes(&regions[MODULE_MEM_VMALLOC]);
+}
+
+static void region_release(struct region *r)
+{
+	for (unsigned int h = 0; h < CLASS_HASH; h++)
+		while (r->classes[h]) {
+			struct size_class *c = r->classes[h];
+			r->classes[h] = c->next;
+			while (c->free) {
+				struct block *b = c->free;
+				c->free = b->next;
+				free(b);
+			}
+			free(c);
+		}
+	if (r->map)
+		munmap(r->map, r->map_len);
+	r->map = r->base = NULL;
+	r->map_len = r->reserve = r->carved = 0;
+	r->nr_classes = r->nr_free_blocks = r->free_bytes = 0;
+}
+
 int module_mem_reset(void)
 {
 	int ret = 0;
 
-	pthread_mutex_lock(&mm.lock);
-	if (mm.pool && mm.in_use != 0) {
+	pthread_mutex_lock(&lock);
+	if (regions[0].in_use || regions[1].in_use) {
 		ret = -1;
-	} else if (mm.pool) {
-		munmap(mm.pool_map, mm.pool_map_len);
-		mm.pool = NULL;
-		mm.touched = 0;
-		for (int i = 0; i < POOL_CLASSES; i++)
-			while (mm.cls[i].free) {
-				struct pool_block *b = mm.cls[i].free;
-				mm.cls[i].free = b->next;
-				free(b);
-			}
-		memset(mm.cls, 0, sizeof(mm.cls));
+	} else {
+		region_release(&regions[0]);
+		region_release(&regions[1]);
 	}
-	pthread_mutex_unlock(&mm.lock);
+	pthread_mutex_unlock(&lock);
 	return ret;
 }

@@ -111,6 +111,8 @@ struct scheme_ops {
 	size_t (*ref_cpu_bytes)(void);            /* bytes of one CPU's count */
 	size_t (*ref_bytes)(struct module *mod);  /* refcount storage, this module */
 	size_t (*core_size)(struct module *mod);  /* module memory, this module */
+	void *(*module_core)(struct module *mod); /* where that memory starts */
+	enum module_mem_kind (*module_mem)(struct module *mod); /* its page size */
 	size_t (*embedded_bytes)(void);           /* refcount bytes inside struct module */
 };
 

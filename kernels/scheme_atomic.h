@@ -24,13 +24,14 @@
  * cache line holding refcnt: a module costs 4 bytes, wherever the CPUs are.
  *
  * Departures: preempt_disable()/enable() are get_cpu()/put_cpu() (QSBR
- * read-side, free); module memory is the huge-page pool, as for
- * nrcpus-array and percpu, so only the count's layout differs; the three
- * operations are inline here, where 3.19 had them in kernel/module.c.
+ * read-side, free); the three operations are inline here, where 3.19 had
+ * them in kernel/module.c.  Module memory is vmalloc with 4 KiB pages, as
+ * x86-64 module_alloc() gave in 3.19, with struct module at its layout
+ * offset (module_layout.h).
  */
 #define SCHEME_NAME "atomic"
 #define SCHEME_LABEL "atomic_t (3.19)"
-#define SCHEME_MODULE_MEM MODULE_MEM_POOL
+#define SCHEME_MODULE_MEM MODULE_MEM_VMALLOC
 #define SCHEME_MODELS "Linux 3.19 kernel/module.c: atomic_t refcnt, MODULE_REF_BASE, " \
 	"atomic_inc_not_zero/atomic_dec_if_positive, try_release_module_ref()"
 #define SCHEME_UNLOAD_ERA 2014

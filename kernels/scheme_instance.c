@@ -26,6 +26,8 @@ static const char *ops_module_name(struct module *mod) { return mod->name; }
 static void *ops_ref_cpu_addr(struct module *mod, int cpu) { return module_ref_cpu_addr(mod, cpu); }
 static size_t ops_ref_bytes(struct module *mod) { return module_ref_bytes(mod); }
 static size_t ops_core_size(struct module *mod) { return mod->core_size; }
+static void *ops_module_core(struct module *mod) { return mod->module_core; }
+static enum module_mem_kind ops_module_mem(struct module *mod) { return (enum module_mem_kind)mod->mem_kind; }
 
 const struct scheme_ops CONCAT(scheme_, SCHEME_ID) = {
 	.name = SCHEME_NAME,
@@ -48,5 +50,7 @@ const struct scheme_ops CONCAT(scheme_, SCHEME_ID) = {
 	.ref_cpu_bytes = module_ref_cpu_bytes,
 	.ref_bytes = ops_ref_bytes,
 	.core_size = ops_core_size,
+	.module_core = ops_module_core,
+	.module_mem = ops_module_mem,
 	.embedded_bytes = module_ref_embedded_bytes,
 };

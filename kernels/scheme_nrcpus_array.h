@@ -24,9 +24,11 @@
  * are on the node that loaded it, and are walked through its pages.
  *
  * Memory: this variant takes module memory from the huge-page pool
- * (module_mem.h), i.e. as if struct module sat in the kernel's directly
+ * (module_mem.h), i.e. as if the module's core sat in the kernel's directly
  * mapped memory; scheme_vmalloc_array.h is the same code on 4 KiB
  * vmalloc-like pages, which is what x86 module_alloc() gave in 2.6.28.
+ * Both carve cores the same way and put struct module at the same offset
+ * (module_layout.h): they differ in page size only.
  *
  * Departures: NR_CPUS and the line size are run-time settings (compat.h),
  * so &mod->ref[cpu] is computed as cpu << L1_CACHE_SHIFT from the array's

@@ -17,14 +17,16 @@
  * that CPU's own per-CPU unit, on that CPU's node (percpu_alloc.h).
  * Loops run over possible CPUs only, not NR_CPUS.
  *
+ * Module memory: struct module lies in the module's core from
+ * module_alloc(), vmalloc with 4 KiB pages, at its layout offset
+ * (module_layout.h), as for every scheme the lab runs kernel-like.
+ *
  * Departures: per_cpu_offset() and the units come from percpu_alloc.c
- * (mmap per unit, bound with hwloc); module memory for struct module is the
- * huge-page pool, as for nrcpus-array, so the two differ only in where the
- * counts are.
+ * (mmap per unit, bound with hwloc).
  */
 #define SCHEME_NAME "percpu"
 #define SCHEME_LABEL "per-CPU local_t (2.6.29)"
-#define SCHEME_MODULE_MEM MODULE_MEM_POOL
+#define SCHEME_MODULE_MEM MODULE_MEM_VMALLOC
 #define SCHEME_MODELS "Linux 2.6.29 (commit 720eba31f47a) include/linux/module.h, " \
 	"kernel/module.c: refptr from percpu_modalloc(), per_cpu_offset()"
 #define SCHEME_UNLOAD_ERA 2009

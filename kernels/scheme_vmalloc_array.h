@@ -4,16 +4,17 @@
  *
  * Models Linux 2.6.28 on x86-64, where struct module lives in the module's
  * core, allocated by module_alloc() (arch/x86/kernel/module_64.c:
- * __vmalloc_area() in the modules address range): 4 KiB pages, a
- * separate mapping per module, page-aligned, a guard page after it, and
- * the pages taken on the loading CPU's node.  The seed patch's
- * "TLB misses because of vmalloc()" is this layout: a module_refcount()
- * or module_unload_init() at NR_CPUS=4096 walks 512 KiB, i.e. 128 small
- * pages, where nrcpus-array walks one huge page.
+ * __vmalloc_area() in the modules address range): 4 KiB pages, each
+ * core page-aligned with a guard page after it, the pages taken on the
+ * loading CPU's node, struct module at its offset in the core's layout
+ * (module_layout.h).  The seed patch's "TLB misses because of vmalloc()"
+ * is this layout: a module_refcount() or module_unload_init() at
+ * NR_CPUS=4096 walks 512 KiB, i.e. 128 small pages, where nrcpus-array
+ * walks one huge page.  The two differ in page size only.
  *
- * Departures: the mapping is an anonymous mmap with MADV_NOHUGEPAGE and an
- * mprotect(PROT_NONE) guard, bound with hwloc to the loading CPU's node
- * before it is zeroed (module_mem.h).
+ * Departures: the modules range is one reservation with MADV_NOHUGEPAGE,
+ * bound with hwloc to the loading CPU's node; the guard page is left
+ * unused, not unmapped (module_mem.h).
  */
 #define SCHEME_NAME "vmalloc-array"
 #define SCHEME_LABEL "NR_CPUS array (2.6.28), vmalloc"

@@ -57,22 +57,13 @@ static void test_configure_ranges(void **state)
 	expect_settings(KT_NR_CPUS, KT_LINE, kt_ncpus);
 }
 
-/* The first scheme with this storage (or module memory), or the test fails. */
+/* The first scheme with this storage, or the test fails. */
 static const struct scheme_ops *scheme_with_storage(enum ref_storage st)
 {
 	for (int i = 0; refbench_schemes[i]; i++)
 		if (refbench_schemes[i]->ref_storage == st)
 			return refbench_schemes[i];
 	fail_msg("no scheme keeps its counts as %s", ref_storage_name(st));
-	return NULL;
-}
-
-static const struct scheme_ops *scheme_with_memory(enum module_mem_kind k)
-{
-	for (int i = 0; refbench_schemes[i]; i++)
-		if (refbench_schemes[i]->mem_kind == k)
-			return refbench_schemes[i];
-	fail_msg("no scheme takes module memory from %s", module_mem_name(k));
 	return NULL;
 }
 
@@ -340,90 +331,142 @@ static void test_footprint(void **state)
 	footprint_case(ops, 8, 64, 512);
 }
 
-/* The maps line holding addr: its start, end and permissions. */
-static int maps_region(uintptr_t addr, uintptr_t *lo, uintptr_t *hi, char perms[5])
+/* Pages of [p, p + len) resident now, out of len / page. */
+static size_t resident_pages(void *p, size_t len)
 {
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512];
-	int found = -1;
+	size_t pg = MODULE_MEM_PAGE, n = 0;
+	unsigned char *vec = calloc(len / pg, 1);
 
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long a, b;
-		char p[5];
-
-		if (sscanf(line, "%lx-%lx %4s", &a, &b, p) != 3)
-			continue;
-		if (addr >= a && addr < b) {
-			*lo = a;
-			*hi = b;
-			memcpy(perms, p, 5);
-			found = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
+	assert_non_null(vec);
+	assert_int_equal(mincore(p, len, vec), 0);
+	for (size_t k = 0; k < len / pg; k++)
+		n += vec[k] & 1;
+	free(vec);
+	return n;
 }
 
-/* vmalloc-array: page-aligned module memory, resident, then a guard page. */
-static void test_vmalloc_guard(void **state)
+/*
+ * Module memory of either page size: a page-aligned core with struct module
+ * at its layout offset, zeroed (resident), a guard page that is never handed
+ * out, the books right, and for 4 KiB pages the pages given back on free.
+ */
+static void module_memory_case(unsigned int pages)
 {
-	const struct scheme_ops *ops = scheme_with_memory(MODULE_MEM_VMALLOC);
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	const struct scheme_ops *ops = refbench_schemes[0];
+	static const size_t befores[] = { 0, 128, 4096 + 384, 40960 };
 	static const size_t extras[] = { 0, 1, 4096, 10000 };
+	bool small = pages == MODULE_MEM_PAGE;
 
-	(void)state;
 	for (size_t i = 0; i < sizeof(extras) / sizeof(extras[0]); i++) {
-		struct load_params p = { .core_extra = extras[i] };
-		struct module_mem_stats before, after;
-		struct module *mod;
-		uintptr_t lo, hi, glo, ghi, guard;
-		char perms[5], gperms[5], name[64];
+		struct load_params p = { .core_before = befores[i], .core_extra = extras[i],
+					 .module_pages = pages };
+		struct module_mem_stats before, mid, after;
+		struct module *mod, *next;
+		char name[64], name2[64];
 		size_t mapped;
-		unsigned char *vec;
+		char *core;
 
 		module_mem_get_stats(&before);
-		mod = kt_load_live(ops, kt_name(name, sizeof(name), "vm"), &p);
-		assert_int_equal((uintptr_t)mod % 4096, 0);
-		mapped = (ops->core_size(mod) + pg - 1) / pg * pg;
-		guard = (uintptr_t)mod + mapped;
-
-		module_mem_get_stats(&after);
-		assert_int_equal(after.vmalloc_areas, before.vmalloc_areas + 1);
-		assert_int_equal(after.vmalloc_mapped, before.vmalloc_mapped + mapped);
-		assert_int_equal(after.vmalloc_requested, before.vmalloc_requested + ops->core_size(mod));
-		assert_int_equal(after.vmalloc_guard, before.vmalloc_guard + pg);
-
-		/* The module's pages are readable and writable up to the guard. */
-		assert_int_equal(maps_region(guard - 1, &lo, &hi, perms), 0);
-		assert_true(lo <= (uintptr_t)mod);
-		assert_int_equal(hi, guard);
-		assert_string_equal(perms, "rw-p");
-		/* The page right after is mapped with no access at all. */
-		assert_int_equal(maps_region(guard, &glo, &ghi, gperms), 0);
-		assert_int_equal(glo, guard);
-		assert_true(ghi >= guard + pg);
-		assert_string_equal(gperms, "---p");
-		/* Every page of the mapping was touched (zeroed) at allocation. */
-		vec = calloc(mapped / pg, 1);
-		assert_non_null(vec);
-		assert_int_equal(mincore(mod, mapped, vec), 0);
-		for (size_t k = 0; k < mapped / pg; k++)
-			if (!(vec[k] & 1))
-				fail_msg("page %zu of module memory not resident", k);
-		free(vec);
+		mod = kt_load_live(ops, kt_name(name, sizeof(name), "mm"), &p);
+		core = ops->module_core(mod);
+		assert_int_equal((uintptr_t)core % MODULE_MEM_PAGE, 0);
+		assert_ptr_equal((char *)mod, core + befores[i]);
+		assert_int_equal(ops->module_mem(mod), small ? MODULE_MEM_VMALLOC : MODULE_MEM_POOL);
+		mapped = (ops->core_size(mod) + MODULE_MEM_PAGE - 1) / MODULE_MEM_PAGE * MODULE_MEM_PAGE;
+		module_mem_get_stats(&mid);
+		if (small) {
+			assert_int_equal(mid.vmalloc_areas, before.vmalloc_areas + 1);
+			assert_int_equal(mid.vmalloc_mapped, before.vmalloc_mapped + mapped);
+			assert_int_equal(mid.vmalloc_requested,
+					 before.vmalloc_requested + ops->core_size(mod));
+			assert_int_equal(mid.vmalloc_guard, before.vmalloc_guard + MODULE_MEM_PAGE);
+		} else {
+			assert_int_equal(mid.pool_in_use, before.pool_in_use + mapped);
+		}
+		/* Every page of the core was touched (zeroed) at allocation. */
+		assert_int_equal(resident_pages(core, mapped), mapped / MODULE_MEM_PAGE);
+		/* The guard page is never handed out: the next core starts after it. */
+		next = kt_load_live(ops, kt_name(name2, sizeof(name2), "mm"), &p);
+		assert_true((char *)ops->module_core(next) >= core + mapped + MODULE_MEM_PAGE ||
+			    (char *)ops->module_core(next) + mapped + MODULE_MEM_PAGE <= core);
+		assert_int_equal(ops->delete_module(name2, O_NONBLOCK), 0);
 
 		assert_int_equal(ops->delete_module(name, O_NONBLOCK), 0);
 		module_mem_get_stats(&after);
 		assert_int_equal(after.vmalloc_areas, before.vmalloc_areas);
 		assert_int_equal(after.vmalloc_mapped, before.vmalloc_mapped);
 		assert_int_equal(after.vmalloc_guard, before.vmalloc_guard);
+		assert_int_equal(after.pool_in_use, before.pool_in_use);
+		/* vfree gives the pages back; the pool (slab) keeps them. */
+		if (small)
+			assert_int_equal(resident_pages(core, mapped), 0);
 	}
+	if (small)
+		assert_int_equal(module_mem_vmalloc_hugepage_bytes(), 0);
 }
 
-/* The pool schemes: module memory aligned to MODULE_MEM_ALIGN. */
+static void test_module_memory_4k(void **state)
+{
+	(void)state;
+	module_memory_case(MODULE_MEM_PAGE);
+}
+
+static void test_module_memory_2m(void **state)
+{
+	(void)state;
+	module_memory_case(2u << 20);
+}
+
+/* Packed cores are back to back, MODULE_MEM_ALIGN apart, struct module first. */
+static void test_module_memory_packed(void **state)
+{
+	const struct scheme_ops *ops = refbench_schemes[0];
+	struct load_params p = { .packed = true, .module_pages = 2u << 20, .core_extra = 1000 };
+	char a[64], b[64];
+	struct module *m1, *m2;
+	size_t step;
+
+	(void)state;
+	m1 = kt_load_live(ops, kt_name(a, sizeof(a), "pk"), &p);
+	m2 = kt_load_live(ops, kt_name(b, sizeof(b), "pk"), &p);
+	step = (ops->core_size(m1) + MODULE_MEM_ALIGN - 1) / MODULE_MEM_ALIGN * MODULE_MEM_ALIGN;
+	assert_ptr_equal(ops->module_core(m1), m1);
+	assert_int_equal((uintptr_t)m1 % MODULE_MEM_ALIGN, 0);
+	assert_int_equal((char *)m2 - (char *)m1, (ptrdiff_t)step);
+	assert_int_equal(ops->delete_module(b, O_NONBLOCK), 0);
+	assert_int_equal(ops->delete_module(a, O_NONBLOCK), 0);
+}
+
+/*
+ * More core sizes than the allocator ever had classes for (it had 32, and
+ * the 33rd size was handed out with no class, then crashed on free): every
+ * size gets its free list, frees balance the books, and a freed core of a
+ * size is what the next allocation of that size gets.
+ */
+static void test_module_memory_many_sizes(void **state)
+{
+	enum { N = 80 };
+	struct module_mem_stats before, mid, after;
+	void *p[N], *again;
+
+	(void)state;
+	module_mem_get_stats(&before);
+	for (int i = 0; i < N; i++) {
+		p[i] = module_mem_alloc(MODULE_MEM_POOL, 1000 + (size_t)i * 4096, i % 2);
+		assert_non_null(p[i]);
+	}
+	module_mem_get_stats(&mid);
+	assert_true(mid.classes >= before.classes + N / 2);
+	for (int i = 0; i < N; i++)
+		module_mem_free(MODULE_MEM_POOL, p[i]);
+	module_mem_get_stats(&after);
+	assert_int_equal(after.pool_in_use, before.pool_in_use);
+	again = module_mem_alloc(MODULE_MEM_POOL, 1000 + 33 * 4096, true);
+	assert_ptr_equal(again, p[33]);
+	module_mem_free(MODULE_MEM_POOL, again);
+}
+
+/* Every scheme's module memory is the kind it declares, at least line-aligned. */
 static void test_pool_alignment(void **state)
 {
 	int pools = 0;
@@ -434,10 +477,9 @@ static void test_pool_alignment(void **state)
 		char name[64];
 		struct module *mod;
 
-		if (ops->mem_kind != MODULE_MEM_POOL)
-			continue;
-		pools++;
+		pools += ops->mem_kind == MODULE_MEM_POOL;
 		mod = kt_load_live(ops, kt_name(name, sizeof(name), "pool"), NULL);
+		assert_int_equal(ops->module_mem(mod), ops->mem_kind);
 		if ((uintptr_t)mod % MODULE_MEM_ALIGN != 0)
 			fail_msg("%s: module memory at %p, not %d-byte aligned", ops->name,
 				 (void *)mod, MODULE_MEM_ALIGN);
@@ -459,7 +501,10 @@ int main(void)
 	kt_add(&s, "register_errors", test_register_errors, NULL);
 	kt_add(&s, "unregistered_use_aborts", test_unregistered_use_aborts, NULL);
 	kt_add_schemes(&s, "footprint", test_footprint);
-	kt_add(&s, "vmalloc_guard", test_vmalloc_guard, NULL);
+	kt_add(&s, "module_memory_4k", test_module_memory_4k, NULL);
+	kt_add(&s, "module_memory_2m", test_module_memory_2m, NULL);
+	kt_add(&s, "module_memory_packed", test_module_memory_packed, NULL);
+	kt_add(&s, "module_memory_many_sizes", test_module_memory_many_sizes, NULL);
 	kt_add(&s, "pool_alignment", test_pool_alignment, NULL);
 	return kt_run(&s, "kernels");
 }

@@ -1,0 +1,134 @@
+/*
+ * controls.c - control loops: the memory accesses of the spread scenario
+ * on an NR_CPUS array scheme, done by a plain loop that shares no code with
+ * the kernel models (no module memory allocator, no lifecycle, no scheme
+ * header), so that a cause the lab names (page size, in-page placement of
+ * struct module) can be varied alone and checked against the models.
+ *
+ * Each of N "modules" is a core laid out as module_layout.h draws it: the
+ * module's text and data before struct module, struct module's fixed part
+ * (CONTROL_HEADER bytes, its first word the state), then NR_CPUS counts of
+ * one cache line each, then the rest of the core.  Cores are carved from one
+ * mapping of 4 KiB or 2 MiB pages, page-aligned with a page of gap after
+ * each (vmalloc's guard), or back to back for 'packed'.  One operation
+ * reads the state word and increments then decrements the calling CPU's
+ * line, on modules visited in the spread sequence (sequence.h): the loads
+ * and stores try_module_get() + module_put() of an array scheme make.
+ */
+#define _GNU_SOURCE
+#include "controls.h"
+#include "compat.h"
+#include "harness.h"
+#include "module_layout.h"
+#include "sequence.h"
+#include "window.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define PAGE_4K 4096ul
+#define HUGE_2M (2ul << 20)
+
+/* What one run of a control keeps between Google Benchmark's calls. */
+static struct {
+	const struct control_args *key;
+	char *map;
+	size_t map_len;
+	char **mods;             /* struct module of each core */
+} kept;
+
+static void drop_kept(void)
+{
+	if (kept.map)
+		munmap(kept.map, kept.map_len);
+	free(kept.mods);
+	memset(&kept, 0, sizeof(kept));
+}
+
+static size_t round_up(size_t v, size_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+/* Carve the cores; false (with a set-up error) when memory is short. */
+static bool build(const struct control_args *a)
+{
+	size_t array = (size_t)a->nr_cpus * a->line, total = 0, pos = 0;
+	bool packed = a->offset == LAYOUT_OFFSET_PACKED;
+	struct load_params p;
+
+	kept.mods = calloc(a->modules, sizeof(*kept.mods));
+	if (!kept.mods)
+		return false;
+	for (unsigned int i = 0; i < a->modules; i++) {
+		module_layout_params(i, a->offset, a->line, &p);
+		size_t core = p.core_before + CONTROL_HEADER + array + p.core_extra;
+		total += packed ? round_up(core, 128) : round_up(core, PAGE_4K) + PAGE_4K;
+	}
+	kept.map_len = total + HUGE_2M;
+	kept.map = mmap(NULL, kept.map_len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (kept.map == MAP_FAILED) {
+		kept.map = NULL;
+		return false;
+	}
+	madvise(kept.map, kept.map_len, a->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	pos = round_up((size_t)kept.map, HUGE_2M) - (size_t)kept.map;
+	for (unsigned int i = 0; i < a->modules; i++) {
+		module_layout_params(i, a->offset, a->line, &p);
+		size_t core = p.core_before + CONTROL_HEADER + array + p.core_extra;
+		kept.mods[i] = kept.map + pos + p.core_before;
+		memset(kept.map + pos, 0, core);
+		pos += packed ? round_up(core, 128) : round_up(core, PAGE_4K) + PAGE_4K;
+	}
+	return true;
+}
+
+void control_spread(rb_state *st, void *arg)
+{
+	const struct control_args *a = arg;
+	unsigned int pos = 0, cpu;
+	uint32_t *seq = NULL;
+	struct window w;
+	char **mods;
+	long sink = 0;
+
+	if (!harness_thread_enter(st, a->nr_cpus))
+		return;
+	if (rb_thread_index(st) == 0 && kept.key != a) {
+		drop_kept();
+		if (!build(a))
+			harness_setup_error("control: no memory for %u cores of NR_CPUS=%u",
+					    a->modules, a->nr_cpus);
+		kept.key = a;
+	}
+	seq = malloc(SPREAD_SEQ * sizeof(*seq));
+	harness_barrier(st);
+	if (!harness_setup_ok(st) || !seq)
+		goto out;
+	spread_sequence(seq, a->modules, false, (uint64_t)rb_thread_index(st) + 1);
+	mods = kept.mods;
+	cpu = (unsigned int)raw_smp_processor_id();
+
+	window_begin(st, &w);
+	WINDOW_RUN(&w, {
+		char *m = mods[seq[pos++ & (SPREAD_SEQ - 1)]];
+		volatile long *count = (volatile long *)(m + CONTROL_HEADER + (size_t)cpu * a->line);
+		sink += *(volatile int *)m;      /* the state word */
+		__asm__ __volatile__("incq %0" : "+m"(*count));
+		__asm__ __volatile__("decq %0" : "+m"(*count));
+	});
+	window_end(st, &w);
+	(void)sink;
+out:
+	free(seq);
+	harness_barrier(st);
+	harness_thread_exit(st);
+}
+
+void controls_release(void)
+{
+	drop_kept();
+}

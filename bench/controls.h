@@ -1,0 +1,30 @@
+/*
+ * controls.h - control loops that vary one cause alone (controls.c).
+ */
+#ifndef REFBENCH_CONTROLS_H
+#define REFBENCH_CONTROLS_H
+
+#include "gbench.h"
+#include "module_layout.h"
+
+#include <stdbool.h>
+
+/*
+ * Bytes of struct module before its NR_CPUS array in the lab's model
+ * (kernels/module.h: the fixed fields, then ref_embedded[] aligned to the
+ * line); a test checks the two agree.
+ */
+#define CONTROL_HEADER 256
+
+struct control_args {
+	unsigned int nr_cpus, modules, line;
+	bool huge;                    /* 2 MiB pages, else 4 KiB */
+	enum layout_offset offset;
+};
+
+/* The spread accesses of an NR_CPUS array scheme, as a plain loop. */
+void control_spread(rb_state *st, void *arg);
+/* Give back what the last control kept. */
+void controls_release(void);
+
+#endif
