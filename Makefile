@@ -63,6 +63,7 @@ $(KERNEL_LIB): $(KERNEL_OBJS)
 # ---- bench/ ------------------------------------------------------------------
 BENCH_SRCS := harness window baselines placement counters json scenario_table scenario_args module_layout sequence controls
 BENCH_OBJS := $(BENCH_SRCS:%=$(BUILD)/bench/%.o) $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_%.o) \
+              $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_inline_%.o) \
               $(BUILD)/bench/gbench_shim.o $(BUILD)/bench/module_layout_data.o
 GBENCH_LIBS := -lbenchmark
 
@@ -78,6 +79,12 @@ $(BUILD)/bench/module_layout_data.o: bench/module_layout_data.S kernels/data/mod
 $(BUILD)/bench/%.o: bench/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+
+# The scenarios of each scheme, twice: with the kernel's call structure
+# (codegen.h), and all inline (the control).
+$(BUILD)/bench/scenarios_inline_%.o: bench/scenarios.c kernels/scheme_%.h kernels/schemes.def
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -DREFBENCH_CODEGEN_INLINE -c $< -o $@
 
 $(BUILD)/bench/scenarios_%.o: bench/scenarios.c kernels/scheme_%.h kernels/schemes.def
 	@mkdir -p $(dir $@)

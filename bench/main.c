@@ -35,6 +35,9 @@ static const char *const scenario_names[SC_COUNT + 1] = {
 };
 static const unsigned int read_nr_cpus[] = { 8, 64, 512, 4096, 8192 };
 
+enum codegen { CG_KERNEL, CG_INLINE, CG_COUNT };
+static const char *const codegen_names[CG_COUNT + 1] = { "kernel", "inline", NULL };
+
 #define MAX_SPREAD_MODULES 16
 #define MAX_LAYOUTS 8
 #define MODULES_MAX 1000000ul
@@ -52,6 +55,7 @@ static struct {
 	struct { enum layout_pages pages; enum layout_offset offset; } layouts[MAX_LAYOUTS];
 	int nr_layouts;                /* --spread-layouts */
 	bool scenario_on[SC_COUNT];
+	bool codegen_on[CG_COUNT];     /* --codegen */
 	const char *context_out;
 	bool plan;
 	bool list_schemes;
@@ -75,6 +79,9 @@ static void usage(void)
 "  --nr-cpu-ids=N     possible CPUs (nr_cpu_ids) the per-CPU areas are laid out for\n"
 "                     (default: the largest thread count; more are layout only)\n"
 "  --line=64|128      cache-line size of ____cacheline_aligned (default 128)\n"
+"  --codegen=LIST     kernel (the calls each scheme's kernel made: module_put() out\n"
+"                     of line until 3.18, all three in 3.19; default), inline (all\n"
+"                     inline: a control)\n"
 "  --module-pages=P   module memory pages: scheme (each scheme's design, default), 4k, 2m\n"
 "  --module-offset=O  struct module in its core: kernel (after the module's text and\n"
 "                     data, drawn from real modules; default), page-aligned, packed\n"
@@ -175,7 +182,7 @@ static void parse_spread_modules(const char *val)
 static const char *const valued_flags[] = {
 	"--scheme", "--scenario", "--threads", "--placement", "--modules", "--spread-modules",
 	"--nr-cpus", "--nr-cpu-ids", "--line", "--counters", "--iterations", "--context-out",
-	"--module-pages", "--module-offset", "--module-layout", "--layout-seed", "--spread-layouts",
+	"--codegen", "--module-pages", "--module-offset", "--module-layout", "--layout-seed", "--spread-layouts",
 	NULL
 };
 
@@ -260,6 +267,8 @@ static bool parse_valued(const char *flag, const char *val)
 		run_cfg.iterations = (int64_t)parse_uint_flag(flag, val, 1, ITERATIONS_MAX);
 	} else if (strcmp(flag, "--context-out") == 0) {
 		opt.context_out = val;
+	} else if (strcmp(flag, "--codegen") == 0) {
+		parse_list("codegen", val, codegen_names, opt.codegen_on);
 	} else if (strcmp(flag, "--module-pages") == 0) {
 		opt.pages = parse_pages(flag, val);
 	} else if (strcmp(flag, "--module-offset") == 0) {
@@ -285,6 +294,7 @@ static void parse_args(int argc, char **argv)
 		opt.scheme_on[i] = true;
 	for (int i = 0; i < SC_COUNT; i++)
 		opt.scenario_on[i] = true;
+	opt.codegen_on[CG_KERNEL] = true;
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *val = strchr(a, '=');
 		char flag[64];
@@ -359,10 +369,10 @@ static void write_schemes_json(FILE *f)
 		fprintf(f, ", \"models\": ");
 		json_string(f, o->models);
 		fprintf(f, ", \"module_memory\": \"%s\", \"module_pages\": \"%s\", "
-			"\"ref_storage\": \"%s\", \"unload_era\": %d}",
+			"\"ref_storage\": \"%s\", \"unload_era\": %d, \"out_of_line\": %u}",
 			module_mem_name(o->mem_kind),
 			o->mem_kind == MODULE_MEM_VMALLOC ? "4k" : "2m",
-			ref_storage_name(o->ref_storage), o->unload_era);
+			ref_storage_name(o->ref_storage), o->unload_era, o->out_of_line);
 	}
 	fprintf(f, "]");
 }
@@ -457,12 +467,22 @@ static void add(const char *name, rb_fn fn, void *arg, const int *threads, int n
 		rb_bench_threads(b, threads[i]);
 }
 
-/* "/pages:4k/offset:kernel": the layout part of every scheme benchmark's name. */
+/* "pages:4k/offset:kernel": the layout part of every benchmark's name. */
 static const char *layout_suffix(unsigned int pages, enum layout_offset offset)
 {
 	static char buf[64];
 
 	snprintf(buf, sizeof(buf), "pages:%s/offset:%s", pages_name(pages), layout_offset_name(offset));
+	return buf;
+}
+
+/* "pages:4k/offset:kernel/codegen:kernel": the same for a scheme's benchmarks. */
+static const char *scheme_suffix(const struct scenario_fns *f, unsigned int pages,
+				 enum layout_offset offset)
+{
+	static char buf[96];
+
+	snprintf(buf, sizeof(buf), "%s/codegen:%s", layout_suffix(pages, offset), f->codegen);
 	return buf;
 }
 
@@ -477,7 +497,7 @@ static void register_spread(const struct scenario_fns *f)
 	for (int z = 0; z < 2; z++) {
 		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:%s/nr_cpus:%u/line:%u/%s",
 			 f->scheme->name, m, z ? "zipf" : "uniform", nc, line,
-			 layout_suffix(pg, opt.offset));
+			 scheme_suffix(f, pg, opt.offset));
 		add(name, f->spread, new_args(nc, m, z, pg, opt.offset), lo_hi, nr_lo_hi);
 	}
 	/* The working-set sweep: one thread, uniform. */
@@ -486,7 +506,7 @@ static void register_spread(const struct scenario_fns *f)
 		if (sm == m)
 			continue;
 		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u/%s",
-			 f->scheme->name, sm, nc, line, layout_suffix(pg, opt.offset));
+			 f->scheme->name, sm, nc, line, scheme_suffix(f, pg, opt.offset));
 		add(name, f->spread, new_args(nc, sm, false, pg, opt.offset), one, 1);
 	}
 	/* Further layouts (the page size x in-page placement matrix): one thread, uniform. */
@@ -496,7 +516,7 @@ static void register_spread(const struct scenario_fns *f)
 		if (lp == pg && lo == opt.offset)
 			continue;
 		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u/%s",
-			 f->scheme->name, m, nc, line, layout_suffix(lp, lo));
+			 f->scheme->name, m, nc, line, scheme_suffix(f, lp, lo));
 		add(name, f->spread, new_args(nc, m, false, lp, lo), one, 1);
 	}
 }
@@ -517,7 +537,7 @@ static void register_read(const struct scenario_fns *f)
 				continue;
 			snprintf(name, sizeof(name), "read/%s/nr_cpus:%u/line:%u/load:%s/%s",
 				 f->scheme->name, rn, run_cfg.line, busy ? "busy" : "idle",
-				 layout_suffix(pg, opt.offset));
+				 scheme_suffix(f, pg, opt.offset));
 			add(name, f->read, new_args(rn, run_cfg.modules, false, pg, opt.offset),
 			    busy ? max : one, 1);
 		}
@@ -528,7 +548,7 @@ static void register_scheme(const struct scenario_fns *f)
 {
 	unsigned int nc = run_cfg.nr_cpus, line = run_cfg.line, m = run_cfg.modules;
 	unsigned int pg = pages_for(f->scheme, opt.pages);
-	const char *lay = layout_suffix(pg, opt.offset);
+	const char *lay = scheme_suffix(f, pg, opt.offset);
 	int one[] = { 1 }, max[] = { run_cfg.max_threads };
 	char name[256];
 
@@ -542,7 +562,7 @@ static void register_scheme(const struct scenario_fns *f)
 		register_spread(f);
 	if (opt.scenario_on[SC_READ])
 		register_read(f);
-	lay = layout_suffix(pg, opt.offset);
+	lay = scheme_suffix(f, pg, opt.offset);
 	if (opt.scenario_on[SC_LIFECYCLE]) {
 		snprintf(name, sizeof(name), "lifecycle/%s/modules:%u/nr_cpus:%u/line:%u/%s",
 			 f->scheme->name, m, nc, line, lay);
@@ -591,9 +611,15 @@ static void register_all(void)
 			snprintf(name, sizeof(name), "hot/%s", refbench_baselines[i].name);
 			add(name, refbench_baselines[i].fn, NULL, run_cfg.threads, run_cfg.nr_threads);
 		}
-	for (int s = 0; refbench_scenarios[s]; s++)
-		if (opt.scheme_on[scheme_index(refbench_scenarios[s]->scheme)])
-			register_scheme(refbench_scenarios[s]);
+	for (int c = 0; c < CG_COUNT; c++) {
+		const struct scenario_fns *const *t = c == CG_KERNEL ? refbench_scenarios :
+						      refbench_scenarios_inline;
+		if (!opt.codegen_on[c])
+			continue;
+		for (int s = 0; t[s]; s++)
+			if (opt.scheme_on[scheme_index(t[s]->scheme)])
+				register_scheme(t[s]);
+	}
 	if (opt.scenario_on[SC_CONTROL])
 		register_controls();
 }

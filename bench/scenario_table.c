@@ -12,3 +12,10 @@ const struct scenario_fns *const refbench_scenarios[] = {
 	NULL,
 };
 #undef SCHEME
+
+#define SCHEME(id) &scenarios_inline_##id,
+const struct scenario_fns *const refbench_scenarios_inline[] = {
+#include "schemes.def"
+	NULL,
+};
+#undef SCHEME

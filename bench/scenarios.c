@@ -37,6 +37,35 @@
 
 static const struct scheme_ops *const ops = &CONCAT(scheme_, SCHEME_ID);
 
+/*
+ * The operations the measured loops call: the scheme's out-of-line
+ * functions (another translation unit, a direct call each) for what its
+ * kernel had out of line, the static inline ones for the rest; all inline
+ * in the 'inline' control build (codegen.h).
+ */
+#define OOL_FN(op) CONCAT(CONCAT(scheme_, SCHEME_ID), CONCAT(_, op))
+bool OOL_FN(try_module_get)(struct module *mod);
+void OOL_FN(module_put)(struct module *mod);
+#if defined(REFBENCH_CODEGEN_INLINE)
+#define CODEGEN "inline"
+#define SCENARIOS_SYM CONCAT(scenarios_inline_, SCHEME_ID)
+#define OOL(flag) 0
+#else
+#define CODEGEN "kernel"
+#define SCENARIOS_SYM CONCAT(scenarios_, SCHEME_ID)
+#define OOL(flag) (SCHEME_OUT_OF_LINE & (flag))
+#endif
+#if OOL(OOL_TRY_MODULE_GET)
+#define bench_try_module_get OOL_FN(try_module_get)
+#else
+#define bench_try_module_get try_module_get
+#endif
+#if OOL(OOL_MODULE_PUT)
+#define bench_module_put OOL_FN(module_put)
+#else
+#define bench_module_put module_put
+#endif
+
 /* State one run's threads share; thread 0 fills it before the barrier. */
 static struct module *run_mod;
 static struct module **run_mods;
@@ -151,9 +180,9 @@ static void bench_hot(rb_state *st, void *arg)
 
 	window_begin(st, &w);
 	WINDOW_RUN(&w, {
-		if (unlikely(!try_module_get(mod)))
+		if (unlikely(!bench_try_module_get(mod)))
 			__builtin_trap();
-		module_put(mod);
+		bench_module_put(mod);
 	});
 	window_end(st, &w);
 	if (w.leader)
@@ -195,9 +224,9 @@ static void bench_spread(rb_state *st, void *arg)
 	window_begin(st, &w);
 	WINDOW_RUN(&w, {
 		struct module *m = mods[seq[pos++ & (SPREAD_SEQ - 1)]];
-		if (unlikely(!try_module_get(m)))
+		if (unlikely(!bench_try_module_get(m)))
 			__builtin_trap();
-		module_put(m);
+		bench_module_put(m);
 	});
 	window_end(st, &w);
 	if (w.leader)
@@ -238,9 +267,9 @@ static void bench_read(rb_state *st, void *arg)
 		/* Background load: counted apart, not as reads. */
 		w.counted = false;
 		WINDOW_RUN(&w, {
-			if (unlikely(!try_module_get(mod)))
+			if (unlikely(!bench_try_module_get(mod)))
 				__builtin_trap();
-			module_put(mod);
+			bench_module_put(mod);
 		});
 	}
 	__asm__ __volatile__("" : : "r" (sink));
@@ -454,13 +483,13 @@ static void bench_unload(rb_state *st, void *arg)
 
 				if (!m || __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST) != c)
 					continue;
-				if (try_module_get(m)) {
+				if (bench_try_module_get(m)) {
 					/* Holding it: its GOING notifier must not have run. */
 					if (__atomic_load_n(&unload_going_cycle, __ATOMIC_SEQ_CST) == c)
 						__atomic_add_fetch(&unload_gets_after_going, 1,
 								   __ATOMIC_RELAXED);
 					__atomic_store_n(&unload_seen[w.tid].cycle, c, __ATOMIC_RELEASE);
-					module_put(m);
+					bench_module_put(m);
 					getter_ops++;
 				}
 			}
@@ -487,8 +516,9 @@ out:
 
 /* ---- registration -------------------------------------------------------- */
 
-const struct scenario_fns CONCAT(scenarios_, SCHEME_ID) = {
+const struct scenario_fns SCENARIOS_SYM = {
 	.scheme = &CONCAT(scheme_, SCHEME_ID),
+	.codegen = CODEGEN,
 	.hot = bench_hot,
 	.spread = bench_spread,
 	.read = bench_read,

@@ -26,15 +26,20 @@ void scenario_load_params(const struct scenario_args *a, unsigned int idx,
 /* One scheme's benchmark functions, scenarios_<id>, from bench/scenarios.c. */
 struct scenario_fns {
 	const struct scheme_ops *scheme;
+	const char *codegen;           /* "kernel" (the kernel's calls) or "inline" */
 	rb_fn hot, spread, read, lifecycle, unload;
 };
 
-#define SCHEME(id) extern const struct scenario_fns scenarios_##id;
+#define SCHEME(id) extern const struct scenario_fns scenarios_##id, scenarios_inline_##id;
 #include "schemes.def"
 #undef SCHEME
 
-/* Every scheme's scenarios, NULL-terminated, in the order of schemes.def. */
+/*
+ * Every scheme's scenarios, NULL-terminated, in the order of schemes.def:
+ * built with the kernel's call structure, and all inline (the control).
+ */
 extern const struct scenario_fns *const refbench_scenarios[];
+extern const struct scenario_fns *const refbench_scenarios_inline[];
 
 /* Baselines: the harness alone, a plain and a locked private increment. */
 struct baseline {

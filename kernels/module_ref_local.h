@@ -7,12 +7,12 @@
  * three, so nrcpus-array and percpu share them.  The including scheme
  * header defines __module_ref_addr() and module_refcount() first.
  *
- * Departure: in those kernels __module_get() and try_module_get() were
- * inline in include/linux/module.h but module_put() was a function in
- * kernel/module.c (EXPORT_SYMBOL), so a kernel get+put paid one direct
- * call.  The lab inlines all three so that its loops carry no call per
- * operation; the same holds for every scheme, and the atomic scheme's
- * kernel (3.19) had all three out of line.
+ * In those kernels __module_get() and try_module_get() were inline in
+ * include/linux/module.h and module_put() was a function in
+ * kernel/module.c (EXPORT_SYMBOL): a kernel get+put paid one direct call.
+ * The schemes say so (SCHEME_OUT_OF_LINE, codegen.h), and the benchmark
+ * loops call an out-of-line module_put() built in another translation unit;
+ * the 'inline' control build inlines all three.
  */
 #ifndef REFBENCH_MODULE_REF_LOCAL_H
 #define REFBENCH_MODULE_REF_LOCAL_H

@@ -13,6 +13,7 @@
  *   SCHEME_REF_STORAGE  where the counts live (enum ref_storage)
  *   SCHEME_UNLOAD_ERA   2009: stop_machine + waiting delete; 2014: atomic
  *                       release, no waiting mode
+ *   SCHEME_OUT_OF_LINE  which operations its kernel had out of line (codegen.h)
  *
  * and struct module_ref_storage plus, all static inline:
  *   module_ref_embedded_bytes()   bytes the scheme embeds in struct module
@@ -31,6 +32,7 @@
 #ifndef REFBENCH_SCHEME_H
 #define REFBENCH_SCHEME_H
 
+#include "codegen.h"
 #include "module_core.h"
 #include "module_mem.h"
 
@@ -56,6 +58,7 @@ struct scheme_ops {
 	enum module_mem_kind mem_kind;
 	enum ref_storage ref_storage;
 	int unload_era;               /* 2009 or 2014 */
+	unsigned int out_of_line;     /* OOL_* of codegen.h */
 
 	/**
 	 * load_module() - sys_init_module() up to the module's init function:

@@ -24,8 +24,8 @@
  * cache line holding refcnt: a module costs 4 bytes, wherever the CPUs are.
  *
  * Departures: preempt_disable()/enable() are get_cpu()/put_cpu() (QSBR
- * read-side, free); the three operations are inline here, where 3.19 had
- * them in kernel/module.c.  Module memory is vmalloc with 4 KiB pages, as
+ * read-side, free).  The three operations are functions in their own
+ * translation unit, as kernel/module.c had them in 3.19 (codegen.h).  Module memory is vmalloc with 4 KiB pages, as
  * x86-64 module_alloc() gave in 3.19, with struct module at its layout
  * offset (module_layout.h).
  */
@@ -35,6 +35,7 @@
 #define SCHEME_MODELS "Linux 3.19 kernel/module.c: atomic_t refcnt, MODULE_REF_BASE, " \
 	"atomic_inc_not_zero/atomic_dec_if_positive, try_release_module_ref()"
 #define SCHEME_UNLOAD_ERA 2014
+#define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT)
 #define SCHEME_REF_STORAGE REF_STORAGE_SHARED_WORD
 
 #include "compat.h"

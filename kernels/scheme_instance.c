@@ -10,16 +10,27 @@
 #include "module_lifecycle.h"
 #include "scheme.h"
 
-#if !defined(SCHEME_LABEL) || !defined(SCHEME_REF_STORAGE) || !defined(SCHEME_MODELS)
-#error "a scheme header defines SCHEME_NAME, SCHEME_LABEL, SCHEME_MODELS, SCHEME_MODULE_MEM, SCHEME_REF_STORAGE and SCHEME_UNLOAD_ERA"
+#if !defined(SCHEME_LABEL) || !defined(SCHEME_REF_STORAGE) || !defined(SCHEME_MODELS) || \
+    !defined(SCHEME_OUT_OF_LINE)
+#error "a scheme header defines SCHEME_NAME, SCHEME_LABEL, SCHEME_MODELS, SCHEME_MODULE_MEM, SCHEME_REF_STORAGE, SCHEME_UNLOAD_ERA and SCHEME_OUT_OF_LINE"
 #endif
 
 #define CONCAT_(a, b) a##b
 #define CONCAT(a, b) CONCAT_(a, b)
 
-static bool ops_try_module_get(struct module *mod) { return try_module_get(mod); }
-static void ops___module_get(struct module *mod) { __module_get(mod); }
-static void ops_module_put(struct module *mod) { module_put(mod); }
+/*
+ * The operations as functions of this translation unit: what the table
+ * points to, and what the benchmark loops call for the operations the
+ * scheme's kernel had out of line (codegen.h).  noinline keeps them calls
+ * even if a compiler could see both sides.
+ */
+#define OOL_FN(op) CONCAT(CONCAT(scheme_, SCHEME_ID), CONCAT(_, op))
+__attribute__((noinline)) bool OOL_FN(try_module_get)(struct module *mod);
+__attribute__((noinline)) void OOL_FN(__module_get)(struct module *mod);
+__attribute__((noinline)) void OOL_FN(module_put)(struct module *mod);
+bool OOL_FN(try_module_get)(struct module *mod) { return try_module_get(mod); }
+void OOL_FN(__module_get)(struct module *mod) { __module_get(mod); }
+void OOL_FN(module_put)(struct module *mod) { module_put(mod); }
 static unsigned int ops_module_refcount(struct module *mod) { return module_refcount(mod); }
 static int ops_module_state(struct module *mod) { return READ_ONCE(mod->state); }
 static const char *ops_module_name(struct module *mod) { return mod->name; }
@@ -40,9 +51,10 @@ const struct scheme_ops CONCAT(scheme_, SCHEME_ID) = {
 	.do_init_module = do_init_module,
 	.delete_module = delete_module,
 	.free_module = free_module,
-	.__module_get = ops___module_get,
-	.try_module_get = ops_try_module_get,
-	.module_put = ops_module_put,
+	.out_of_line = SCHEME_OUT_OF_LINE,
+	.__module_get = OOL_FN(__module_get),
+	.try_module_get = OOL_FN(try_module_get),
+	.module_put = OOL_FN(module_put),
 	.module_refcount = ops_module_refcount,
 	.module_state = ops_module_state,
 	.module_name = ops_module_name,

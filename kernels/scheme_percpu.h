@@ -30,6 +30,7 @@
 #define SCHEME_MODELS "Linux 2.6.29 (commit 720eba31f47a) include/linux/module.h, " \
 	"kernel/module.c: refptr from percpu_modalloc(), per_cpu_offset()"
 #define SCHEME_UNLOAD_ERA 2009
+#define SCHEME_OUT_OF_LINE OOL_MODULE_PUT
 #define SCHEME_REF_STORAGE REF_STORAGE_PERCPU
 
 #include "compat.h"

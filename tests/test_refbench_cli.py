@@ -225,7 +225,7 @@ def test_spread_sweep_keeps_modules_between_calls(tmp_path):
     names = {b["run_name"] for b in bench}
     for s in ("percpu", "vmalloc-array"):
         for m in (16, 200):
-            assert (f"spread/{s}/modules:{m}/dist:uniform/nr_cpus:64/line:128/pages:4k/offset:kernel/"
+            assert (f"spread/{s}/modules:{m}/dist:uniform/nr_cpus:64/line:128/pages:4k/offset:kernel/codegen:kernel/"
                     "iterations:500/manual_time/threads:1") in names
     assert not [b["name"] for b in bench if b.get("error_occurred")]
 

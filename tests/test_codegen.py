@@ -1,0 +1,60 @@
+"""The measured loops have the kernel's call structure, checked on the object files.
+
+Each scheme says which operations its kernel had out of line (kernels/codegen.h):
+the default build of its scenarios calls those (a direct call into the scheme's own
+translation unit) from bench_hot, and the 'inline' control build calls none.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("BUILD", ROOT / "build"))
+OPS = {1: "__module_get", 2: "try_module_get", 4: "module_put"}
+
+pytestmark = pytest.mark.skipif(not (BUILD / "refbench").exists() or not shutil.which("objdump"),
+                                reason="needs the build (make all) and objdump")
+
+
+def schemes():
+    out = subprocess.run([str(BUILD / "refbench"), "--list-schemes"], capture_output=True,
+                         text=True, check=True).stdout
+    return json.loads(out)["schemes"]
+
+
+def ids():
+    text = (ROOT / "kernels" / "schemes.def").read_text()
+    return re.findall(r"^SCHEME\((\w+)\)", text, re.M)
+
+
+def calls_in(obj, function):
+    """Symbols called from @function of @obj (relocations of its call instructions)."""
+    dis = subprocess.run(["objdump", "-dr", "--no-show-raw-insn", str(obj)], capture_output=True,
+                         text=True, check=True).stdout
+    m = re.search(r"^[0-9a-f]+ <%s>:\n(.*?)(?:\n\n|\Z)" % re.escape(function), dis, re.S | re.M)
+    assert m, f"no {function} in {obj}"
+    return set(re.findall(r"R_X86_64_PLT32\s+(\w+)", m.group(1)))
+
+
+@pytest.mark.parametrize("index", range(len(ids())))
+def test_hot_loop_calls_what_the_kernel_called(index):
+    sid = ids()[index]
+    info = schemes()[index]
+    ool = info["out_of_line"]
+    kernel = calls_in(BUILD / "bench" / f"scenarios_{sid}.o", "bench_hot")
+    inline = calls_in(BUILD / "bench" / f"scenarios_inline_{sid}.o", "bench_hot")
+    for bit, op in OPS.items():
+        sym = f"scheme_{sid}_{op}"
+        if op == "__module_get":
+            continue                 # not in the hot loop
+        if ool & bit:
+            assert sym in kernel, f"{info['name']}: bench_hot does not call {sym}"
+        else:
+            assert sym not in kernel, f"{info['name']}: bench_hot calls {sym}, inline in its kernel"
+        assert sym not in inline, f"{info['name']}: the inline control calls {sym}"
+    assert ool & 4, f"{info['name']}: module_put() was out of line in every modelled kernel"
