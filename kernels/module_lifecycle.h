@@ -134,6 +134,8 @@ static struct module *load_module(const char *name, const struct load_params *p,
 	mod->args = args;
 	mod->state = MODULE_STATE_COMING;
 
+	if (percpu)
+		percpu_modcopy(percpu, NULL, p->percpu_size);
 	/* 2.6.29 as released (6e2b75740bed): refptr after the move. */
 	err = module_ref_alloc(mod);
 	if (err)

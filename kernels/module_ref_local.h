@@ -10,6 +10,9 @@
  * In those kernels __module_get() and try_module_get() were inline in
  * include/linux/module.h and module_put() was a function in
  * kernel/module.c (EXPORT_SYMBOL): a kernel get+put paid one direct call.
+ * 2.6.28's __module_get() had BUG_ON(module_refcount(module) == 0), which
+ * the seed kept and 2.6.29 as released did not (7f9a50a5b89b, "module:
+ * remove over-zealous check in __module_get()"): SCHEME_MODULE_GET_BUG_ON.
  * The schemes say so (SCHEME_OUT_OF_LINE, codegen.h), and the benchmark
  * loops call an out-of-line module_put() built in another translation unit;
  * the 'inline' control build inlines all three.
@@ -22,8 +25,10 @@
 static inline void __module_get(struct module *module)
 {
 	if (module) {
+#if SCHEME_MODULE_GET_BUG_ON
 		if (unlikely(module_refcount(module) == 0))
 			__builtin_trap();        /* BUG_ON */
+#endif
 		local_inc(__module_ref_addr(module, get_cpu()));
 		put_cpu();
 	}

@@ -164,16 +164,28 @@ void *percpu_modalloc(unsigned long size, unsigned long align, const char *name)
 		if (align > (unsigned long)sysconf(_SC_PAGESIZE))
 			align = (unsigned long)sysconf(_SC_PAGESIZE);
 		off = range_alloc(&pcpu.ra, size, align ? align : 1, name);
-		if (off != (size_t)-1) {
-			for (unsigned int cpu = 0; cpu < pcpu.nr_units; cpu++)
-				memset(pcpu.unit[cpu] + off, 0, size);
+		/* Not zeroed, as 2.6.29's was not: the module's per-CPU section
+		 * is copied in (percpu_modcopy) and refptr is set by
+		 * module_unload_init(). */
+		if (off != (size_t)-1)
 			ret = pcpu.unit[0] + off;
-		}
 	}
 	pthread_mutex_unlock(&pcpu.lock);
 	if (!ret)
 		errno = ENOMEM;
 	return ret;
+}
+
+void percpu_modcopy(void *pcpudest, const void *from, unsigned long size)
+{
+	uintptr_t off = (uintptr_t)pcpudest - (uintptr_t)pcpu.unit[0];
+
+	for (unsigned int cpu = 0; cpu < pcpu.nr_units; cpu++) {
+		if (from)
+			memcpy(pcpu.unit[cpu] + off, from, size);
+		else
+			memset(pcpu.unit[cpu] + off, 0, size);
+	}
 }
 
 void percpu_modfree(void *freeme)

@@ -40,6 +40,13 @@ int percpu_destroy(void);
 int percpu_ready(void);
 
 void *percpu_modalloc(unsigned long size, unsigned long align, const char *name);
+/*
+ * percpu_modcopy() - copy @size bytes from @from into the block at
+ * @pcpudest of every CPU's unit (kernel/module.c, 2.6.29), as load_module()
+ * copies a module's .data.percpu section; @from NULL copies zeros (the lab
+ * has no section image).  Caller holds module_mutex.
+ */
+void percpu_modcopy(void *pcpudest, const void *from, unsigned long size);
 void percpu_modfree(void *freeme);
 
 /* CPU cpu's copy of the per-CPU object at template address ptr. */

@@ -2,16 +2,26 @@
  * percpu: the seed patch, "modules: Use a better scheme for refcounting"
  * (Eric Dumazet, Rusty Russell, 2009; commit 720eba31f47a, in 2.6.29).
  *
- * Models Linux 2.6.29, include/linux/module.h and kernel/module.c:
+ * Models Linux 2.6.29 as released, include/linux/module.h and
+ * kernel/module.c:
  *
  *   struct module { ... char *refptr; };           (CONFIG_SMP)
  *   __module_ref_addr(mod, cpu) = (local_t *)(mod->refptr + per_cpu_offset(cpu))
- *   load_module():  mod->refptr = percpu_modalloc(sizeof(local_t),
- *                   __alignof__(local_t), mod->name); -ENOMEM if NULL;
- *                   freed on the free_percpu error path and in free_module()
+ *   load_module():  after the module is moved, mod->refptr =
+ *                   percpu_modalloc(sizeof(local_t), __alignof__(local_t),
+ *                   mod->name); -ENOMEM if NULL (free_init label); freed
+ *                   in free_module() (6e2b75740bed, "module: fix refptr
+ *                   allocation and release order"); percpu_modalloc does
+ *                   not zero: module_unload_init() sets every CPU's count
  *   module_unload_init(), module_refcount(): for_each_possible_cpu()
- *   __module_get/try_module_get/module_put: as before, on
- *                   __module_ref_addr(module, get_cpu())
+ *   try_module_get: inline, on __module_ref_addr(module, get_cpu())
+ *   __module_get:   inline, without the seed's BUG_ON(module_refcount() == 0)
+ *                   (7f9a50a5b89b, "module: remove over-zealous check in
+ *                   __module_get()")
+ *   module_put:     a function in kernel/module.c (codegen.h)
+ *
+ * The seed as posted allocated refptr before module memory (freed on the
+ * free_percpu path) and kept the BUG_ON; otherwise the same code.
  *
  * Each module takes nr_cpu_ids * sizeof(local_t) bytes, 8 per CPU, each in
  * that CPU's own per-CPU unit, on that CPU's node (percpu_alloc.h).
@@ -31,6 +41,7 @@
 	"kernel/module.c: refptr from percpu_modalloc(), per_cpu_offset()"
 #define SCHEME_UNLOAD_ERA 2009
 #define SCHEME_OUT_OF_LINE OOL_MODULE_PUT
+#define SCHEME_MODULE_GET_BUG_ON 0     /* removed in 2.6.29 (7f9a50a5b89b) */
 #define SCHEME_REF_STORAGE REF_STORAGE_PERCPU
 
 #include "compat.h"
