@@ -54,6 +54,7 @@ static struct {
 	const char *layout_file;       /* --module-layout; NULL: built in */
 	struct { enum layout_pages pages; enum layout_offset offset; } layouts[MAX_LAYOUTS];
 	int nr_layouts;                /* --spread-layouts */
+	unsigned int hold_us;          /* --unload-hold-us */
 	bool scenario_on[SC_COUNT];
 	bool codegen_on[CG_COUNT];     /* --codegen */
 	const char *context_out;
@@ -82,6 +83,9 @@ static void usage(void)
 "  --codegen=LIST     kernel (the calls each scheme's kernel made: module_put() out\n"
 "                     of line until 3.18, all three in 3.19; default), inline (all\n"
 "                     inline: a control)\n"
+"  --unload-hold-us=N unload: each getter holds its reference N us, then waits N us\n"
+"                     without one, so deletes meet held references (default 20; 0:\n"
+"                     get and put back to back)\n"
 "  --module-pages=P   module memory pages: scheme (each scheme's design, default), 4k, 2m\n"
 "  --module-offset=O  struct module in its core: kernel (after the module's text and\n"
 "                     data, drawn from real modules; default), page-aligned, packed\n"
@@ -182,7 +186,7 @@ static void parse_spread_modules(const char *val)
 static const char *const valued_flags[] = {
 	"--scheme", "--scenario", "--threads", "--placement", "--modules", "--spread-modules",
 	"--nr-cpus", "--nr-cpu-ids", "--line", "--counters", "--iterations", "--context-out",
-	"--codegen", "--module-pages", "--module-offset", "--module-layout", "--layout-seed", "--spread-layouts",
+	"--codegen", "--unload-hold-us", "--module-pages", "--module-offset", "--module-layout", "--layout-seed", "--spread-layouts",
 	NULL
 };
 
@@ -267,6 +271,8 @@ static bool parse_valued(const char *flag, const char *val)
 		run_cfg.iterations = (int64_t)parse_uint_flag(flag, val, 1, ITERATIONS_MAX);
 	} else if (strcmp(flag, "--context-out") == 0) {
 		opt.context_out = val;
+	} else if (strcmp(flag, "--unload-hold-us") == 0) {
+		opt.hold_us = (unsigned int)parse_uint_flag(flag, val, 0, 100000);
 	} else if (strcmp(flag, "--codegen") == 0) {
 		parse_list("codegen", val, codegen_names, opt.codegen_on);
 	} else if (strcmp(flag, "--module-pages") == 0) {
@@ -295,6 +301,7 @@ static void parse_args(int argc, char **argv)
 	for (int i = 0; i < SC_COUNT; i++)
 		opt.scenario_on[i] = true;
 	opt.codegen_on[CG_KERNEL] = true;
+	opt.hold_us = 20;
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *val = strchr(a, '=');
 		char flag[64];
@@ -453,6 +460,7 @@ static struct scenario_args *new_args(unsigned int nr_cpus, unsigned int modules
 	a->zipf = zipf;
 	a->module_pages = pages;
 	a->offset = offset;
+	a->hold_us = 0;
 	return a;
 }
 
@@ -569,9 +577,11 @@ static void register_scheme(const struct scenario_fns *f)
 		add(name, f->lifecycle, new_args(nc, m, false, pg, opt.offset), one, 1);
 	}
 	if (opt.scenario_on[SC_UNLOAD]) {
-		snprintf(name, sizeof(name), "unload/%s/nr_cpus:%u/line:%u/%s", f->scheme->name, nc,
-			 line, lay);
-		add(name, f->unload, new_args(nc, m, false, pg, opt.offset), max, 1);
+		struct scenario_args *ua = new_args(nc, m, false, pg, opt.offset);
+		ua->hold_us = opt.hold_us;
+		snprintf(name, sizeof(name), "unload/%s/nr_cpus:%u/line:%u/hold_us:%u/%s",
+			 f->scheme->name, nc, line, opt.hold_us, lay);
+		add(name, f->unload, ua, max, 1);
 	}
 }
 

@@ -414,13 +414,24 @@ static void unload_notifier(int state, const char *scheme, const char *name,
 	__atomic_store_n(&unload_pub, NULL, __ATOMIC_SEQ_CST);
 }
 
+/* Spin for @s seconds, passing quiescent states. */
+static void unload_idle(double s)
+{
+	double t0 = harness_now();
+
+	while (harness_now() - t0 < s)
+		cpu_quiescent();
+}
+
 static void bench_unload(rb_state *st, void *arg)
 {
 	const struct scenario_args *a = arg;
 	struct window w;
-	double unload_s = 0;
+	double unload_s = 0, hold = a->hold_us * 1e-6;
 	unsigned long getter_ops = 0, lonely = 0;
 	char name[MODULE_NAME_LEN];
+	struct module_unload_stats before = { 0 }, after;
+	uint64_t draw = 0x2545f4914f6cdd1dull;
 
 	if (!harness_thread_enter(st, a->nr_cpus))
 		return;
@@ -439,6 +450,9 @@ static void bench_unload(rb_state *st, void *arg)
 
 	window_begin(st, &w);
 	if (w.leader) {
+		kmutex_lock(&module_mutex);
+		before = module_unload_stats;
+		kmutex_unlock(&module_mutex);
 		for (uint64_t i = 0; i < w.target; i++) {
 			struct module *mod;
 			double t;
@@ -463,6 +477,11 @@ static void bench_unload(rb_state *st, void *arg)
 					break;
 				}
 			}
+			/* Delete at a point drawn uniformly over a getter's hold and
+			 * pause, so that about half the deletes meet a held
+			 * reference and sleep until the last put wakes them. */
+			if (hold > 0)
+				unload_idle(2 * hold * (double)(xorshift64(&draw) % 1024) / 1024.0);
 			t = harness_now();
 			ret = ops->delete_module(name, 0);
 			unload_s += harness_now() - t;
@@ -489,8 +508,18 @@ static void bench_unload(rb_state *st, void *arg)
 						__atomic_add_fetch(&unload_gets_after_going, 1,
 								   __ATOMIC_RELAXED);
 					__atomic_store_n(&unload_seen[w.tid].cycle, c, __ATOMIC_RELEASE);
+					/* Keep it a while (a file open across the delete),
+					 * passing quiescent states: a held reference, not a
+					 * read-side section, is what keeps the module. */
+					if (hold > 0)
+						unload_idle(hold);
 					bench_module_put(m);
 					getter_ops++;
+					if (hold > 0) {
+						/* As long again without one. */
+						unload_idle(hold);
+						break;
+					}
 				}
 			}
 			cpu_quiescent();
@@ -498,7 +527,23 @@ static void bench_unload(rb_state *st, void *arg)
 		w.done = getter_ops;
 	}
 	if (w.leader) {
+		double cycles;
+
+		kmutex_lock(&module_mutex);
+		after = module_unload_stats;
+		kmutex_unlock(&module_mutex);
+		after.waited -= before.waited;
+		after.found_zero -= before.found_zero;
+		after.wait_ns -= before.wait_ns;
+		cycles = (double)(after.waited + after.found_zero);
 		window_extra_counter(st, "unload_ns", unload_s * 1e9 / (double)w.target);
+		/* How the deletes ended: count zero once GOING, or waited for it. */
+		window_extra_counter(st, "unload_found_zero", (double)after.found_zero);
+		window_extra_counter(st, "unload_waited", (double)after.waited);
+		if (cycles > 0)
+			window_extra_counter(st, "unload_waited_share", (double)after.waited / cycles);
+		if (after.waited)
+			window_extra_counter(st, "unload_wait_ns", after.wait_ns / (double)after.waited);
 		window_extra_counter(st, "gets_after_going",
 				     (double)__atomic_load_n(&unload_gets_after_going, __ATOMIC_SEQ_CST));
 		if (w.threads > 1)

@@ -17,6 +17,7 @@ struct scenario_args {
 	bool zipf;
 	unsigned int module_pages;     /* 4096 or 2 MiB: load_params.module_pages */
 	enum layout_offset offset;     /* where struct module lies in its core */
+	unsigned int hold_us;          /* unload: how long a getter holds its reference */
 };
 
 /* The load parameters of module number @idx of a benchmark. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 struct kmutex module_mutex = KMUTEX_INIT;
+struct module_unload_stats module_unload_stats;
 static struct module_link modules = { &modules, &modules, NULL, NULL };
 static unsigned long nr_modules;
 

@@ -47,6 +47,22 @@ void register_module_notifier(module_notifier_fn fn, void *data);
 void unregister_module_notifier(module_notifier_fn fn, void *data);
 void module_notify(int state, const char *scheme, const char *name, void *mod);
 
+/*
+ * How waiting deletes (sys_delete_module without O_NONBLOCK) ended, for
+ * every scheme: the count was already zero once the module was marked
+ * GOING (after the 2009 era's grace period), or the delete had to wait -
+ * sleep until the last module_put() woke it (2009), or retry until the
+ * holders were gone (2014) - and how long those waits took, from the first
+ * nonzero count to the count reaching zero.  Updated under module_mutex.
+ */
+struct module_unload_stats {
+	unsigned long found_zero;
+	unsigned long waited;
+	unsigned long retries;        /* 2014 era: try_stop_module() attempts refused */
+	double wait_ns;
+};
+extern struct module_unload_stats module_unload_stats;
+
 /* What load_module() builds, besides the struct and the refcount. */
 struct load_params {
 	size_t percpu_size;    /* the module's .data.percpu section, 0 for none */

@@ -50,6 +50,7 @@
 
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 
 static inline size_t module_image_size(void)
 {
@@ -266,10 +267,20 @@ static void free_module(struct module *mod)
 	kmutex_unlock(&module_mutex);
 }
 
+static inline double unload_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 static int delete_module(const char *name, unsigned int flags)
 {
 	struct module *mod;
 	int ret, forced = 0;
+	unsigned long retries __attribute__((unused)) = 0;
+	double t0 = 0;
 
 	kmutex_lock(&module_mutex);
 	mod = find_module(name);
@@ -291,14 +302,22 @@ static int delete_module(const char *name, unsigned int flags)
 	if (ret != 0)
 		goto out;
 	/* Never wait if forced. */
-	if (!forced && module_refcount(mod) != 0)
+	if (!forced && module_refcount(mod) != 0) {
+		t0 = unload_now_ns();
 		wait_for_zero_refcount(mod);
+		module_unload_stats.waited++;
+		module_unload_stats.wait_ns += unload_now_ns() - t0;
+	} else if (!(flags & O_NONBLOCK)) {
+		module_unload_stats.found_zero++;
+	}
 #else
 	for (;;) {
 		ret = try_stop_module(mod, (int)flags, &forced);
 		if (ret != -EWOULDBLOCK || (flags & O_NONBLOCK))
 			break;
 		/* The caller's retry: drop the mutex, let holders run. */
+		if (retries++ == 0)
+			t0 = unload_now_ns();
 		kmutex_unlock(&module_mutex);
 		cpu_idle_enter();
 		sched_yield();
@@ -311,6 +330,13 @@ static int delete_module(const char *name, unsigned int flags)
 	}
 	if (ret != 0)
 		goto out;
+	if (retries) {
+		module_unload_stats.waited++;
+		module_unload_stats.retries += retries;
+		module_unload_stats.wait_ns += unload_now_ns() - t0;
+	} else if (!(flags & O_NONBLOCK)) {
+		module_unload_stats.found_zero++;
+	}
 #endif
 	kmutex_unlock(&module_mutex);
 	module_notify(MODULE_STATE_GOING, SCHEME_NAME, mod->name, mod);

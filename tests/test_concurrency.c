@@ -179,7 +179,17 @@ static void test_waiting_delete(void **state)
 	unsigned int count_blocked = 0;
 	char name[64];
 
+	struct module_unload_stats s0, s1, s2;
+
 	kt_books(&before);
+	/* A waiting delete that meets no reference ends on the zero path. */
+	mod = kt_load_live(ops, kt_name(name, sizeof(name), "zero"), NULL);
+	s0 = module_unload_stats;
+	assert_int_equal(ops->delete_module(name, 0), 0);
+	s1 = module_unload_stats;
+	assert_int_equal(s1.found_zero, s0.found_zero + 1);
+	assert_int_equal(s1.waited, s0.waited);
+
 	d.name = kt_name(name, sizeof(name), "wait");
 	mod = kt_load_live(ops, name, NULL);
 	for (int i = 0; i < WAIT_REFS; i++)
@@ -214,6 +224,11 @@ static void test_waiting_delete(void **state)
 	}
 	kt_wait_flag(&d.done);
 	kt_worker_join(&b);
+	/* ... and one that met held references waited for the last put. */
+	s2 = module_unload_stats;
+	assert_int_equal(s2.waited, s1.waited + 1);
+	assert_int_equal(s2.found_zero, s1.found_zero);
+	assert_true(s2.wait_ns > s1.wait_ns);
 
 	if (early > 0)
 		fail_msg("%s: delete_module returned while %d reference(s) were held", ops->name,
