@@ -128,7 +128,69 @@ out:
 	harness_thread_exit(st);
 }
 
+/*
+ * The walk control: module_refcount()'s loads alone, a plain loop summing
+ * @counts words @stride bytes apart in one mapping of 4 KiB or 2 MiB pages,
+ * fresh for each benchmark.  Stride 128 is the NR_CPUS array (one line per
+ * CPU, contiguous); a unit-sized stride is the per-CPU walk (one line in
+ * each CPU's unit).  What differs between the two is then the stride and
+ * the pages, with no scheme code around them.
+ */
+static struct {
+	const struct walk_args *key;
+	char *map;
+	size_t len;
+} walk_kept;
+
+void control_walk(rb_state *st, void *arg)
+{
+	const struct walk_args *a = arg;
+	struct window w;
+	unsigned long sink = 0;
+	char *base = NULL;
+
+	if (!harness_thread_enter(st, run_cfg.nr_cpus))
+		return;
+	if (rb_thread_index(st) == 0 && walk_kept.key != a) {
+		if (walk_kept.map)
+			munmap(walk_kept.map, walk_kept.len);
+		walk_kept.len = (size_t)a->counts * a->stride + HUGE_2M;
+		walk_kept.map = mmap(NULL, walk_kept.len, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (walk_kept.map == MAP_FAILED) {
+			walk_kept.map = NULL;
+			harness_setup_error("control: no memory for %u counts %zu bytes apart",
+					    a->counts, a->stride);
+		} else {
+			madvise(walk_kept.map, walk_kept.len, a->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+			base = (char *)round_up((size_t)walk_kept.map, HUGE_2M);
+			for (unsigned int i = 0; i < a->counts; i++)
+				*(volatile long *)(base + (size_t)i * a->stride) = 0;
+		}
+		walk_kept.key = a;
+	}
+	harness_barrier(st);
+	if (!harness_setup_ok(st))
+		goto out;
+	base = (char *)round_up((size_t)walk_kept.map, HUGE_2M);
+	window_begin(st, &w);
+	WINDOW_RUN(&w, {
+		unsigned long total = 0;
+		for (unsigned int i = 0; i < a->counts; i++)
+			total += *(volatile long *)(base + (size_t)i * a->stride);
+		sink += total;
+	});
+	window_end(st, &w);
+	(void)sink;
+out:
+	harness_barrier(st);
+	harness_thread_exit(st);
+}
+
 void controls_release(void)
 {
 	drop_kept();
+	if (walk_kept.map)
+		munmap(walk_kept.map, walk_kept.len);
+	memset(&walk_kept, 0, sizeof(walk_kept));
 }

@@ -22,6 +22,15 @@ struct control_args {
 	enum layout_offset offset;
 };
 
+struct walk_args {
+	unsigned int counts;          /* words summed per operation */
+	size_t stride;                /* bytes between them */
+	bool huge;                    /* 2 MiB pages, else 4 KiB */
+};
+
+/* module_refcount()'s loads alone: @counts words @stride apart. */
+void control_walk(rb_state *st, void *arg);
+
 /* The spread accesses of an NR_CPUS array scheme, as a plain loop. */
 void control_spread(rb_state *st, void *arg);
 /* Give back what the last control kept. */

@@ -187,5 +187,14 @@ int harness_setup_cpus(int max_threads, unsigned int cpu_ids, unsigned int modul
 	/* Room for every module's local_t, with slack for alignment. */
 	if ((size_t)modules * 16 > unit)
 		unit = (size_t)modules * 16;
+	if (run_cfg.percpu_unit) {
+		if (run_cfg.percpu_unit < (size_t)modules * 16) {
+			snprintf(err, errlen, "--percpu-unit=%zu is too small for %u modules (accepted: "
+				 "at least %zu)", run_cfg.percpu_unit, modules, (size_t)modules * 16);
+			return -1;
+		}
+		unit = run_cfg.percpu_unit;
+	}
+	percpu_set_small_pages(run_cfg.percpu_small_pages);
 	return percpu_init(unit, err, errlen);
 }

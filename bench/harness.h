@@ -38,6 +38,8 @@ struct run_config {
 	bool smt;
 	char placement[256];
 	char counters[512];
+	size_t percpu_unit;            /* bytes per CPU unit; 0: sized for the run */
+	bool percpu_small_pages;       /* per-CPU units on 4 KiB pages (a control) */
 };
 
 extern struct run_config run_cfg;

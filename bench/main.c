@@ -55,6 +55,7 @@ static struct {
 	struct { enum layout_pages pages; enum layout_offset offset; } layouts[MAX_LAYOUTS];
 	int nr_layouts;                /* --spread-layouts */
 	unsigned int hold_us;          /* --unload-hold-us */
+	unsigned int walk_counts;      /* --walk-counts */
 	bool scenario_on[SC_COUNT];
 	bool codegen_on[CG_COUNT];     /* --codegen */
 	const char *context_out;
@@ -83,6 +84,11 @@ static void usage(void)
 "  --codegen=LIST     kernel (the calls each scheme's kernel made: module_put() out\n"
 "                     of line until 3.18, all three in 3.19; default), inline (all\n"
 "                     inline: a control)\n"
+"  --percpu-unit=BYTES per-CPU unit size, the stride between CPUs' counts (default:\n"
+"                     256 KiB, 64 KiB past 64 possible CPUs, more for many modules)\n"
+"  --percpu-pages=P   pages of the per-CPU units: 2m (asked for, default) or 4k\n"
+"  --walk-counts=N    control: also sum N words 128 B, 40, 64 and 68 KiB apart on 4 KiB\n"
+"                     and 2 MiB pages (module_refcount()'s loads alone; default 0: off)\n"
 "  --unload-hold-us=N unload: each getter holds its reference N us, then waits N us\n"
 "                     without one, so deletes meet held references (default 20; 0:\n"
 "                     get and put back to back)\n"
@@ -186,7 +192,7 @@ static void parse_spread_modules(const char *val)
 static const char *const valued_flags[] = {
 	"--scheme", "--scenario", "--threads", "--placement", "--modules", "--spread-modules",
 	"--nr-cpus", "--nr-cpu-ids", "--line", "--counters", "--iterations", "--context-out",
-	"--codegen", "--unload-hold-us", "--module-pages", "--module-offset", "--module-layout", "--layout-seed", "--spread-layouts",
+	"--codegen", "--unload-hold-us", "--walk-counts", "--percpu-unit", "--percpu-pages", "--module-pages", "--module-offset", "--module-layout", "--layout-seed", "--spread-layouts",
 	NULL
 };
 
@@ -271,6 +277,14 @@ static bool parse_valued(const char *flag, const char *val)
 		run_cfg.iterations = (int64_t)parse_uint_flag(flag, val, 1, ITERATIONS_MAX);
 	} else if (strcmp(flag, "--context-out") == 0) {
 		opt.context_out = val;
+	} else if (strcmp(flag, "--percpu-unit") == 0) {
+		run_cfg.percpu_unit = parse_uint_flag(flag, val, 4096, 1ul << 30);
+	} else if (strcmp(flag, "--percpu-pages") == 0) {
+		if (strcmp(val, "4k") != 0 && strcmp(val, "2m") != 0)
+			die("--percpu-pages value '%s' not accepted (accepted: 4k, 2m)", val);
+		run_cfg.percpu_small_pages = strcmp(val, "4k") == 0;
+	} else if (strcmp(flag, "--walk-counts") == 0) {
+		opt.walk_counts = (unsigned int)parse_uint_flag(flag, val, 0, REFBENCH_NR_CPUS_MAX);
 	} else if (strcmp(flag, "--unload-hold-us") == 0) {
 		opt.hold_us = (unsigned int)parse_uint_flag(flag, val, 0, 100000);
 	} else if (strcmp(flag, "--codegen") == 0) {
@@ -416,6 +430,9 @@ static void write_context(void)
 		layout_offset_name(opt.offset), module_layout_seed(), module_layout_rows());
 	json_string(f, module_layout_source());
 	fprintf(f, "}");
+	fprintf(f, ",\n \"percpu\": {\"unit\": %zu, \"pages\": \"%s\", \"hugepage_bytes\": %ld, "
+		"\"method\": \"AnonHugePages of the units from /proc/self/smaps at start\"}",
+		percpu_unit_size(), run_cfg.percpu_small_pages ? "4k" : "2m", percpu_hugepage_bytes());
 	fprintf(f, ",\n \"placement\": ");
 	placement_write_json(f, &harness_placement);
 	fprintf(f, ",\n \"threads\": [");
@@ -543,8 +560,10 @@ static void register_read(const struct scenario_fns *f)
 		for (int busy = 0; busy < 2; busy++) {
 			if (busy && run_cfg.max_threads < 2)
 				continue;
-			snprintf(name, sizeof(name), "read/%s/nr_cpus:%u/line:%u/load:%s/%s",
+			snprintf(name, sizeof(name), "read/%s/nr_cpus:%u/line:%u/load:%s/"
+				 "percpu_unit:%zu/percpu_pages:%s/%s",
 				 f->scheme->name, rn, run_cfg.line, busy ? "busy" : "idle",
+				 percpu_unit_size(), run_cfg.percpu_small_pages ? "4k" : "2m",
 				 scheme_suffix(f, pg, opt.offset));
 			add(name, f->read, new_args(rn, run_cfg.modules, false, pg, opt.offset),
 			    busy ? max : one, 1);
@@ -612,6 +631,27 @@ static void register_controls(void)
 	}
 }
 
+/* The walk controls: the refcount walk's loads at the array's and the units' strides. */
+static void register_walks(void)
+{
+	static const size_t strides[] = { 128, 40960, 65536, 69632 };
+	int one[] = { 1 };
+	char name[256];
+
+	for (size_t k = 0; k < sizeof(strides) / sizeof(strides[0]); k++)
+		for (int huge = 1; huge >= 0; huge--) {
+			struct walk_args *a = malloc(sizeof(*a));
+			if (!a)
+				die("out of memory registering benchmarks");
+			a->counts = opt.walk_counts;
+			a->stride = strides[k];
+			a->huge = huge;
+			snprintf(name, sizeof(name), "control/walk/counts:%u/stride:%zu/pages:%s",
+				 a->counts, a->stride, huge ? "2m" : "4k");
+			add(name, control_walk, a, one, 1);
+		}
+}
+
 static void register_all(void)
 {
 	char name[256];
@@ -630,8 +670,11 @@ static void register_all(void)
 			if (opt.scheme_on[scheme_index(t[s]->scheme)])
 				register_scheme(t[s]);
 	}
-	if (opt.scenario_on[SC_CONTROL])
+	if (opt.scenario_on[SC_CONTROL]) {
 		register_controls();
+		if (opt.walk_counts)
+			register_walks();
+	}
 }
 
 /* Lay out the run's CPUs from the placement; exits with a one-line error. */

@@ -30,6 +30,44 @@ static struct {
 
 #define HUGE_2M ((size_t)2 << 20)
 
+static bool small_pages;
+
+size_t percpu_unit_size(void)
+{
+	return pcpu.ready ? pcpu.mapped_unit : 0;
+}
+
+void percpu_set_small_pages(bool small)
+{
+	small_pages = small;
+}
+
+long percpu_hugepage_bytes(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	long kb = -1;
+	int inside = 0;
+	uintptr_t lo, hi;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		long v;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			inside = 0;
+			for (unsigned int r = 0; r < pcpu.nr_regions; r++)
+				inside |= lo < (uintptr_t)pcpu.region[r].map + pcpu.region[r].len &&
+					  hi > (uintptr_t)pcpu.region[r].map;
+			continue;
+		}
+		if (inside && sscanf(line, "AnonHugePages: %ld kB", &v) == 1)
+			kb = (kb < 0 ? 0 : kb) + v;
+	}
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
 static size_t page_round(size_t v)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
@@ -73,7 +111,7 @@ static int map_node_units(int node, char *err, size_t errlen)
 	}
 	pcpu.nr_regions++;
 	base = (char *)(((uintptr_t)r->map + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
-	madvise(base, len, MADV_HUGEPAGE);
+	madvise(base, len, small_pages ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
 	if (node >= 0 && numa_bind_area(base, len, node) != 0 && numa_nr_nodes() > 1) {
 		snprintf(err, errlen, "binding per-CPU units to node %d: %s", node, strerror(errno));
 		return -1;

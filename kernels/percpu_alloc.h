@@ -28,6 +28,7 @@
 #ifndef REFBENCH_PERCPU_ALLOC_H
 #define REFBENCH_PERCPU_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,16 @@
 
 /* Lay out nr_cpu_ids units of unit_size bytes.  0, or -1 with a reason. */
 int percpu_init(size_t unit_size, char *err, size_t errlen);
+/*
+ * percpu_set_small_pages() - lay the units out on 4 KiB pages
+ * (MADV_NOHUGEPAGE) instead of asking for huge pages: a control for what
+ * the page size does to a walk over every CPU's unit.  Before percpu_init().
+ */
+void percpu_set_small_pages(bool small);
+/* Bytes from one CPU's unit to the next (0 before percpu_init()). */
+size_t percpu_unit_size(void);
+/* AnonHugePages backing the units, from /proc/self/smaps; -1 if unknown. */
+long percpu_hugepage_bytes(void);
 /* Unmap the units; refused (-1) while allocations are live. */
 int percpu_destroy(void);
 int percpu_ready(void);
