@@ -21,7 +21,7 @@ if [ "$QUICK" = 1 ]; then
   : "${CG_N1:=1000}" "${CG_N2:=6000}" "${CG_PATHS:=spread,read}"
   : "${CG_READ_NR_CPUS:=4096}" "${CG_SPREAD_DISTS:=uniform}"
 else
-  : "${REPS:=5}" "${MIN_TIME:=0.1}" "${SPREAD_MODULES:=200,2000,10000}" "${FOOTPRINT_NR_CPUS:=8,16,32,64,128,256,512,1024,2048,4096,8192}"
+  : "${REPS:=5}" "${MIN_TIME:=0.1}" "${SPREAD_MODULES:=200,2000,10000,50000}" "${FOOTPRINT_NR_CPUS:=8,16,32,64,128,256,512,1024,2048,4096,8192}"
   : "${CG_N1:=5000}" "${CG_N2:=30000}" "${CG_PATHS:=hot,spread,read}"
   : "${CG_READ_NR_CPUS:=64,4096}" "${CG_SPREAD_DISTS:=uniform,zipf}"
 fi
@@ -56,16 +56,43 @@ lab_args=(--modules="$MODULES" --nr-cpus="$NR_CPUS" --line="$LINE" --placement="
 [ -n "${SPREAD_MODULES:-}" ] && lab_args+=(--spread-modules="$SPREAD_MODULES")
 [ -n "${NR_CPU_IDS:-}" ] && lab_args+=(--nr-cpu-ids="$NR_CPU_IDS")
 [ -n "${SCHEMES:-}" ] && lab_args+=(--scheme="$SCHEMES")
-[ -n "${SCENARIOS:-}" ] && lab_args+=(--scenario="$SCENARIOS")
 gb_args=(--benchmark_repetitions="$REPS" --benchmark_min_time="$MIN_TIME")
 [ -n "${FILTER:-}" ] && gb_args+=(--benchmark_filter="$FILTER")
 
 step() { echo "== $*" >&2; }
 
-step "benchmarks -> $final/bench.json"
-"$BUILD/refbench" "${lab_args[@]}" "${gb_args[@]}" --context-out="$work/lab-context.json" \
-  --benchmark_out="$work/bench.json.tmp" --benchmark_out_format=json
-mv "$work/bench.json.tmp" "$work/bench.json"
+# The suite's parts (bench/suite.def), each its own process; SUITE picks some.
+parts=()
+while read -r part quick rest; do
+  case "$part" in ''|'#'*) continue ;; esac
+  if [ -n "${SUITE:-}" ]; then
+    case ",$SUITE," in *",$part,"*) ;; *) continue ;; esac
+  elif [ "$QUICK" = 1 ] && [ "$quick" != yes ]; then
+    continue
+  fi
+  parts+=("$part")
+  read -r -a part_args_$part <<<"$rest"
+done <bench/suite.def
+if [ ${#parts[@]} -eq 0 ]; then
+  echo "run-bench: SUITE='${SUITE:-}' names no part of bench/suite.def (accepted: $(awk '!/^#/ && NF {printf "%s ", $1}' bench/suite.def))" >&2
+  rm -rf "$work"
+  exit 2
+fi
+for part in "${parts[@]}"; do
+  declare -n pa="part_args_$part"
+  step "benchmarks, part $part -> $final/bench.json"
+  ctx=()
+  [ "$part" = "${parts[0]}" ] && ctx=(--context-out="$work/lab-context.json")
+  after=()
+  [ -n "${SCHEMES:-}" ] && after+=(--scheme="$SCHEMES")
+  [ "$part" = main ] && [ -n "${SCENARIOS:-}" ] && after+=(--scenario="$SCENARIOS")
+  "$BUILD/refbench" "${lab_args[@]}" "${pa[@]}" "${after[@]}" "${gb_args[@]}" "${ctx[@]}" \
+    --benchmark_out="$work/bench-$part.json.tmp" --benchmark_out_format=json
+  mv "$work/bench-$part.json.tmp" "$work/bench-$part.json"
+  unset -n pa
+done
+scripts/pyrun scripts/merge_bench.py --out "$work/bench.json" \
+  $(for p in "${parts[@]}"; do echo "$p=$work/bench-$p.json"; done)
 
 step "machine context"
 scripts/pyrun scripts/context.py --lab "$work/lab-context.json" --out "$work/context.json" \
