@@ -9,6 +9,7 @@
 #include "harness.h"
 #include "controls.h"
 #include "json.h"
+#include "tlb.h"
 #include "lab_setup.h"
 #include "numa.h"
 #include "percpu_alloc.h"
@@ -430,6 +431,8 @@ static void write_context(void)
 		layout_offset_name(opt.offset), module_layout_seed(), module_layout_rows());
 	json_string(f, module_layout_source());
 	fprintf(f, "}");
+	fprintf(f, ",\n \"tlb\": ");
+	tlb_write_json(f);
 	fprintf(f, ",\n \"percpu\": {\"unit\": %zu, \"pages\": \"%s\", \"hugepage_bytes\": %ld, "
 		"\"method\": \"AnonHugePages of the units from /proc/self/smaps at start\"}",
 		percpu_unit_size(), run_cfg.percpu_small_pages ? "4k" : "2m", percpu_hugepage_bytes());
