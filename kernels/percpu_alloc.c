@@ -2,6 +2,7 @@
 #include "percpu_alloc.h"
 #include "compat.h"
 #include "numa.h"
+#include "pda.h"
 #include "range_alloc.h"
 
 #include <errno.h>
@@ -82,6 +83,7 @@ static void unmap_units(void)
 	for (unsigned int i = 0; i < REFBENCH_NR_CPUS_MAX; i++) {
 		pcpu.unit[i] = NULL;
 		__per_cpu_offset[i] = 0;
+		pda_set_offset(i, 0);
 	}
 }
 
@@ -149,8 +151,10 @@ int percpu_init(size_t unit_size, char *err, size_t errlen)
 			goto out;
 		}
 	}
-	for (unsigned int cpu = 0; cpu < pcpu.nr_units; cpu++)
+	for (unsigned int cpu = 0; cpu < pcpu.nr_units; cpu++) {
 		__per_cpu_offset[cpu] = (uintptr_t)pcpu.unit[cpu] - (uintptr_t)pcpu.unit[0];
+		pda_set_offset(cpu, __per_cpu_offset[cpu]);
+	}
 	if (range_alloc_init(&pcpu.ra, unit_size) != 0) {
 		snprintf(err, errlen, "per-CPU block table: out of memory");
 		unmap_units();

@@ -6,7 +6,9 @@
  * kernel/module.c:
  *
  *   struct module { ... char *refptr; };           (CONFIG_SMP)
- *   __module_ref_addr(mod, cpu) = (local_t *)(mod->refptr + per_cpu_offset(cpu))
+ *   __module_ref_addr(mod, cpu) = (local_t *)(mod->refptr + per_cpu_offset(cpu)),
+ *                   per_cpu_offset(cpu) = cpu_pda(cpu)->data_offset on
+ *                   x86-64 (pda.h: three dependent loads)
  *   load_module():  after the module is moved, mod->refptr =
  *                   percpu_modalloc(sizeof(local_t), __alignof__(local_t),
  *                   mod->name); -ENOMEM if NULL (free_init label); freed
@@ -45,6 +47,7 @@
 #define SCHEME_REF_STORAGE REF_STORAGE_PERCPU
 
 #include "compat.h"
+#include "pda.h"
 
 struct module_ref_storage {
 	char *refptr;
@@ -54,8 +57,9 @@ struct module_ref_storage {
 
 static inline local_t *__module_ref_addr(struct module *mod, int cpu)
 {
-	/* In uintptr_t: units are separate mappings, so the offset may wrap. */
-	return (local_t *)((uintptr_t)mod->ref.refptr + per_cpu_offset(cpu));
+	/* x86-64 2.6.29: per_cpu_offset(cpu) is cpu_pda(cpu)->data_offset.
+	 * In uintptr_t: units are separate mappings, so the offset may wrap. */
+	return (local_t *)((uintptr_t)mod->ref.refptr + cpu_pda(cpu)->data_offset);
 }
 
 static inline size_t module_ref_embedded_bytes(void) { return 0; }

@@ -1,0 +1,36 @@
+/*
+ * pda.h - the x86-64 per-processor data area of Linux 2.6.29
+ * (arch/x86/include/asm/pda.h), where that kernel kept per_cpu_offset().
+ *
+ * On x86-64 in 2.6.29, per_cpu_offset(cpu) was __per_cpu_offset(cpu) =
+ * cpu_pda(cpu)->data_offset, with cpu_pda(i) = _cpu_pda[i]: a load of the
+ * _cpu_pda pointer, of CPU i's pda pointer, then of its data_offset - three
+ * dependent loads where later kernels (and 32-bit x86) read one entry of a
+ * flat __per_cpu_offset[] table.  The percpu scheme, which models 2.6.29 on
+ * x86-64, computes its counter's address through this path.
+ *
+ * Departure: the pdas sit in one array here, one cache line each; the
+ * kernel allocated each CPU's pda on that CPU's node.  data_offset is kept
+ * equal to __per_cpu_offset[] by percpu_alloc.c.
+ */
+#ifndef REFBENCH_PDA_H
+#define REFBENCH_PDA_H
+
+#include "compat.h"
+
+struct x8664_pda {
+	void *pcurrent;                 /* 0  current process */
+	unsigned long data_offset;      /* 8  per-CPU data offset from the linker address */
+	unsigned long kernelstack;      /* 16 */
+	unsigned long oldrsp;           /* 24 */
+	int irqcount;                   /* 32 */
+	unsigned int cpunumber;         /* 36 logical CPU number */
+} __attribute__((aligned(64)));
+
+extern struct x8664_pda **_cpu_pda;
+#define cpu_pda(i) (_cpu_pda[i])
+
+/* Point every CPU's pda at its per-CPU offset (percpu_alloc.c calls it). */
+void pda_set_offset(unsigned int cpu, uintptr_t offset);
+
+#endif
