@@ -16,7 +16,7 @@ static int intel_levels(FILE *f)
 {
 	unsigned int a, b, c, d, max, n = 0;
 
-	if (__get_cpuid_max(0, NULL) < 0x18)
+	if ((unsigned int)__get_cpuid_max(0, NULL) < 0x18u)
 		return 0;
 	__cpuid_count(0x18, 0, max, b, c, d);
 	for (unsigned int s = 0; s <= max && s < 64; s++) {
@@ -44,7 +44,7 @@ static int amd_levels(FILE *f)
 {
 	unsigned int a, b, c, d, n = 0;
 
-	if (__get_cpuid_max(0x80000000, NULL) < 0x80000006)
+	if ((unsigned int)__get_cpuid_max(0x80000000, NULL) < 0x80000006u)
 		return 0;
 	__cpuid(0x80000005, a, b, c, d);
 	if ((b >> 16) & 0xff)

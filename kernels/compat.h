@@ -30,7 +30,7 @@
  *   stop_machine()                    kernel/stop_machine.c: runs fn on one
  *       CPU while every other CPU is held outside any preempt-disabled
  *       region.  Here: a rendezvous of all registered CPU threads at their
- *       next quiescent point (see compat.c).
+ *       next quiescent point (see stop_machine.c).
  *   per_cpu_offset(cpu)               asm-x86/percpu.h: __per_cpu_offset[cpu],
  *       the distance from the per-CPU "template" address to CPU cpu's copy
  *       (set up by percpu_alloc.c, one unit per possible CPU).

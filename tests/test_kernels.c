@@ -1,6 +1,6 @@
 /*
  * test_kernels.c - configuration and CPU registration of the kernel models
- * (kernels/compat.c), and the memory footprint facts of every scheme: what
+ * (kernels/cpu.c), and the memory footprint facts of every scheme: what
  * the refcount costs a module at a given NR_CPUS and line size, where each
  * CPU's count is, and the shape of vmalloc-like module memory (page
  * alignment, guard page).

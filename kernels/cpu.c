@@ -1,33 +1,35 @@
 /*
- * compat.c - run-time side of compat.h: configuration, CPU registration,
- * grace periods (urcu-qsbr), stop_machine(), wake-ups and fail_nth.
+ * cpu.c - the lab's CPUs: configuration (NR_CPUS, the cache-line size,
+ * nr_cpu_ids and what each CPU is), registration of the one thread pinned
+ * to each CPU (smp_processor_id(), get_cpu()), idle and online states, and
+ * grace periods.
  *
- * stop_machine() here is a rendezvous, the same contract as the kernel's
- * (kernel/stop_machine.c, 2.6.29): while fn runs, no other CPU is inside a
- * get_cpu()/put_cpu() region.  Each registered CPU thread is either online
- * (running lab code; it reaches a quiescent point every batch) or idle
- * (blocked, holding no per-CPU state).  The stopper raises
- * refbench_stop_pending, then waits until every other online CPU thread
- * has acknowledged at a quiescent point and parked; idle threads cannot
- * come back online while it is raised.  Both sides use sequentially
- * consistent accesses (store own flag, then load the other's), so either
- * the stopper sees a thread online and waits for its acknowledgement, or
- * the thread sees the stop pending and parks: never neither.
+ * Models what the kernel gets from arch setup and the scheduler
+ * (include/linux/smp.h, kernel/rcupdate.c in 2.6.29): a thread registered
+ * as CPU n is the only one that runs "on" CPU n, so an unlocked local_t is
+ * correct; get_cpu()/put_cpu() are a QSBR read-side section (liburcu's
+ * urcu-qsbr), free as preemption control in a non-preemptible kernel; each
+ * thread reports a quiescent state between batches, the model's scheduler
+ * tick, and synchronize_sched() is urcu_qsbr_synchronize_rcu().  A thread
+ * that blocks (futex, mutex) goes idle first, holding no per-CPU state, as
+ * a CPU in the idle loop is in an extended quiescent state.
+ *
+ * Departures: NR_CPUS and the line size are run-time settings, read from
+ * memory where the kernel had constants; CPU hotplug is not modelled.
  */
 #define _GNU_SOURCE
 #define _LGPL_SOURCE
 #include "compat.h"
+#include "cpu_internal.h"
 #include "numa.h"
 #include "percpu_alloc.h"
 
 #include <errno.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <urcu/urcu-qsbr.h>
 
@@ -131,16 +133,10 @@ int refbench_cpus_from_affinity(unsigned int n, char *err, size_t errlen)
 
 /* ---- registration ------------------------------------------------------- */
 
-struct cpu_slot {
-	int online;              /* 1 while the thread runs lab code */
-	unsigned long ack;       /* last stop generation acknowledged */
-	int taken;
-} ____cacheline_aligned;
-
-static struct cpu_slot slots[REFBENCH_NR_CPUS_MAX];
+struct cpu_slot slots[REFBENCH_NR_CPUS_MAX];
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 int refbench_stop_pending;
-static unsigned long stop_generation;
+unsigned long stop_generation;
 
 void refbench_unregistered_cpu(void)
 {
@@ -210,49 +206,7 @@ void refbench_qsbr_quiescent(void)
 	urcu_qsbr_quiescent_state();
 }
 
-/* ---- stop_machine ------------------------------------------------------- */
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
-/* Spin a little, then give the CPU away: threads may share a PU in tests. */
-static inline void relax_or_yield(unsigned long *spins)
-{
-	if (++*spins < 256)
-		cpu_relax();
-	else
-		sched_yield();
-}
-
-/*
- * Stay stopped while a stop is pending, acknowledging the generation seen.
- * The stopper raises the flag before it makes the new generation, so a
- * thread that reads generation g then sees the flag raised for g (or a
- * later stop) and stays: it leaves only when no stop is pending.
- */
-static void stop_wait(void)
-{
-	struct cpu_slot *me = &slots[refbench_this_cpu];
-	unsigned long spins = 0;
-
-	while (__atomic_load_n(&refbench_stop_pending, __ATOMIC_SEQ_CST)) {
-		__atomic_store_n(&me->ack, __atomic_load_n(&stop_generation, __ATOMIC_SEQ_CST),
-				 __ATOMIC_SEQ_CST);
-		relax_or_yield(&spins);
-	}
-}
-
-/* From cpu_quiescent(): a stopped CPU holds up no grace period either. */
-void refbench_stop_park(void)
-{
-	urcu_qsbr_thread_offline();
-	stop_wait();
-	urcu_qsbr_thread_online();
-}
+/* ---- idle and grace periods --------------------------------------------- */
 
 void cpu_idle_enter(void)
 {
@@ -282,154 +236,3 @@ void synchronize_sched(void)
 	urcu_qsbr_synchronize_rcu();
 }
 
-static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
-
-int stop_machine(int (*fn)(void *), void *data)
-{
-	int self = refbench_this_cpu, ret;
-	unsigned long gen;
-
-	/* The stopper waits as an idle CPU: it holds up no grace period and
-	 * no other stopper. */
-	cpu_idle_enter();
-	pthread_mutex_lock(&stop_lock);
-	/* Flag first, generation second: see stop_wait(). */
-	__atomic_store_n(&refbench_stop_pending, 1, __ATOMIC_SEQ_CST);
-	gen = __atomic_add_fetch(&stop_generation, 1, __ATOMIC_SEQ_CST);
-
-	/* Registered CPUs have ids below nr_cpu_ids (cpu_register checks). */
-	for (unsigned int cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		unsigned long spins = 0;
-
-		if ((int)cpu == self || !__atomic_load_n(&slots[cpu].taken, __ATOMIC_SEQ_CST))
-			continue;
-		while (__atomic_load_n(&slots[cpu].online, __ATOMIC_SEQ_CST) &&
-		       __atomic_load_n(&slots[cpu].ack, __ATOMIC_SEQ_CST) != gen)
-			relax_or_yield(&spins);
-	}
-	ret = fn(data);
-	__atomic_store_n(&refbench_stop_pending, 0, __ATOMIC_SEQ_CST);
-	pthread_mutex_unlock(&stop_lock);
-	cpu_idle_exit();
-	return ret;
-}
-
-/* ---- tasks -------------------------------------------------------------- */
-
-static __thread struct task_struct current_task;
-
-struct task_struct *get_current(void)
-{
-	return &current_task;
-}
-
-static long sys_futex(int *uaddr, int op, int val)
-{
-	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
-}
-
-void wake_up_process(struct task_struct *t)
-{
-	__atomic_store_n(&t->woken, 1, __ATOMIC_RELEASE);
-	sys_futex(&t->woken, FUTEX_WAKE_PRIVATE, 1);
-}
-
-bool task_prepare_to_sleep(struct task_struct *t)
-{
-	/* An exchange, so that a wake-up's release pairs with this acquire. */
-	return __atomic_exchange_n(&t->woken, 0, __ATOMIC_SEQ_CST) != 0;
-}
-
-void task_schedule(struct task_struct *t)
-{
-	cpu_idle_enter();
-	while (__atomic_load_n(&t->woken, __ATOMIC_ACQUIRE) == 0)
-		sys_futex(&t->woken, FUTEX_WAIT_PRIVATE, 0);
-	cpu_idle_exit();
-}
-
-/* ---- kmutex: a futex mutex that idles a registered thread while blocked - */
-
-void kmutex_lock(struct kmutex *m)
-{
-	int c = 0;
-
-	if (__atomic_compare_exchange_n(&m->word, &c, 1, false,
-					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return;
-	cpu_idle_enter();
-	/* 0 free, 1 locked, 2 locked with waiters (Drepper, "Futexes Are Tricky"). */
-	if (c != 2)
-		c = __atomic_exchange_n(&m->word, 2, __ATOMIC_ACQUIRE);
-	while (c != 0) {
-		sys_futex(&m->word, FUTEX_WAIT_PRIVATE, 2);
-		c = __atomic_exchange_n(&m->word, 2, __ATOMIC_ACQUIRE);
-	}
-	cpu_idle_exit();
-}
-
-void kmutex_unlock(struct kmutex *m)
-{
-	if (__atomic_exchange_n(&m->word, 0, __ATOMIC_RELEASE) == 2)
-		sys_futex(&m->word, FUTEX_WAKE_PRIVATE, 1);
-}
-
-/* ---- fail_nth and kmalloc ----------------------------------------------- */
-
-static unsigned long fail_countdown;
-
-void refbench_fail_nth(unsigned long n)
-{
-	__atomic_store_n(&fail_countdown, n, __ATOMIC_SEQ_CST);
-}
-
-bool should_fail_alloc(void)
-{
-	unsigned long c = __atomic_load_n(&fail_countdown, __ATOMIC_SEQ_CST);
-
-	while (c != 0) {
-		if (__atomic_compare_exchange_n(&fail_countdown, &c, c - 1, false,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-			return c == 1;
-	}
-	return false;
-}
-
-static size_t kmalloc_in_use;
-
-/* 128 bytes, so the payload is aligned for ____cacheline_aligned types
- * (struct module), as the kernel's kmalloc of such sizes is. */
-struct kmalloc_header {
-	size_t size;
-} __attribute__((aligned(REFBENCH_LINE_MAX)));
-
-void *kmalloc(size_t size)
-{
-	struct kmalloc_header *h;
-	void *p;
-
-	if (should_fail_alloc())
-		return NULL;
-	if (posix_memalign(&p, REFBENCH_LINE_MAX, sizeof(*h) + size) != 0)
-		return NULL;
-	h = p;
-	h->size = size;
-	__atomic_add_fetch(&kmalloc_in_use, size, __ATOMIC_RELAXED);
-	return h + 1;
-}
-
-void kfree(void *p)
-{
-	struct kmalloc_header *h;
-
-	if (!p)
-		return;
-	h = (struct kmalloc_header *)p - 1;
-	__atomic_sub_fetch(&kmalloc_in_use, h->size, __ATOMIC_RELAXED);
-	free(h);
-}
-
-size_t kmalloc_bytes_in_use(void)
-{
-	return __atomic_load_n(&kmalloc_in_use, __ATOMIC_RELAXED);
-}
