@@ -161,9 +161,8 @@ void harness_thread_exit(rb_state *st)
 int harness_setup_cpus(int max_threads, unsigned int cpu_ids, unsigned int modules,
 		       char *err, size_t errlen)
 {
-	static struct refbench_cpu cpus[REFBENCH_NR_CPUS_MAX];
-	/* Many possible CPUs: smaller units, so the areas stay affordable. */
-	size_t unit = cpu_ids > 64 ? 64 * 1024 : PERCPU_UNIT_DEFAULT;
+	static int os[HARNESS_MAX_THREADS];
+	size_t unit = percpu_unit_for(cpu_ids, modules);
 
 	if (max_threads < 1 || max_threads > harness_placement.nr || max_threads > HARNESS_MAX_THREADS) {
 		snprintf(err, errlen, "%d threads but the placement has %d CPUs", max_threads,
@@ -175,18 +174,11 @@ int harness_setup_cpus(int max_threads, unsigned int cpu_ids, unsigned int modul
 			 "count, to %d)", cpu_ids, max_threads, REFBENCH_NR_CPUS_MAX);
 		return -1;
 	}
-	/* CPUs past the threads exist for layout only: their per-CPU units sit
-	 * on the node of the run's CPU they wrap onto, and no thread runs there. */
-	for (unsigned int i = 0; i < cpu_ids; i++) {
-		cpus[i].os_index = harness_placement.cpu[i % (unsigned int)max_threads].os_index;
-		cpus[i].node = harness_placement.cpu[i % (unsigned int)max_threads].node;
-	}
-	if (refbench_cpus_set(cpus, cpu_ids, err, errlen) != 0 ||
+	for (int i = 0; i < max_threads; i++)
+		os[i] = harness_placement.cpu[i].os_index;
+	if (refbench_cpus_layout(os, (unsigned int)max_threads, cpu_ids, err, errlen) != 0 ||
 	    refbench_configure(REFBENCH_NR_CPUS_MAX, run_cfg.line, cpu_ids, err, errlen) != 0)
 		return -1;
-	/* Room for every module's local_t, with slack for alignment. */
-	if ((size_t)modules * 16 > unit)
-		unit = (size_t)modules * 16;
 	if (run_cfg.percpu_unit) {
 		if (run_cfg.percpu_unit < (size_t)modules * 16) {
 			snprintf(err, errlen, "--percpu-unit=%zu is too small for %u modules (accepted: "

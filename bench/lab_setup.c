@@ -52,39 +52,19 @@ int lab_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned l
 int lab_setup(unsigned int nr_cpus, unsigned int line, unsigned int cpu_ids,
 	      unsigned int modules, char *err, size_t errlen)
 {
-	static struct refbench_cpu cpus[REFBENCH_NR_CPUS_MAX];
-	cpu_set_t set, one;
-	unsigned int real = 0;
-	int os[CPU_SETSIZE];
-	size_t unit = PERCPU_UNIT_DEFAULT;
+	static int os[CPU_SETSIZE];
+	int real = refbench_affinity_cpus(os, CPU_SETSIZE, err, errlen);
+	cpu_set_t one;
 
-	if (sched_getaffinity(0, sizeof(set), &set) != 0) {
-		snprintf(err, errlen, "sched_getaffinity: %s", strerror(errno));
-		return -1;
-	}
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set))
-			os[real++] = c;
-	if (cpu_ids < 1 || cpu_ids > REFBENCH_NR_CPUS_MAX) {
-		snprintf(err, errlen, "nr_cpu_ids %u out of range (accepted: 1 to %d)",
-			 cpu_ids, REFBENCH_NR_CPUS_MAX);
-		return -1;
-	}
-	for (unsigned int i = 0; i < cpu_ids; i++) {
-		cpus[i].os_index = os[i % real];
-		cpus[i].node = numa_node_of_os_cpu(os[i % real]);
-	}
-	if (refbench_cpus_set(cpus, cpu_ids, err, errlen) != 0 ||
-	    refbench_configure(nr_cpus, line, cpu_ids, err, errlen) != 0)
-		return -1;
-	if ((size_t)modules * 16 > unit)
-		unit = (size_t)modules * 16;
-	if (percpu_init(unit, err, errlen) != 0)
+	if (real < 0 ||
+	    refbench_cpus_layout(os, (unsigned int)real, cpu_ids, err, errlen) != 0 ||
+	    refbench_configure(nr_cpus, line, cpu_ids, err, errlen) != 0 ||
+	    percpu_init(percpu_unit_for(cpu_ids, modules), err, errlen) != 0)
 		return -1;
 	CPU_ZERO(&one);
-	CPU_SET(cpus[0].os_index, &one);
+	CPU_SET(refbench_cpus[0].os_index, &one);
 	if (sched_setaffinity(0, sizeof(one), &one) != 0) {
-		snprintf(err, errlen, "pinning to CPU %d: %s", cpus[0].os_index, strerror(errno));
+		snprintf(err, errlen, "pinning to CPU %d: %s", refbench_cpus[0].os_index, strerror(errno));
 		return -1;
 	}
 	return cpu_register(0, err, errlen);

@@ -5,6 +5,7 @@
 #include "placement.h"
 #include "errmsg.h"
 #include "json.h"
+#include "location.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,134 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ACCEPTED_POLICIES                                                      \
-	"compact, scatter, or an hwloc location such as core:0-3, pu:0,2, "    \
-	"node:1, package:0.core:0-1"
-
-/* ------------------------------------------------------------------------ */
-/* Topology loading                                                          */
-
-static const char *env_nonempty(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
-static char *source_text(const char *var, const char *value)
-{
-	size_t n = strlen(var) + strlen(value) + 2;
-	char *s = malloc(n);
-
-	if (s)
-		snprintf(s, n, "%s=%s", var, value);
-	return s;
-}
-
-int placement_topology_init(hwloc_topology_t *topo, char *err, size_t errlen)
-{
-	const char *fsroot = env_nonempty("HWLOC_FSROOT");
-	const char *cpuid = env_nonempty("HWLOC_CPUID_PATH");
-	const char *syn = env_nonempty("HWLOC_SYNTHETIC");
-	const char *xml = env_nonempty("HWLOC_XMLFILE");
-	hwloc_topology_t t;
-	char *src = NULL;
-
-	if (!topo) {
-		set_err(err, errlen, "placement_topology_init: no topology pointer given");
-		return -1;
-	}
-	*topo = NULL;
-	if (hwloc_topology_init(&t)) {
-		set_err(err, errlen, "hwloc_topology_init failed: %s", strerror(errno));
-		return -1;
-	}
-
-	/* Same precedence as hwloc_topology_load() applies to the variables. */
-	if (fsroot) {
-		src = source_text("HWLOC_FSROOT", fsroot);
-	} else if (cpuid) {
-		src = source_text("HWLOC_CPUID_PATH", cpuid);
-	} else if (syn) {
-		if (hwloc_topology_set_synthetic(t, syn)) {
-			set_err(err, errlen,
-			       "invalid HWLOC_SYNTHETIC '%s': hwloc cannot parse it "
-			       "(accepted: a synthetic description such as "
-			       "\"pack:2 [numa] core:4 pu:2\")", syn);
-			goto fail;
-		}
-		src = source_text("HWLOC_SYNTHETIC", syn);
-	} else if (xml) {
-		FILE *f = fopen(xml, "r");
-
-		if (!f) {
-			set_err(err, errlen,
-			       "cannot read HWLOC_XMLFILE '%s': %s (accepted: a "
-			       "readable hwloc XML topology, e.g. from lstopo FILE.xml)",
-			       xml, strerror(errno));
-			goto fail;
-		}
-		fclose(f);
-		if (hwloc_topology_set_xml(t, xml)) {
-			set_err(err, errlen,
-			       "invalid HWLOC_XMLFILE '%s': hwloc cannot import it (%s; "
-			       "accepted: an hwloc XML topology, e.g. from lstopo FILE.xml)",
-			       xml, strerror(errno));
-			goto fail;
-		}
-		src = source_text("HWLOC_XMLFILE", xml);
-	}
-
-	/*
-	 * With libhwloc-plugins (libxml2) a bad XML file is refused by
-	 * hwloc_topology_set_xml(); without them (hwloc's own minimal XML
-	 * reader, what a --no-install-recommends install has) only the load
-	 * fails.  Both say the same thing here.
-	 */
-	if (hwloc_topology_load(t)) {
-		if (xml && !fsroot && !cpuid && !syn)
-			set_err(err, errlen,
-			       "invalid HWLOC_XMLFILE '%s': hwloc cannot import it (%s; "
-			       "accepted: an hwloc XML topology, e.g. from lstopo FILE.xml)",
-			       xml, strerror(errno));
-		else
-			set_err(err, errlen, "loading the hwloc topology from %s failed: %s",
-			       src ? src : "this machine", strerror(errno));
-		goto fail;
-	}
-	hwloc_topology_set_userdata(t, src);
-	*topo = t;
-	return 0;
-
-fail:
-	free(src);
-	hwloc_topology_destroy(t);
-	return -1;
-}
-
-void placement_topology_destroy(hwloc_topology_t topo)
-{
-	if (!topo)
-		return;
-	free((void *)hwloc_topology_get_userdata(topo));
-	hwloc_topology_destroy(topo);
-}
-
-const char *placement_topology_source(hwloc_topology_t topo)
-{
-	const char *src = hwloc_topology_get_userdata(topo);
-
-	if (src)
-		return src;
-	if (hwloc_topology_is_thissystem(topo))
-		return "this machine";
-	return "an XML file or synthetic description";
-}
-
-bool placement_topology_is_this_system(hwloc_topology_t topo)
-{
-	return hwloc_topology_is_thissystem(topo) != 0;
-}
+#define ACCEPTED_POLICIES LOCATION_ACCEPTED
 
 /* ------------------------------------------------------------------------ */
 /* PU records                                                                */
@@ -383,285 +257,6 @@ out:
 }
 
 /* ------------------------------------------------------------------------ */
-/* Location parsing                                                          */
-
-static void type_name(hwloc_topology_t t, int depth, char *buf, size_t len)
-{
-	hwloc_obj_t o = hwloc_get_obj_by_depth(t, depth, 0);
-
-	if (o)
-		hwloc_obj_type_snprintf(buf, len, o, 0);
-	else
-		snprintf(buf, len, "object");
-}
-
-static int parse_uint(const char **s, long *out)
-{
-	const char *p = *s;
-	long v = 0;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	while (*p >= '0' && *p <= '9') {
-		v = v * 10 + (*p - '0');
-		if (v > INT_MAX)
-			return -1;
-		p++;
-	}
-	*s = p;
-	*out = v;
-	return 0;
-}
-
-/*
- * Parse INDEXES against count objects into sel[0..count-1].  tname and inside
- * name the objects in error messages ("Core", " inside Package 0").
- */
-static int parse_indexes(const char *idx, int count, bool *sel, const char *loc,
-			 const char *tname, const char *inside, char *err, size_t errlen)
-{
-	const char *s = idx;
-	long a = 0, b;
-
-	if (!strcmp(idx, "all") || !strcmp(idx, "even") || !strcmp(idx, "odd")) {
-		int from = idx[0] == 'o' ? 1 : 0, step = idx[0] == 'a' ? 1 : 2;
-
-		if (count <= from) {
-			set_err(err, errlen, "location '%s': no %s objects match '%s'%s",
-			       loc, tname, idx, inside);
-			return -1;
-		}
-		for (int i = from; i < count; i += step)
-			sel[i] = true;
-		return 0;
-	}
-	for (;;) {
-		if (parse_uint(&s, &a))
-			goto syntax;
-		if (a >= count)
-			goto missing;
-		b = a;
-		if (*s == '-') {
-			s++;
-			if (*s == ',' || *s == '\0')
-				b = count - 1;
-			else if (parse_uint(&s, &b))
-				goto syntax;
-			if (b < a) {
-				set_err(err, errlen,
-				       "location '%s': range %ld-%ld is reversed "
-				       "(accepted: N-M with N <= M)", loc, a, b);
-				return -1;
-			}
-		} else if (*s == ':') {
-			long n;
-
-			s++;
-			if (parse_uint(&s, &n) || n < 1)
-				goto syntax;
-			b = a + n - 1;
-		}
-		if (b >= count) {
-			a = count;
-			goto missing;
-		}
-		for (long i = a; i <= b; i++)
-			sel[i] = true;
-		if (*s == '\0')
-			return 0;
-		if (*s != ',')
-			goto syntax;
-		s++;
-	}
-missing:
-	/* a: the first index that does not exist */
-	if (count > 0)
-		set_err(err, errlen,
-		       "location '%s': %s %ld does not exist%s (there are %s 0-%d, "
-		       "logical indexes)", loc, tname, a, inside, tname, count - 1);
-	else
-		set_err(err, errlen,
-		       "location '%s': %s %ld does not exist%s (there are no %s "
-		       "objects there)", loc, tname, a, inside, tname);
-	return -1;
-syntax:
-	set_err(err, errlen,
-	       "location '%s': bad index list '%s' (accepted: all, even, odd, or "
-	       "comma-separated N, N-M, N-, N:COUNT logical indexes)", loc, idx);
-	return -1;
-}
-
-/* objects selected by the elements parsed so far */
-struct objlist {
-	hwloc_obj_t *v;
-	int n, cap;
-};
-
-static int objlist_add(struct objlist *l, hwloc_obj_t o)
-{
-	if (l->n == l->cap) {
-		int cap = l->cap ? 2 * l->cap : 16;
-		hwloc_obj_t *v = realloc(l->v, (size_t)cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = o;
-	return 0;
-}
-
-/* One LOCATION (no spaces): adds its PUs to set.  *last_is_pu tells whether
- * its last element selected PUs. */
-static int parse_location(hwloc_topology_t t, const char *loc, hwloc_bitmap_t set,
-			  bool *last_is_pu, char *err, size_t errlen)
-{
-	char *copy = strdup(loc), *rest = copy, *elem;
-	struct objlist cur = { 0 }, next = { 0 };
-	bool *sel = NULL;
-	int rc = -1, level = 0;
-
-	if (!copy)
-		goto oom;
-	while ((elem = strsep(&rest, "."))) {
-		char *colon = strchr(elem, ':'), tname[64];
-		hwloc_obj_type_t type;
-		int depth;
-
-		if (!colon || colon == elem || colon[1] == '\0') {
-			set_err(err, errlen,
-			       "location '%s': element '%s' is not TYPE:INDEXES "
-			       "(accepted: e.g. core:0-3, package:0.core:0-1)", loc, elem);
-			goto out;
-		}
-		*colon = '\0';
-		if (hwloc_type_sscanf_as_depth(elem, &type, t, &depth)) {
-			set_err(err, errlen,
-			       "location '%s': unknown object type '%s' (accepted: pu, "
-			       "core, package, die, node, l1-l5, group, machine)", loc, elem);
-			goto out;
-		}
-		if (depth == HWLOC_TYPE_DEPTH_UNKNOWN) {
-			set_err(err, errlen, "location '%s': this topology has no %s objects",
-			       loc, hwloc_obj_type_string(type));
-			goto out;
-		}
-		if (depth == HWLOC_TYPE_DEPTH_MULTIPLE) {
-			set_err(err, errlen,
-			       "location '%s': type '%s' is ambiguous here (several %s "
-			       "levels; accepted: name one, e.g. group0)", loc, elem,
-			       hwloc_obj_type_string(type));
-			goto out;
-		}
-		if (depth < 0 && depth != HWLOC_TYPE_DEPTH_NUMANODE) {
-			set_err(err, errlen,
-			       "location '%s': type '%s' has no CPUs (accepted: pu, core, "
-			       "package, die, node, l1-l5, group, machine)", loc, elem);
-			goto out;
-		}
-		type_name(t, depth, tname, sizeof(tname));
-		*last_is_pu = type == HWLOC_OBJ_PU;
-
-		next.n = 0;
-		if (level == 0) {
-			/* global logical indexes */
-			int count = hwloc_get_nbobjs_by_depth(t, depth);
-
-			free(sel);
-			sel = calloc((size_t)(count > 0 ? count : 1), sizeof(bool));
-			if (!sel)
-				goto oom;
-			if (parse_indexes(colon + 1, count, sel, loc, tname, "", err, errlen))
-				goto out;
-			for (int i = 0; i < count; i++) {
-				hwloc_obj_t o;
-
-				if (!sel[i])
-					continue;
-				o = hwloc_get_obj_by_depth(t, depth, (unsigned)i);
-				if (!o->cpuset || hwloc_bitmap_iszero(o->cpuset)) {
-					set_err(err, errlen,
-					       "location '%s': %s %d has no CPUs (accepted: "
-					       "objects that contain PUs)", loc, tname, i);
-					goto out;
-				}
-				if (objlist_add(&next, o))
-					goto oom;
-			}
-		} else {
-			/* indexes relative to each object selected so far */
-			for (int k = 0; k < cur.n; k++) {
-				hwloc_obj_t parent = cur.v[k];
-				int count = hwloc_get_nbobjs_inside_cpuset_by_depth(t, parent->cpuset, depth);
-				char inside[96], pname[64];
-
-				hwloc_obj_type_snprintf(pname, sizeof(pname), parent, 0);
-				snprintf(inside, sizeof(inside), " inside %s %u", pname,
-					 parent->logical_index);
-				free(sel);
-				sel = calloc((size_t)(count > 0 ? count : 1), sizeof(bool));
-				if (!sel)
-					goto oom;
-				if (parse_indexes(colon + 1, count, sel, loc, tname, inside, err, errlen))
-					goto out;
-				for (int i = 0; i < count; i++)
-					if (sel[i] && objlist_add(&next, hwloc_get_obj_inside_cpuset_by_depth(
-								 t, parent->cpuset, depth, (unsigned)i)))
-						goto oom;
-			}
-		}
-		{
-			struct objlist x = cur;
-
-			cur = next;
-			next = x;
-		}
-		level++;
-	}
-	if (level == 0) {
-		set_err(err, errlen, "location '%s' is empty (accepted: " ACCEPTED_POLICIES ")", loc);
-		goto out;
-	}
-	for (int k = 0; k < cur.n; k++)
-		hwloc_bitmap_or(set, set, cur.v[k]->cpuset);
-	rc = 0;
-	goto out;
-oom:
-	set_err(err, errlen, "location '%s': out of memory", loc);
-out:
-	free(sel);
-	free(cur.v);
-	free(next.v);
-	free(copy);
-	return rc;
-}
-
-static int parse_location_list(hwloc_topology_t t, const char *list, hwloc_bitmap_t set,
-			       bool *any_pu, char *err, size_t errlen)
-{
-	char *copy = strdup(list), *save = NULL, *loc;
-	int rc = 0;
-
-	if (!copy) {
-		set_err(err, errlen, "out of memory");
-		return -1;
-	}
-	*any_pu = false;
-	for (loc = strtok_r(copy, " \t", &save); loc; loc = strtok_r(NULL, " \t", &save)) {
-		bool is_pu = false;
-
-		if (parse_location(t, loc, set, &is_pu, err, errlen)) {
-			rc = -1;
-			break;
-		}
-		*any_pu |= is_pu;
-	}
-	free(copy);
-	return rc;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Building                                                                  */
 
 static void list_snprintf(char *buf, size_t len, hwloc_const_bitmap_t b)
@@ -670,13 +265,118 @@ static void list_snprintf(char *buf, size_t len, hwloc_const_bitmap_t b)
 		snprintf(buf, len, "?");
 }
 
+enum policy_kind { COMPACT, SCATTER, LOCATION };
+
+/* Which policy @policy is; -1 with the reason when none. */
+static int policy_kind(const char *policy, size_t max, char *err, size_t errlen)
+{
+	if (!policy || !*policy) {
+		set_err(err, errlen, "empty placement (accepted: " ACCEPTED_POLICIES ")");
+		return -1;
+	}
+	if (strlen(policy) >= max) {
+		set_err(err, errlen, "placement '%.40s...' is too long (accepted: at most %zu characters)",
+		       policy, max - 1);
+		return -1;
+	}
+	if (!strcmp(policy, "compact"))
+		return COMPACT;
+	if (!strcmp(policy, "scatter"))
+		return SCATTER;
+	if (strchr(policy, ':'))
+		return LOCATION;
+	set_err(err, errlen, "unknown placement '%s' (accepted: " ACCEPTED_POLICIES ")", policy);
+	return -1;
+}
+
+/* The PUs a location list names, all of them usable by this process. */
+static int location_pus(hwloc_topology_t topo, const char *policy, hwloc_const_bitmap_t usable,
+			hwloc_bitmap_t set, bool *any_pu, char *err, size_t errlen)
+{
+	hwloc_bitmap_t bad;
+	char b1[256], b2[256];
+
+	if (location_list_parse(topo, policy, set, any_pu, err, errlen))
+		return -1;
+	if (hwloc_bitmap_iszero(set)) {
+		set_err(err, errlen, "location '%s' names no PUs (accepted: " ACCEPTED_POLICIES ")",
+		       policy);
+		return -1;
+	}
+	if (hwloc_bitmap_isincluded(set, usable))
+		return 0;
+	bad = hwloc_bitmap_alloc();
+	if (!bad) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	hwloc_bitmap_andnot(bad, set, usable);
+	list_snprintf(b1, sizeof(b1), bad);
+	list_snprintf(b2, sizeof(b2), usable);
+	hwloc_bitmap_free(bad);
+	set_err(err, errlen,
+	       "location '%s' names PUs with OS index %s outside this "
+	       "process's allowed CPUs (accepted: PUs with OS index %s, "
+	       "from the process binding/taskset and cgroup)", policy, b1, b2);
+	return -1;
+}
+
+/* Without smt, a location that names PUs may name one per core only. */
+static int refuse_siblings(const struct cands *c, const char *policy, char *err, size_t errlen)
+{
+	for (int u = 0; u < c->nunits; u++) {
+		if (c->ucount[u] > 1) {
+			const struct placement_cpu *p = &c->pus[c->ustart[u]];
+
+			set_err(err, errlen,
+			       "location '%s' names %d PUs of core %d (SMT siblings, "
+			       "OS index %d and %d); accepted without smt: one PU "
+			       "per core (or ask for smt)",
+			       policy, c->ucount[u], p->core, p->os_index, p[1].os_index);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The placement's CPUs in order: scatter round-robins the cores' PUs. */
+static void fill_cpus(const struct cands *c, const int *order, int kind, bool smt,
+		      struct placement *out)
+{
+	if (kind == SCATTER) {
+		/* first PU of every core in scatter order, then the second ... */
+		int maxc = 1;
+
+		if (smt)
+			for (int u = 0; u < c->nunits; u++)
+				if (c->ucount[u] > maxc)
+					maxc = c->ucount[u];
+		for (int j = 0; j < maxc; j++)
+			for (int k = 0; k < c->nunits; k++)
+				if (j < c->ucount[order[k]])
+					out->cpu[out->nr++] = c->pus[c->ustart[order[k]] + j];
+	} else {
+		/* compact / location: logical order, siblings together */
+		for (int u = 0; u < c->nunits; u++)
+			for (int j = 0; j < (smt ? c->ucount[u] : 1); j++)
+				out->cpu[out->nr++] = c->pus[c->ustart[u] + j];
+	}
+	for (int i = 0; i < out->nr; i++) {
+		int j;
+
+		for (j = 0; j < i && out->cpu[j].node != out->cpu[i].node; j++)
+			;
+		if (j == i)
+			out->nr_nodes++;
+	}
+}
+
 int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 		    struct placement *out, char *err, size_t errlen)
 {
-	enum { COMPACT, SCATTER, LOCATION } kind;
 	hwloc_bitmap_t usable = NULL, set = NULL;
 	struct cands c = { 0 };
-	int *order = NULL, rc = -1;
+	int *order = NULL, rc = -1, kind;
 	bool any_pu = false;
 
 	if (!out) {
@@ -688,26 +388,8 @@ int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 		set_err(err, errlen, "placement_build: no topology given");
 		return -1;
 	}
-	if (!policy || !*policy) {
-		set_err(err, errlen, "empty placement (accepted: " ACCEPTED_POLICIES ")");
+	if ((kind = policy_kind(policy, sizeof(out->policy), err, errlen)) < 0)
 		return -1;
-	}
-	if (strlen(policy) >= sizeof(out->policy)) {
-		set_err(err, errlen, "placement '%.40s...' is too long (accepted: at most %zu characters)",
-		       policy, sizeof(out->policy) - 1);
-		return -1;
-	}
-	if (!strcmp(policy, "compact"))
-		kind = COMPACT;
-	else if (!strcmp(policy, "scatter"))
-		kind = SCATTER;
-	else if (strchr(policy, ':'))
-		kind = LOCATION;
-	else {
-		set_err(err, errlen, "unknown placement '%s' (accepted: " ACCEPTED_POLICIES ")", policy);
-		return -1;
-	}
-
 	usable = usable_cpuset(topo);
 	set = hwloc_bitmap_alloc();
 	if (!usable || !set) {
@@ -715,36 +397,11 @@ int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 		goto out;
 	}
 	if (kind == LOCATION) {
-		if (parse_location_list(topo, policy, set, &any_pu, err, errlen))
+		if (location_pus(topo, policy, usable, set, &any_pu, err, errlen))
 			goto out;
-		if (hwloc_bitmap_iszero(set)) {
-			set_err(err, errlen, "location '%s' names no PUs (accepted: " ACCEPTED_POLICIES ")",
-			       policy);
-			goto out;
-		}
-		if (!hwloc_bitmap_isincluded(set, usable)) {
-			hwloc_bitmap_t bad = hwloc_bitmap_alloc();
-			char b1[256], b2[256];
-
-			if (!bad) {
-				set_err(err, errlen, "out of memory");
-				goto out;
-			}
-			hwloc_bitmap_andnot(bad, set, usable);
-			list_snprintf(b1, sizeof(b1), bad);
-			list_snprintf(b2, sizeof(b2), usable);
-			hwloc_bitmap_free(bad);
-			set_err(err, errlen,
-			       "location '%s' names PUs with OS index %s outside this "
-			       "process's allowed CPUs (accepted: PUs with OS index %s, "
-			       "from the process binding/taskset and cgroup)",
-			       policy, b1, b2);
-			goto out;
-		}
 	} else {
 		hwloc_bitmap_copy(set, usable);
 	}
-
 	if (cands_collect(topo, set, &c)) {
 		set_err(err, errlen, "out of memory");
 		goto out;
@@ -757,21 +414,8 @@ int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 		       policy, b);
 		goto out;
 	}
-	if (kind == LOCATION && any_pu && !smt) {
-		for (int u = 0; u < c.nunits; u++) {
-			if (c.ucount[u] > 1) {
-				const struct placement_cpu *p = &c.pus[c.ustart[u]];
-
-				set_err(err, errlen,
-				       "location '%s' names %d PUs of core %d (SMT siblings, "
-				       "OS index %d and %d); accepted without smt: one PU "
-				       "per core (or ask for smt)",
-				       policy, c.ucount[u], p->core, p->os_index, p[1].os_index);
-				goto out;
-			}
-		}
-	}
-
+	if (kind == LOCATION && any_pu && !smt && refuse_siblings(&c, policy, err, errlen))
+		goto out;
 	order = malloc((size_t)c.nunits * sizeof(int));
 	out->cpu = calloc((size_t)c.npus, sizeof(*out->cpu));
 	if (!order || !out->cpu) {
@@ -784,33 +428,7 @@ int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 		set_err(err, errlen, "out of memory");
 		goto out;
 	}
-	if (kind == SCATTER) {
-		/* first PU of every core in scatter order, then the second ... */
-		int maxc = 1;
-
-		if (smt)
-			for (int u = 0; u < c.nunits; u++)
-				if (c.ucount[u] > maxc)
-					maxc = c.ucount[u];
-		for (int j = 0; j < maxc; j++)
-			for (int k = 0; k < c.nunits; k++)
-				if (j < c.ucount[order[k]])
-					out->cpu[out->nr++] = c.pus[c.ustart[order[k]] + j];
-	} else {
-		/* compact / location: logical order, siblings together */
-		for (int u = 0; u < c.nunits; u++)
-			for (int j = 0; j < (smt ? c.ucount[u] : 1); j++)
-				out->cpu[out->nr++] = c.pus[c.ustart[u] + j];
-	}
-
-	for (int i = 0; i < out->nr; i++) {
-		int j;
-
-		for (j = 0; j < i && out->cpu[j].node != out->cpu[i].node; j++)
-			;
-		if (j == i)
-			out->nr_nodes++;
-	}
+	fill_cpus(&c, order, kind, smt, out);
 	snprintf(out->policy, sizeof(out->policy), "%s", policy);
 	out->smt = smt;
 	rc = 0;

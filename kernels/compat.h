@@ -95,9 +95,19 @@ extern struct refbench_cpu refbench_cpus[REFBENCH_NR_CPUS_MAX];
  */
 int refbench_cpus_set(const struct refbench_cpu *cpus, unsigned int n,
                       char *err, size_t errlen);
+/**
+ * refbench_cpus_layout() - the one builder of the run's CPU table: @cpu_ids
+ * lab CPUs, CPU i on OS CPU @os[i % @real] with that CPU's node.  CPUs past
+ * @real are possible CPUs for layout only (their per-CPU units exist; no
+ * thread runs there).  Then refbench_cpus_set().  0, or -1 with the reason.
+ */
+int refbench_cpus_layout(const int *os, unsigned int real, unsigned int cpu_ids,
+			 char *err, size_t errlen);
+/* The OS CPUs this process may run on, in order, at most @max: count or -1. */
+int refbench_affinity_cpus(int *os, unsigned int max, char *err, size_t errlen);
 /*
  * Convenience for tests and commands: the first n processing units this
- * process may run on, in OS order, with their nodes from hwloc.
+ * process may run on, in OS order (refbench_cpus_layout() with no wrap).
  */
 int refbench_cpus_from_affinity(unsigned int n, char *err, size_t errlen);
 

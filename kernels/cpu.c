@@ -106,29 +106,57 @@ int refbench_cpus_set(const struct refbench_cpu *cpus, unsigned int n,
 	return 0;
 }
 
-int refbench_cpus_from_affinity(unsigned int n, char *err, size_t errlen)
+int refbench_cpus_layout(const int *os, unsigned int real, unsigned int cpu_ids,
+			char *err, size_t errlen)
+{
+	static struct refbench_cpu cpus[REFBENCH_NR_CPUS_MAX];
+
+	if (real < 1) {
+		snprintf(err, errlen, "no CPU to lay the run out on");
+		return -1;
+	}
+	if (cpu_ids < 1 || cpu_ids > REFBENCH_NR_CPUS_MAX) {
+		snprintf(err, errlen, "nr_cpu_ids %u out of range (accepted: 1 to %d)",
+			 cpu_ids, REFBENCH_NR_CPUS_MAX);
+		return -1;
+	}
+	/* CPUs past the real ones exist for layout only: their per-CPU units sit
+	 * on the node of the real CPU they wrap onto, and no thread runs there. */
+	for (unsigned int i = 0; i < cpu_ids; i++) {
+		cpus[i].os_index = os[i % real];
+		cpus[i].node = numa_node_of_os_cpu(os[i % real]);
+	}
+	return refbench_cpus_set(cpus, cpu_ids, err, errlen);
+}
+
+int refbench_affinity_cpus(int *os, unsigned int max, char *err, size_t errlen)
 {
 	cpu_set_t set;
-	struct refbench_cpu cpus[REFBENCH_NR_CPUS_MAX];
 	unsigned int found = 0;
 
 	if (sched_getaffinity(0, sizeof(set), &set) != 0) {
 		snprintf(err, errlen, "sched_getaffinity: %s", strerror(errno));
 		return -1;
 	}
-	for (int os = 0; os < CPU_SETSIZE && found < n; os++) {
-		if (!CPU_ISSET(os, &set))
-			continue;
-		cpus[found].os_index = os;
-		cpus[found].node = numa_node_of_os_cpu(os);
-		found++;
-	}
-	if (found < n) {
-		snprintf(err, errlen, "%u CPUs requested but this process may run on only %u",
+	for (int c = 0; c < CPU_SETSIZE && found < max; c++)
+		if (CPU_ISSET(c, &set))
+			os[found++] = c;
+	return (int)found;
+}
+
+int refbench_cpus_from_affinity(unsigned int n, char *err, size_t errlen)
+{
+	static int os[CPU_SETSIZE];
+	int found = refbench_affinity_cpus(os, CPU_SETSIZE, err, errlen);
+
+	if (found < 0)
+		return -1;
+	if ((unsigned int)found < n) {
+		snprintf(err, errlen, "%u CPUs requested but this process may run on only %d",
 			 n, found);
 		return -1;
 	}
-	return refbench_cpus_set(cpus, n, err, errlen);
+	return refbench_cpus_layout(os, (unsigned int)found, n, err, errlen);
 }
 
 /* ---- registration ------------------------------------------------------- */

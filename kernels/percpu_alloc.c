@@ -33,6 +33,15 @@ static struct {
 
 static bool small_pages;
 
+size_t percpu_unit_for(unsigned int cpu_ids, unsigned int modules)
+{
+	size_t unit = cpu_ids > 64 ? 64 * 1024 : PERCPU_UNIT_DEFAULT;
+
+	if ((size_t)modules * 16 > unit)
+		unit = (size_t)modules * 16;
+	return unit;
+}
+
 size_t percpu_unit_size(void)
 {
 	return pcpu.ready ? pcpu.mapped_unit : 0;

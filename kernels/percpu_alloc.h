@@ -37,6 +37,13 @@
 /* Lay out nr_cpu_ids units of unit_size bytes.  0, or -1 with a reason. */
 int percpu_init(size_t unit_size, char *err, size_t errlen);
 /*
+ * percpu_unit_for() - the unit size for @cpu_ids possible CPUs and @modules
+ * modules: PERCPU_UNIT_DEFAULT, 64 KiB past 64 possible CPUs (so that the
+ * areas stay affordable), and at least 16 bytes per module (a refptr with
+ * slack for alignment): 2.6.29's fixed 8 KiB reserve would not hold them.
+ */
+size_t percpu_unit_for(unsigned int cpu_ids, unsigned int modules);
+/*
  * percpu_set_small_pages() - lay the units out on 4 KiB pages
  * (MADV_NOHUGEPAGE) instead of asking for huge pages: a control for what
  * the page size does to a walk over every CPU's unit.  Before percpu_init().
