@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages the lab builds and runs with, only those that are missing.
 # Usage: scripts/setup-deps.sh [build|test|bench|all]   (default: all)
+#        scripts/setup-deps.sh --list SET      print the packages of SET, install nothing
 # Runs apt-get (through sudo when not root). Safe to run again: it does nothing when all is present.
 set -euo pipefail
 
+list_only=0
+if [ "${1:-}" = "--list" ]; then
+  list_only=1
+  shift
+fi
 what=${1:-all}
 build_pkgs=(gcc g++ make pkg-config libbenchmark-dev libhwloc-dev hwloc liburcu-dev libcmocka-dev)
 test_pkgs=(clang libclang-rt-14-dev python3-pytest python3-matplotlib python3-scipy valgrind chromium linux-perf
@@ -17,6 +23,11 @@ case "$what" in
   all)   want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
   *) echo "setup-deps: unknown set '$what' (accepted: build, test, bench, all)" >&2; exit 2 ;;
 esac
+
+if [ "$list_only" = 1 ]; then
+  printf '%s\n' "${want[@]}" | sort -u
+  exit 0
+fi
 
 missing=()
 for p in "${want[@]}"; do

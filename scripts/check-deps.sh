@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Check that everything the build and the tests use comes from a package that
+# scripts/setup-deps.sh installs (or one those packages depend on), so that a
+# machine with exactly what setup-deps installs runs the same tests as this one.
+#
+# Usage: scripts/check-deps.sh [--set build|test|bench|all] [--declared "pkg pkg ..."]
+#   --declared replaces the package list (what the check's own test uses to
+#   show that a missing declaration fails).
+#
+# What it checks, and how:
+#   shared libraries   ldd of every binary under $BUILD (the lab, its tests and
+#                      the sanitizer builds) -> dpkg -S
+#   pkg-config         the .pc files of the packages the Makefile names
+#   Python modules     every top-level import in scripts/ and tests/, resolved
+#                      by the interpreter scripts/pyrun picks (standard library
+#                      and the lab's own modules exempt)
+#   commands           the programs the scripts and tests run
+# Each must belong to a declared package or to the Depends/Pre-Depends closure
+# of one (Recommends do not count: setup-deps installs without them).  What
+# hwloc loads at run time from libhwloc-plugins is not visible here; the tests
+# pass with and without those plugins.
+# Exit status: 0 when everything is covered; 1 with one line per item when not.
+set -u
+cd "$(dirname "$0")/.."
+
+BUILD=${BUILD:-build}
+set_name=test
+declared=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --set) set_name=${2:-}; shift 2 ;;
+    --set=*) set_name=${1#--set=}; shift ;;
+    --declared) declared=${2:-}; shift 2 ;;
+    --declared=*) declared=${1#--declared=}; shift ;;
+    *) echo "check-deps: unknown argument '$1' (accepted: --set build|test|bench|all, --declared LIST)" >&2; exit 2 ;;
+  esac
+done
+if [ -z "$declared" ]; then
+  declared=$(scripts/setup-deps.sh --list "$set_name") || exit 2
+fi
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "check-deps: no dpkg-query: this check needs a Debian or Ubuntu machine" >&2
+  exit 2
+fi
+
+# The closure of the declared packages over Depends and Pre-Depends (installed
+# ones), plus the Essential packages every Debian system has.
+declare -A closure=() provides=()
+while read -r pkg rest; do
+  for v in $(echo "$rest" | tr ',' ' ' | sed 's/([^)]*)//g'); do
+    provides[$v]="${provides[$v]:-} $pkg"
+  done
+done < <(dpkg-query -W -f='${Package} ${Provides}\n' 2>/dev/null | awk 'NF > 1')
+queue=()
+for p in $declared $(dpkg-query -W -f='${Package} ${Essential}\n' 2>/dev/null | awk '$2 == "yes" {print $1}'); do
+  queue+=("$p")
+done
+while [ ${#queue[@]} -gt 0 ]; do
+  p=${queue[0]}; queue=("${queue[@]:1}")
+  p=${p%%:*}
+  [ -n "$p" ] && [ -z "${closure[$p]:-}" ] || continue
+  closure[$p]=1
+  deps=$(dpkg-query -W -f='${Depends}, ${Pre-Depends}' "$p" 2>/dev/null || true)
+  # "a (>= 1) | b, c" -> every alternative that is installed
+  for alt in $(echo "$deps" | tr ',|' '\n\n' | sed 's/(.*)//; s/\[.*\]//; s/ //g' | sort -u); do
+    alt=${alt%%:*}
+    [ -n "$alt" ] || continue
+    if dpkg-query -W -f='${Status}' "$alt" 2>/dev/null | grep -q "install ok installed"; then
+      queue+=("$alt")
+    else
+      # a virtual package: whatever installed package provides it
+      for prov in ${provides[$alt]:-}; do
+        queue+=("$prov")
+      done
+    fi
+  done
+done
+
+problems=0
+report() {   # WHAT USER PACKAGE
+  echo "check-deps: $1 (used by $2) comes from $3, which scripts/setup-deps.sh does not install: add it there"
+  problems=$((problems + 1))
+}
+owner_of() { # PATH -> package name, or empty
+  local f=$1 out
+  out=$(dpkg -S "$f" 2>/dev/null | grep -v '^diversion by' | head -1) || true
+  if [ -z "$out" ]; then
+    f=$(readlink -f "$1")
+    out=$(dpkg -S "$f" 2>/dev/null | grep -v '^diversion by' | head -1) || true
+  fi
+  if [ -z "$out" ] && [[ $f == /usr/* ]]; then
+    out=$(dpkg -S "${f#/usr}" 2>/dev/null | grep -v '^diversion by' | head -1) || true
+  fi
+  echo "${out%%:*}" | sed 's/,.*//'
+}
+check_path() {  # PATH USER
+  local pkg
+  pkg=$(owner_of "$1")
+  if [ -z "$pkg" ]; then
+    echo "check-deps: $1 (used by $2) belongs to no Debian package: install it through scripts/setup-deps.sh"
+    problems=$((problems + 1))
+  elif [ -z "${closure[$pkg]:-}" ]; then
+    report "$1" "$2" "$pkg"
+  fi
+}
+
+# 1. shared libraries of everything built
+declare -A seen_lib=()
+while IFS= read -r bin; do
+  while read -r lib; do
+    [ -n "$lib" ] && [ -z "${seen_lib[$lib]:-}" ] || continue
+    seen_lib[$lib]=$bin
+    check_path "$lib" "$bin"
+  done < <(ldd "$bin" 2>/dev/null | awk '/=> \// {print $3} /^\s*\/[^ ]+ \(/ {print $1}')
+done < <(find "$BUILD" -maxdepth 3 -type f -perm -u+x \( -name 'refbench*' -o -name 'test_*' \) ! -name '*.o' ! -name '*.d' 2>/dev/null)
+
+# 2. pkg-config packages the Makefile names, and the tests' cmocka
+for pc in $(sed -n 's/^PKGS *:= *//p' Makefile) cmocka; do
+  dir=$(pkg-config --variable=pcfiledir "$pc" 2>/dev/null) || dir=""
+  if [ -z "$dir" ]; then
+    echo "check-deps: pkg-config package $pc (used by the Makefile) is not installed"
+    problems=$((problems + 1))
+  else
+    check_path "$dir/$pc.pc" "the Makefile"
+  fi
+done
+
+# 3. Python modules the scripts and tests import
+if py=$(scripts/pyrun -c 'import sys; print(sys.executable)' 2>/dev/null); then
+  while read -r mod file user; do
+    [ -n "$mod" ] || continue
+    if [ "$file" = "-" ]; then
+      echo "check-deps: Python module $mod (imported by $user) is not importable by $py"
+      problems=$((problems + 1))
+    else
+      check_path "$file" "$user"
+    fi
+  done < <("$py" - scripts tests <<'EOF'
+import ast, importlib.util, os, sys
+local = set()
+for d in sys.argv[1:]:
+    for root, dirs, files in os.walk(d):
+        local.update(f[:-3] for f in files if f.endswith(".py"))
+        local.update(dirs)
+seen = {}
+def optional(tree):
+    """Imports inside a try block with a handler: the script copes without them."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and node.handlers:
+            for sub in node.body:
+                out.update(id(n) for n in ast.walk(sub))
+    return out
+for d in sys.argv[1:]:
+    for root, _, files in os.walk(d):
+        for f in files:
+            if not f.endswith(".py"):
+                continue
+            path = os.path.join(root, f)
+            try:
+                tree = ast.parse(open(path).read())
+            except (OSError, SyntaxError):
+                continue
+            skip = optional(tree)
+            for node in ast.walk(tree):
+                if id(node) in skip:
+                    continue
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                for n in names:
+                    top = n.split(".")[0]
+                    if top in local or top in sys.stdlib_module_names or top in seen:
+                        continue
+                    seen[top] = path
+for top, user in sorted(seen.items()):
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    origin = spec.origin if spec and spec.origin not in (None, "built-in", "frozen") else None
+    if spec and origin is None and spec.submodule_search_locations:
+        origin = list(spec.submodule_search_locations)[0]
+    print(top, origin or "-", user)
+EOF
+)
+else
+  echo "check-deps: no Python interpreter that scripts/pyrun accepts"
+  problems=$((problems + 1))
+fi
+
+# 4. commands the scripts and tests run
+COMMANDS="cc gcc g++ make pkg-config clang clang++ objdump valgrind perf qemu-system-x86_64 busybox
+          cpio chromium lstopo-no-graphics hwloc-calc ldd dpkg-deb"
+for c in $COMMANDS; do
+  path=$(command -v "$c" 2>/dev/null) || path=""
+  if [ -z "$path" ]; then
+    echo "check-deps: command $c (run by the scripts or tests) is not installed"
+    problems=$((problems + 1))
+  else
+    check_path "$path" "the scripts and tests"
+  fi
+done
+
+if [ "$problems" -ne 0 ]; then
+  echo "check-deps: $problems item(s) not covered by scripts/setup-deps.sh ($set_name set)"
+  exit 1
+fi
+echo "check-deps: every library, pkg-config package, Python module and command the $set_name set uses is installed by scripts/setup-deps.sh"
