@@ -4,6 +4,7 @@
 # machine with exactly what setup-deps installs runs the same tests as this one.
 #
 # Usage: scripts/check-deps.sh [--set build|test|bench|all] [--declared "pkg pkg ..."]
+#                              [--only libs|pkgconfig|python|commands]
 #   --declared replaces the package list (what the check's own test uses to
 #   show that a missing declaration fails).
 #
@@ -26,15 +27,23 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 set_name=test
 declared=""
+only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --set) set_name=${2:-}; shift 2 ;;
     --set=*) set_name=${1#--set=}; shift ;;
     --declared) declared=${2:-}; shift 2 ;;
     --declared=*) declared=${1#--declared=}; shift ;;
+    --only) only=${2:-}; shift 2 ;;
+    --only=*) only=${1#--only=}; shift ;;
     *) echo "check-deps: unknown argument '$1' (accepted: --set build|test|bench|all, --declared LIST)" >&2; exit 2 ;;
   esac
 done
+case "$only" in
+  ''|libs|pkgconfig|python|commands) ;;
+  *) echo "check-deps: --only '$only' not accepted (accepted: libs, pkgconfig, python, commands)" >&2; exit 2 ;;
+esac
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 if [ -z "$declared" ]; then
   declared=$(scripts/setup-deps.sh --list "$set_name") || exit 2
 fi
@@ -44,37 +53,32 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 fi
 
 # The closure of the declared packages over Depends and Pre-Depends (installed
-# ones), plus the Essential packages every Debian system has.
-declare -A closure=() provides=()
-while read -r pkg rest; do
-  for v in $(echo "$rest" | tr ',' ' ' | sed 's/([^)]*)//g'); do
-    provides[$v]="${provides[$v]:-} $pkg"
-  done
-done < <(dpkg-query -W -f='${Package} ${Provides}\n' 2>/dev/null | awk 'NF > 1')
-queue=()
-for p in $declared $(dpkg-query -W -f='${Package} ${Essential}\n' 2>/dev/null | awk '$2 == "yes" {print $1}'); do
-  queue+=("$p")
-done
-while [ ${#queue[@]} -gt 0 ]; do
-  p=${queue[0]}; queue=("${queue[@]:1}")
-  p=${p%%:*}
-  [ -n "$p" ] && [ -z "${closure[$p]:-}" ] || continue
+# ones), plus the Essential packages every Debian system has: one dpkg-query,
+# walked in awk.
+declare -A closure=()
+while read -r p; do
   closure[$p]=1
-  deps=$(dpkg-query -W -f='${Depends}, ${Pre-Depends}' "$p" 2>/dev/null || true)
-  # "a (>= 1) | b, c" -> every alternative that is installed
-  for alt in $(echo "$deps" | tr ',|' '\n\n' | sed 's/(.*)//; s/\[.*\]//; s/ //g' | sort -u); do
-    alt=${alt%%:*}
-    [ -n "$alt" ] || continue
-    if dpkg-query -W -f='${Status}' "$alt" 2>/dev/null | grep -q "install ok installed"; then
-      queue+=("$alt")
-    else
-      # a virtual package: whatever installed package provides it
-      for prov in ${provides[$alt]:-}; do
-        queue+=("$prov")
-      done
-    fi
-  done
-done
+done < <(dpkg-query -W -f='${Package}\t${Essential}\t${Provides}\t${Depends}, ${Pre-Depends}\n' 2>/dev/null |
+  awk -F'\t' -v declared="$declared" '
+    function clean(x) { gsub(/\([^)]*\)/, "", x); gsub(/\[[^]]*\]/, "", x); gsub(/:[a-z0-9]+/, "", x); gsub(/ /, "", x); return x }
+    {
+      pkg = $1; installed[pkg] = 1; deps[pkg] = $4
+      if ($2 == "yes") queue[++qn] = pkg
+      n = split($3, pv, ","); for (i = 1; i <= n; i++) { v = clean(pv[i]); if (v != "") prov[v] = prov[v] " " pkg }
+    }
+    END {
+      n = split(declared, d, " "); for (i = 1; i <= n; i++) queue[++qn] = clean(d[i])
+      for (q = 1; q <= qn; q++) {
+        p = queue[q]; if (p == "" || (p in done)) continue
+        done[p] = 1; print p
+        m = split(deps[p], alts, /[,|]/)
+        for (j = 1; j <= m; j++) {
+          a = clean(alts[j]); if (a == "") continue
+          if (a in installed) queue[++qn] = a
+          else if (a in prov) { k = split(prov[a], pp, " "); for (l = 1; l <= k; l++) queue[++qn] = pp[l] }
+        }
+      }
+    }')
 
 problems=0
 report() {   # WHAT USER PACKAGE
@@ -106,7 +110,7 @@ check_path() {  # PATH USER
 
 # 1. shared libraries of everything built
 declare -A seen_lib=()
-while IFS= read -r bin; do
+want libs && while IFS= read -r bin; do
   while read -r lib; do
     [ -n "$lib" ] && [ -z "${seen_lib[$lib]:-}" ] || continue
     seen_lib[$lib]=$bin
@@ -115,7 +119,7 @@ while IFS= read -r bin; do
 done < <(find "$BUILD" -maxdepth 3 -type f -perm -u+x \( -name 'refbench*' -o -name 'test_*' \) ! -name '*.o' ! -name '*.d' 2>/dev/null)
 
 # 2. pkg-config packages the Makefile names, and the tests' cmocka
-for pc in $(sed -n 's/^PKGS *:= *//p' Makefile) cmocka; do
+want pkgconfig && for pc in $(sed -n 's/^PKGS *:= *//p' Makefile) cmocka; do
   dir=$(pkg-config --variable=pcfiledir "$pc" 2>/dev/null) || dir=""
   if [ -z "$dir" ]; then
     echo "check-deps: pkg-config package $pc (used by the Makefile) is not installed"
@@ -126,7 +130,9 @@ for pc in $(sed -n 's/^PKGS *:= *//p' Makefile) cmocka; do
 done
 
 # 3. Python modules the scripts and tests import
-if py=$(scripts/pyrun -c 'import sys; print(sys.executable)' 2>/dev/null); then
+if ! want python; then
+  :
+elif py=$(scripts/pyrun -c 'import sys; print(sys.executable)' 2>/dev/null); then
   while read -r mod file user; do
     [ -n "$mod" ] || continue
     if [ "$file" = "-" ]; then
@@ -194,7 +200,7 @@ fi
 # 4. commands the scripts and tests run
 COMMANDS="cc gcc g++ make pkg-config clang clang++ objdump valgrind perf qemu-system-x86_64 busybox
           cpio chromium lstopo-no-graphics hwloc-calc ldd dpkg-deb"
-for c in $COMMANDS; do
+want commands && for c in $COMMANDS; do
   path=$(command -v "$c" 2>/dev/null) || path=""
   if [ -z "$path" ]; then
     echo "check-deps: command $c (run by the scripts or tests) is not installed"

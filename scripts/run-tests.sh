@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build and run every test of the lab, then print one summary line:
 #   tests: P passed, F failed, S skipped
-# Suites: the C tests (cmocka), the same tests under AddressSanitizer and
+# Suites: the dependency check (scripts/check-deps.sh), the C tests (cmocka), the same tests under AddressSanitizer and
 # UndefinedBehaviorSanitizer, the concurrency tests under ThreadSanitizer,
 # the Python tests (pytest), and the NUMA virtual machine test (QEMU).
 # Exit status: 0 only when nothing failed.
@@ -48,6 +48,14 @@ if ! make --no-print-directory -j"$jobs" BUILD="$BUILD" all tests-build >"$log_d
   exit 1
 fi
 c_tests=$(cd "$BUILD/tests" && ls test_* 2>/dev/null | grep -v '\.' || true)
+
+echo "== dependencies: everything used comes from scripts/setup-deps.sh"
+log="$log_dir/check-deps.log"
+if BUILD="$BUILD" scripts/check-deps.sh --set test >"$log" 2>&1; then
+  passed=$((passed + 1)); echo "  check-deps: 1 passed"
+else
+  failed=$((failed + 1)); failures+=("check-deps (see $log)"); sed 's/^/  /' "$log"
+fi
 
 echo "== C tests"
 # shellcheck disable=SC2086
