@@ -89,7 +89,7 @@ def finish(fig, notes, top_in=0.0):
 
 def mixed_key(v):
     """Sort numbers numerically, then anything else as text."""
-    return (0, v, "") if rb._is_num(v) else (1, 0, str(v))
+    return (0, v, "") if rb.is_num(v) else (1, 0, str(v))
 
 
 def settings_note(run, benches, extra_threads=None):
@@ -203,7 +203,8 @@ def plot_hot_throughput(run):
     ax = axes[0][0]
     threads_all = sorted({b.threads for b in hot})
     ys, drawn, no_ideal = [], [], []
-    for scheme in [s for s in rb.SCHEMES + ["plain"] if any(b.scheme == s for b in hot)]:
+    for scheme in [s for s in run.order(b.scheme for b in hot)
+                   if s in run.scheme_names() or s == "plain"]:
         pts = sorted((b for b in hot if b.scheme == scheme), key=lambda b: b.threads)
         x = [b.threads for b in pts]
         y = [stat(b, "ops_per_sec") for b in pts]
@@ -308,7 +309,7 @@ def plot_ns_per_op(run):
             configs = configs[:8]
             benches = [b for b in benches if b.config in configs]
         used += benches
-        schemes = rb.scheme_order(b.scheme for b in benches)
+        schemes = run.order(b.scheme for b in benches)
         labels, common = _short_labels(configs)
         width = 0.8 / max(len(schemes), 1)
         vals = []
@@ -358,7 +359,7 @@ def plot_footprint(run):
     fp = run.footprint
     if fp is None:
         raise Skip(run.absent.get("footprint.json", "no footprint.json"))
-    rows = [r for r in fp["rows"] if rb._is_num(r.get("ref_bytes")) and r["ref_bytes"] > 0]
+    rows = [r for r in fp["rows"] if rb.is_num(r.get("ref_bytes")) and r["ref_bytes"] > 0]
     if not rows:
         raise Skip("footprint.json has no row with a positive ref_bytes")
     modules = fp.get("modules", "?")
@@ -367,7 +368,7 @@ def plot_footprint(run):
     ax = axes[0][0]
     xs = []
     rss_drawn = False
-    for scheme in rb.scheme_order(r["scheme"] for r in rows):
+    for scheme in run.order(r["scheme"] for r in rows):
         pts = sorted((r for r in rows if r["scheme"] == scheme), key=lambda r: r["nr_cpus"])
         x = [r["nr_cpus"] for r in pts]
         xs += x
@@ -381,7 +382,7 @@ def plot_footprint(run):
                 zorder=2 if scheme == "nrcpus-array" else 3,
                 label=f"{scheme}: reference counts", gid=f"line:{scheme}")
         rss = [(r["nr_cpus"], r["rss_bytes"]) for r in pts
-               if rb._is_num(r.get("rss_bytes")) and r["rss_bytes"] > 0]
+               if rb.is_num(r.get("rss_bytes")) and r["rss_bytes"] > 0]
         if rss:
             rss_drawn = True
             ax.plot([p[0] for p in rss], [p[1] for p in rss], color=color(scheme), ls=":",
@@ -421,7 +422,7 @@ def plot_footprint(run):
 
 def plot_read_cost(run):
     reads = [b for b in run.select("read") if "ns_per_op" in b.stats
-             and rb._is_num(b.params.get("nr_cpus"))]
+             and rb.is_num(b.params.get("nr_cpus"))]
     if not reads:
         raise Skip("no read-scenario benchmark with nr_cpus and ns_per_op in bench.json")
     # per load, its fewest threads (load:busy needs a second thread doing get/put)
@@ -443,7 +444,7 @@ def plot_read_cost(run):
                    key=lambda v: (v != "idle", v))
     styles = {"idle": ("-", "o"), "busy": ("--", "s")}
     xs, ys = [], []
-    for scheme in rb.scheme_order(b.scheme for b in reads):
+    for scheme in run.order(b.scheme for b in reads):
         for load in loads:
             pts = sorted((b for b in reads if b.scheme == scheme
                           and str(b.params.get("load", "")) == load),
@@ -569,7 +570,7 @@ def _audit_source(run):
 def _draw_scheme_bars(ax, panel):
     """Grouped bars: x = scheme, one bar per source with values; 'not measured' where a
     source has no value for a scheme; a panel without any value says why in its middle."""
-    schemes = list(rb.SCHEMES)
+    schemes = panel["schemes"]
     ax.set_title(panel["title"], loc="left", fontsize=9.5)
     ax.set_xticks(range(len(schemes)))
     ax.set_xticklabels(schemes)
@@ -670,8 +671,8 @@ def _draw_contrast(ax, panel):
         sub.text(0, y, f"{sign}{rb.fmt_num(v)} ns{sdt}\npages", ha="center", va=va,
                  fontsize=7, gid=f"label:page-size-contrast:{r['path']['scenario']}")
         sub.set_xticklabels(["\n".join(textwrap.wrap(r["path"]["title"], 30)) +
-                             f"\nvmalloc-array {rb.fmt_num(r['minuend'])} ns\n"
-                             f"- nrcpus-array {rb.fmt_num(r['subtrahend'])} ns"],
+                             f"\n{r['minuend_scheme']} {rb.fmt_num(r['minuend'])} ns\n"
+                             f"- {r['subtrahend_scheme']} {rb.fmt_num(r['subtrahend'])} ns"],
                             fontsize=7)
         sub.tick_params(axis="y", labelsize=7)
     notes = []
@@ -737,7 +738,7 @@ def misses_panels(run):
     figures = run.figures()
     panels, used = [], []
     for path in rb.CONTRAST_PATHS:
-        benches = rb.path_benches(run, path, rb.SCHEMES)
+        benches = rb.path_benches(run, path, run.scheme_names())
         used += benches.values()
         sources = [_bench_source(run, benches, c, c, f"{short} misses, hardware counter",
                                  col) for c, short, col in HW_CACHE]
@@ -748,7 +749,7 @@ def misses_panels(run):
                        "title": f"Cache misses per op, {path['title']}\n"
                                 f"({path['scenario']} {where})",
                        "unit": "misses per op", "sources": sources + sim})
-    hot = [b for b in run.select("hot") if b.scheme in rb.SCHEMES]
+    hot = [b for b in run.select("hot") if b.scheme in run.scheme_names()]
     hot, _note = pick_variant(run, hot)
     tmax = max((b.threads for b in hot), default=None)
     hot_by = {b.scheme: b for b in hot if b.threads == tmax}
@@ -763,7 +764,7 @@ def misses_panels(run):
                        "unit": "misses per op", "sources": hw_hot})
     dtlb = []
     for k, path in enumerate(rb.CONTRAST_PATHS):
-        benches = rb.path_benches(run, path, rb.SCHEMES)
+        benches = rb.path_benches(run, path, run.scheme_names())
         dtlb.append(_bench_source(run, benches, "dtlb_load_misses_per_op",
                                   f"dtlb_load_misses_per_op:{path['scenario']}",
                                   f"dTLB load misses, {path['title']}",
@@ -775,7 +776,7 @@ def misses_panels(run):
                        "unit": "misses per op", "sources": dtlb})
     else:
         hw_why = _join_reasons([w for s in dtlb for w in s["why"]][:1])
-    rows = [rb.page_size_contrast(run, p) for p in rb.CONTRAST_PATHS]
+    rows = rb.page_size_contrasts(run)
     panels.append({"kind": "contrast", "name": "dtlb:contrast",
                    "title": "dTLB stand-in: page-size contrast, vmalloc-array minus "
                             "nrcpus-array\n(ns_per_op medians, bench.json)",
@@ -820,13 +821,14 @@ def plot_misses(run):
         ax.set_visible(False)
     draw = {"bars": _draw_scheme_bars, "contrast": _draw_contrast, "walk": _draw_walk_table}
     for ax, p in zip(flat, panels):
+        p.setdefault("schemes", run.scheme_names())
         ax.set_gid(f"panel:{p['name']}")
         draw[p["kind"]](ax, p)
     cg = run.cachegrind if isinstance(run.cachegrind, dict) else {}
     levels = (cg.get("cache") or {}).get("levels") or {}
     geo = ", ".join(f"{lv} {binary_bytes(levels[lv]['size_bytes'])}"
                     for lv in ("D1", "LL")
-                    if isinstance(levels.get(lv), dict) and rb._is_num(
+                    if isinstance(levels.get(lv), dict) and rb.is_num(
                         levels[lv].get("size_bytes")))
     notes = [settings_note(run, used) if used else "settings: no benchmarks in this run",
              "cache panels: bench.json counters and cachegrind figures of the same "
@@ -852,7 +854,7 @@ def plot_spread(run):
     sp = [b for b in run.select("spread") if "ns_per_op" in b.stats]
     if not sp:
         raise Skip("no spread-scenario benchmark with ns_per_op in bench.json")
-    modules = sorted({b.params.get("modules") for b in sp if rb._is_num(b.params.get("modules"))})
+    modules = sorted({b.params.get("modules") for b in sp if rb.is_num(b.params.get("modules"))})
     if len(modules) > 1:
         sp, variant_note = pick_variant(run, sp, vary=("threads", "modules", "dist"))
         fig, axes = new_figure(run, "Spread get/put cost vs number of modules "
@@ -863,7 +865,7 @@ def plot_spread(run):
         tsel = min(b.threads for b in sp)
         sp = [b for b in sp if b.threads == tsel]
         lss = ["-", "--", ":", "-."]
-        for scheme in rb.scheme_order(b.scheme for b in sp):
+        for scheme in run.order(b.scheme for b in sp):
             for k, d in enumerate(dists):
                 pts = sorted((b for b in sp if b.scheme == scheme
                               and str(b.params.get("dist", "")) == d),
@@ -888,7 +890,7 @@ def plot_spread(run):
         variants = _variants(sp)
         configs = list(variants)
         labels, common = _short_labels(configs)
-        schemes = rb.scheme_order(b.scheme for b in sp)
+        schemes = run.order(b.scheme for b in sp)
         width = 0.8 / len(schemes)
         for j, scheme in enumerate(schemes):
             xs, ys, es = [], [], []
