@@ -467,7 +467,8 @@ def test_hot_chart_series(real_run, big_run):
                 assert v == pytest.approx(raw_median(run.path, b.name, "ops_per_sec")[0])
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         for s in FIXTURE_SCHEMES:
-            assert s in labels
+            # each scheme under its name and the label the run gives it
+            assert f"{s}: {run.scheme(s).label}" in labels
         assert any(lab.startswith("plain") for lab in labels)
         assert any("ideal" in lab for lab in labels)
         assert "placement=compact" in _footnote(fig) and "threads=" in _footnote(fig)
@@ -488,7 +489,8 @@ def test_ns_per_op_chart_has_every_scenario_and_scheme(real_run):
     # bar heights and error bars come from the repetitions of bench.json
     from matplotlib.container import BarContainer
     bars = next(c for c in fig.axes[0].containers
-                if isinstance(c, BarContainer) and c.get_label() == "percpu")
+                if isinstance(c, BarContainer)
+                and c.get_label() == "percpu: per-CPU local_t (2.6.29)")
     hot = sorted(real_run.select("hot", "percpu"), key=lambda b: b.threads)
     assert [p.get_height() for p in bars.patches] == pytest.approx(
         [raw_median(REAL, b.name)[0] for b in hot])
