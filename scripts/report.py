@@ -400,7 +400,7 @@ def section_page_contrast(run):
         rows.append((c["label"], four_k, c["minuend"], huge, c["subtrahend"], c["value"],
                      c["stddev"], rng, c["n"], c["note"] or ""))
     head = ['<h3 id="fig-pages">Page-size contrast (page-size-contrast, from bench.json)</h3>',
-            "<p>A scheme on 4 KiB module pages (a mapping per module) minus the scheme that "
+            "<p>A scheme on 4 KiB module pages minus the scheme that "
             "runs the same code on 2 MiB pages (the same description apart from module "
             "memory, in context.json's scheme list): median ns_per_op over the repetitions. "
             "sd = sqrt(sd1&sup2; + sd2&sup2;); range = the extreme differences of any two "
