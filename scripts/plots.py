@@ -38,8 +38,9 @@ CHARTS = [
      "Bytes of reference counts for 2000 modules as NR_CPUS grows, with the 2009 patch "
      "description's two figures marked."),
     ("read_cost", "module_refcount() cost vs NR_CPUS", plot_read_cost,
-     "Summing a module's count: the array schemes walk NR_CPUS slots, percpu walks the "
-     "possible CPUs, atomic reads one word."),
+     "Summing a module's count: what it walks follows from where a scheme keeps its counts "
+     "(NR_CPUS slots in the module, one per possible CPU in per-CPU memory, or one shared "
+     "word; see the schemes' ref storage in the report)."),
     ("misses", "Per-op cache, dTLB and remote figures", plot_misses,
      "Cache misses per operation where the schemes differ (spread over the modules, and "
      "module_refcount() at NR_CPUS 4096), from hardware counters or the cachegrind "
