@@ -6,14 +6,17 @@ Usage:
         [--schemes a,b] [--paths hot,spread,read,lifecycle] [--n1 N] [--n2 N]
         [--read-nr-cpus LIST] [--require] [-- extra refbench args]
 
-For every scheme and single-thread path it lists the matching benchmarks
+The schemes are the binary's own (BINARY --list-schemes); --schemes picks some of them or of
+the baselines. For every scheme and single-thread path it lists the matching benchmarks
 (BINARY ... --benchmark_list_tests=true), then runs each one twice under
   valgrind --tool=cachegrind --cache-sim=yes --cachegrind-out-file=DIR/cachegrind/<x>.out
       BINARY --scheme=S --scenario=X --threads=1 --iterations=N --counters=none
-      --benchmark_filter=^<benchmark name>$
+      --benchmark_filter=^<benchmark name>$ --benchmark_out=DIR/cachegrind/<x>.json
 with N = N1 and N = N2. Set-up (process start, module creation, ...) is identical in both
-runs, so (total(N2) - total(N1)) / ((N2 - N1) * ops per iteration) is the simulated cost of
-one operation alone. Figures per op: D1 misses (D1mr + D1mw), LL misses (DLmr + DLmw),
+runs, so (total(N2) - total(N1)) / (ops(N2) - ops(N1)) is the simulated cost of one operation
+alone, ops being what the benchmark reports it did (its "ops" counter: the harness runs whole
+batches, so a run of N iterations may do a few more than N operations; without the counter,
+N x ops per iteration). Figures per op: D1 misses (D1mr + D1mw), LL misses (DLmr + DLmw),
 data reads (Dr), data writes (Dw), instructions (Ir).
 
 Writes DIR/cachegrind.json atomically: method "cachegrind-simulation", the valgrind version,
@@ -31,8 +34,10 @@ import shutil
 import subprocess
 import sys
 
-SCHEMES = ["nrcpus-array", "vmalloc-array", "percpu", "atomic"]
-BASELINES = ["noop", "plain", "atomic-private"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rbio import ResultsError  # noqa: E402
+from rbschemes import BASELINES, schemes_of_binary  # noqa: E402
+
 PATHS = ["hot", "spread", "read", "lifecycle"]
 METHOD = "cachegrind-simulation"
 
@@ -123,9 +128,11 @@ def parse_out_file(path):
 
 
 def per_op(totals1, totals2, n1, n2, ops_per_iteration=1):
-    """Differential cost per operation. Returns {figure: {"value": x, "method": ...}} for
-    each figure whose events are present; a negative difference (impossible for a
-    deterministic simulation) is reported as {"value": None, "reason": ...}."""
+    """Differential cost per operation of two runs that did n1 and n2 iterations (of
+    ops_per_iteration operations each; or n1 and n2 operations, with 1). Returns
+    {figure: {"value": x, "method": ...}} for each figure whose events are present; a
+    negative difference (impossible for a deterministic simulation) is reported as
+    {"value": None, "reason": ...}."""
     if n2 <= n1:
         raise ValueError("n2 (%d) must be larger than n1 (%d)" % (n2, n1))
     if ops_per_iteration <= 0:
@@ -192,12 +199,33 @@ def with_iterations(name, n):
     return name + "/iterations:%d" % n
 
 
+def reported_ops(json_path, name):
+    """The "ops" counter the benchmark `name` reports in its --benchmark_out JSON, or None
+    when the file or the counter is absent."""
+    try:
+        with open(json_path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return None
+    for e in doc.get("benchmarks", []) if isinstance(doc, dict) else []:
+        if isinstance(e, dict) and e.get("run_name", e.get("name")) == name \
+                and e.get("run_type", "iteration") == "iteration":
+            v = e.get("ops")
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0:
+                return int(v) if float(v).is_integer() else v
+    return None
+
+
 def run_cachegrind(valgrind, binary, scheme, path, name, n, extra, out_dir, timeout):
-    out_file = os.path.join(out_dir, "%s.n%d.out" % (safe_name(name), n))
+    """One simulated run of `name` with --iterations=n: (parsed cachegrind output, its
+    file, the operations the benchmark reported or None)."""
+    stem = os.path.join(out_dir, "%s.n%d" % (safe_name(name), n))
+    out_file, json_file = stem + ".out", stem + ".json"
     named = with_iterations(name, n)
     cmd = [valgrind, "--tool=cachegrind", "--cache-sim=yes",
            "--cachegrind-out-file=" + out_file] + bench_args(binary, scheme, path, extra) + [
-        "--iterations=%d" % n, "--benchmark_filter=^%s$" % regex_escape(named)]
+        "--iterations=%d" % n, "--benchmark_filter=^%s$" % regex_escape(named),
+        "--benchmark_out=" + json_file, "--benchmark_out_format=json"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0 or not os.path.exists(out_file):
         lines = [l for l in (proc.stderr or "").splitlines() if l.strip()]
@@ -211,7 +239,7 @@ def run_cachegrind(valgrind, binary, scheme, path, name, n, extra, out_dir, time
     if any("ERROR OCCURRED" in l for l in ran):
         raise RuntimeError("the benchmark %s reported an error under valgrind: %s"
                            % (named, ran[0].split("ERROR OCCURRED", 1)[1].strip()))
-    return parse_out_file(out_file), out_file
+    return parse_out_file(out_file), out_file, reported_ops(json_file, named)
 
 
 def valgrind_version(valgrind):
@@ -254,7 +282,8 @@ def parse_positive_list(spec, what):
     return out
 
 
-def main(argv=None):
+def parse_args(argv):
+    """(args, extra refbench arguments after --)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     extra = []
     if "--" in argv:
@@ -262,11 +291,17 @@ def main(argv=None):
         argv, extra = argv[:i], argv[i + 1:]
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--binary", required=True, help="refbench binary (build/refbench)")
-    ap.add_argument("--run-dir", required=True, help="run folder; writes cachegrind/ and cachegrind.json")
-    ap.add_argument("--schemes", default=None, help="comma list (default %s)" % ",".join(SCHEMES))
-    ap.add_argument("--paths", default=None, help="comma list of %s (default all)" % ",".join(PATHS))
-    ap.add_argument("--n1", type=int, default=20000, help="iterations of the short run (default 20000)")
-    ap.add_argument("--n2", type=int, default=120000, help="iterations of the long run (default 120000)")
+    ap.add_argument("--run-dir", required=True,
+                    help="run folder; writes cachegrind/ and cachegrind.json")
+    ap.add_argument("--schemes", default=None,
+                    help="comma list (default: every scheme of --binary --list-schemes; "
+                         "baselines also accepted)")
+    ap.add_argument("--paths", default=None,
+                    help="comma list of %s (default all)" % ",".join(PATHS))
+    ap.add_argument("--n1", type=int, default=20000,
+                    help="iterations of the short run (default 20000)")
+    ap.add_argument("--n2", type=int, default=120000,
+                    help="iterations of the long run (default 120000)")
     ap.add_argument("--ops-per-iteration", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--read-nr-cpus", default="64,4096",
                     help="NR_CPUS values of the read sweep to simulate (default 64,4096)")
@@ -277,32 +312,104 @@ def main(argv=None):
                     help="spread distributions to simulate (default uniform,zipf)")
     ap.add_argument("--require", action="store_true", help="exit 1 if valgrind is missing")
     ap.add_argument("--valgrind", default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv), extra
 
+
+def check_settings(args, extra):
+    """The settings other than the schemes: (paths, read NR_CPUS, spread distributions).
+    Raises UsageError."""
+    paths = parse_list(args.paths, PATHS, "path", PATHS)
+    read_nr = parse_positive_list(args.read_nr_cpus, "--read-nr-cpus")
+    spread_dists = parse_list(args.spread_dists, ["uniform", "zipf"], "spread distribution",
+                              ["uniform", "zipf"])
+    if args.jobs < 1:
+        raise UsageError("--jobs %d: must be at least 1" % args.jobs)
+    if args.n1 <= 0 or args.n2 <= args.n1:
+        raise UsageError("--n1 %d --n2 %d: need 0 < n1 < n2" % (args.n1, args.n2))
+    if args.ops_per_iteration <= 0:
+        raise UsageError("--ops-per-iteration %d: must be > 0" % args.ops_per_iteration)
+    if args.timeout <= 0:
+        raise UsageError("--timeout %g: must be > 0" % args.timeout)
+    if any(a.startswith(("--iterations", "--benchmark_filter", "--threads", "--scenario",
+                         "--scheme=", "--benchmark_out")) for a in extra):
+        raise UsageError("extra refbench arguments may not set --iterations, --threads, "
+                         "--scenario, --scheme, --benchmark_filter or --benchmark_out (this "
+                         "script sets them)")
+    return paths, read_nr, spread_dists
+
+
+def choose_schemes(args):
+    """--schemes checked against the binary's own scheme list and the baselines."""
+    known = [s.name for s in schemes_of_binary(args.binary)]
+    return parse_list(args.schemes, known + BASELINES, "scheme", known)
+
+
+def list_jobs(args, schemes, paths, read_nr, spread_dists, extra, doc):
+    """[(scheme, path, benchmark name)] to simulate; listing failures and empty paths go
+    into doc["errors"] and doc["skipped"]."""
+    jobs = []
+    for scheme in schemes:
+        for path in paths:
+            regex = path_filter(path, scheme, read_nr, spread_dists)
+            try:
+                names = list_benchmarks(args.binary, scheme, path, regex, extra)
+            except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+                doc["errors"].append({"scheme": scheme, "path": path, "error": str(e)})
+                print("cachegrind: %s/%s: %s" % (path, scheme, e), file=sys.stderr)
+                continue
+            if not names:
+                doc["skipped"].append({"scheme": scheme, "path": path,
+                                       "reason": "no benchmark matches %s" % regex})
+                print("cachegrind: %s/%s: no benchmark matches %s" % (path, scheme, regex),
+                      file=sys.stderr)
+                continue
+            jobs.extend((scheme, path, name) for name in names)
+    return jobs
+
+
+def simulate_all(args, valgrind, jobs, extra, cg_dir):
+    """[(job, (run at n1, run at n2) or None, error or None)], in the order of jobs."""
+    def simulate(job):
+        scheme, path, name = job
+        print("cachegrind: %s (n=%d, %d) ..." % (name, args.n1, args.n2), flush=True)
+        try:
+            runs = [run_cachegrind(valgrind, args.binary, scheme, path, name, n, extra,
+                                   cg_dir, args.timeout) for n in (args.n1, args.n2)]
+        except (RuntimeError, OSError, subprocess.TimeoutExpired, CachegrindError) as e:
+            return job, None, e
+        return job, runs, None
+
+    # Simulated counts do not depend on what else the machine does, so the
+    # valgrind runs may share the CPUs.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        return list(pool.map(simulate, jobs))
+
+
+def benchmark_entry(args, scheme, path, name, runs):
+    """cachegrind.json's entry of one benchmark from its two simulated runs."""
+    (r1, f1, ops1), (r2, f2, ops2) = runs
+    opi = args.ops_per_iteration
+    if ops1 is None or ops2 is None or ops2 <= ops1:
+        ops1, ops2, source = args.n1 * opi, args.n2 * opi, "iterations x ops per iteration"
+    else:
+        source = "the benchmark's ops counter"
+    return {"name": name, "scheme": scheme, "scenario": path, "threads": 1,
+            "per_op": per_op(r1["totals"], r2["totals"], ops1, ops2),
+            "ops": {"n1": ops1, "n2": ops2, "source": source},
+            "totals": {"n1": r1["totals"], "n2": r2["totals"]},
+            "files": [os.path.relpath(f1, args.run_dir), os.path.relpath(f2, args.run_dir)]}
+
+
+def main(argv=None):
+    args, extra = parse_args(argv)
     try:
-        schemes = parse_list(args.schemes, SCHEMES + BASELINES, "scheme", SCHEMES)
-        paths = parse_list(args.paths, PATHS, "path", PATHS)
-        read_nr = parse_positive_list(args.read_nr_cpus, "--read-nr-cpus")
-        spread_dists = parse_list(args.spread_dists, ["uniform", "zipf"], "spread distribution",
-                                  ["uniform", "zipf"])
-        if args.jobs < 1:
-            raise UsageError("--jobs %d: must be at least 1" % args.jobs)
-        if args.n1 <= 0 or args.n2 <= args.n1:
-            raise UsageError("--n1 %d --n2 %d: need 0 < n1 < n2" % (args.n1, args.n2))
-        if args.ops_per_iteration <= 0:
-            raise UsageError("--ops-per-iteration %d: must be > 0" % args.ops_per_iteration)
-        if args.timeout <= 0:
-            raise UsageError("--timeout %g: must be > 0" % args.timeout)
-        if any(a.startswith(("--iterations", "--benchmark_filter", "--threads", "--scenario",
-                             "--scheme=")) for a in extra):
-            raise UsageError("extra refbench arguments may not set --iterations, --threads, "
-                             "--scenario, --scheme or --benchmark_filter (this script sets them)")
-    except UsageError as e:
+        paths, read_nr, spread_dists = check_settings(args, extra)
+        if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
+            raise UsageError("--binary %s: no such executable (build it with make)"
+                             % args.binary)
+        schemes = choose_schemes(args)
+    except (UsageError, ResultsError) as e:
         print("cachegrind: %s" % e, file=sys.stderr)
-        return 2
-    if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
-        print("cachegrind: --binary %s: no such executable (build it with make)" % args.binary,
-              file=sys.stderr)
         return 2
 
     os.makedirs(args.run_dir, exist_ok=True)
@@ -326,60 +433,20 @@ def main(argv=None):
                         "traffic between CPUs is modelled; an instruction that modifies "
                         "memory in place (incq/decq on a counter) counts as one data read",
                 "cache": None, "benchmarks": [], "skipped": [], "errors": []})
-    errors = doc["errors"]
-    jobs = []
-    for scheme in schemes:
-        for path in paths:
-            regex = path_filter(path, scheme, read_nr, spread_dists)
-            try:
-                names = list_benchmarks(args.binary, scheme, path, regex, extra)
-            except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-                errors.append({"scheme": scheme, "path": path, "error": str(e)})
-                print("cachegrind: %s/%s: %s" % (path, scheme, e), file=sys.stderr)
-                continue
-            if not names:
-                doc["skipped"].append({"scheme": scheme, "path": path,
-                                       "reason": "no benchmark matches %s" % regex})
-                print("cachegrind: %s/%s: no benchmark matches %s" % (path, scheme, regex),
-                      file=sys.stderr)
-                continue
-            jobs.extend((scheme, path, name) for name in names)
-
-    def simulate(job):
-        scheme, path, name = job
-        print("cachegrind: %s (n=%d, %d) ..." % (name, args.n1, args.n2), flush=True)
-        try:
-            r1, f1 = run_cachegrind(valgrind, args.binary, scheme, path, name, args.n1,
-                                    extra, cg_dir, args.timeout)
-            r2, f2 = run_cachegrind(valgrind, args.binary, scheme, path, name, args.n2,
-                                    extra, cg_dir, args.timeout)
-        except (RuntimeError, OSError, subprocess.TimeoutExpired, CachegrindError) as e:
-            return job, None, e
-        return job, (r1, f1, r2, f2), None
-
-    # Simulated counts do not depend on what else the machine does, so the
-    # valgrind runs may share the CPUs.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(simulate, jobs))
-    for (scheme, path, name), res, err in results:
+    jobs = list_jobs(args, schemes, paths, read_nr, spread_dists, extra, doc)
+    for (scheme, path, name), runs, err in simulate_all(args, valgrind, jobs, extra, cg_dir):
         if err is not None:
-            errors.append({"scheme": scheme, "path": path, "benchmark": name, "error": str(err)})
+            doc["errors"].append({"scheme": scheme, "path": path, "benchmark": name,
+                                  "error": str(err)})
             print("cachegrind: %s: %s" % (name, err), file=sys.stderr)
             continue
-        r1, f1, r2, f2 = res
         if doc["cache"] is None:
-            doc["cache"] = {"desc": r1["desc"], "levels": r1["cache"]}
-        doc["benchmarks"].append({
-            "name": name, "scheme": scheme, "scenario": path, "threads": 1,
-            "per_op": per_op(r1["totals"], r2["totals"], args.n1, args.n2,
-                             args.ops_per_iteration),
-            "totals": {"n1": r1["totals"], "n2": r2["totals"]},
-            "files": [os.path.relpath(f1, args.run_dir), os.path.relpath(f2, args.run_dir)],
-        })
+            doc["cache"] = {"desc": runs[0][0]["desc"], "levels": runs[0][0]["cache"]}
+        doc["benchmarks"].append(benchmark_entry(args, scheme, path, name, runs))
     write_json_atomic(out_path, doc)
     print("cachegrind: wrote %s (%d benchmarks, %d errors)"
-          % (out_path, len(doc["benchmarks"]), len(errors)))
-    return 1 if errors else 0
+          % (out_path, len(doc["benchmarks"]), len(doc["errors"])))
+    return 1 if doc["errors"] else 0
 
 
 if __name__ == "__main__":

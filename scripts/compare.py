@@ -198,7 +198,7 @@ def hosts_table(paths, out=sys.stdout):
         for r in runs:
             for b in r.select(scen):
                 by_name.setdefault(b.name, b)
-        order = rb.SCHEMES + rb.BASELINES
+        order = rb.scheme_order_of_runs(runs)
 
         def key(n):
             b = by_name[n]

@@ -5,7 +5,8 @@ Usage:
   scripts/pyrun scripts/perf_stat.py --binary build/refbench --run-dir DIR
         [--schemes a,b] [--events LIST] [--require] [--timeout S] [-- extra refbench args]
 
-For each scheme it runs
+The schemes are the binary's own (BINARY --list-schemes); --schemes picks some of them or of
+the baselines. For each scheme it runs
   perf stat -x, -e EVENTS -o DIR/perf/<scheme>.csv -- BINARY --scheme=<scheme>
       --scenario=hot --counters=none --benchmark_filter=^hot/<scheme>/ <extra>
 (the filter keeps the baselines, which refbench always registers, out of the scheme's
@@ -32,9 +33,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import perfcsv  # noqa: E402
-
-SCHEMES = ["nrcpus-array", "vmalloc-array", "percpu", "atomic"]
-BASELINES = ["noop", "plain", "atomic-private"]
+from rbio import ResultsError  # noqa: E402
+from rbschemes import BASELINES, schemes_of_binary  # noqa: E402
 
 # refbench event name -> (perf event name, method)
 EVENTS = {
@@ -98,10 +98,12 @@ def parse_events(spec):
     return out, True
 
 
-def parse_schemes(spec):
-    accepted = SCHEMES + BASELINES
+def parse_schemes(spec, known):
+    """--schemes: 'all' (every scheme in `known`, the binary's list) or a comma list of
+    them and of the baselines."""
+    accepted = list(known) + BASELINES
     if spec is None or spec == "all":
-        return list(SCHEMES)
+        return list(known)
     out = []
     for s in spec.split(","):
         if s not in accepted:
@@ -221,7 +223,8 @@ def run_scheme(perf, binary, scheme, events, perf_dir, extra, timeout):
 
 
 
-def main(argv=None):
+def parse_args(argv):
+    """(args, extra refbench arguments after --)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     extra = []
     if "--" in argv:
@@ -231,27 +234,85 @@ def main(argv=None):
     ap.add_argument("--binary", required=True, help="refbench binary (build/refbench)")
     ap.add_argument("--run-dir", required=True, help="run folder; writes perf/ and perf.json")
     ap.add_argument("--schemes", default=None,
-                    help="comma list (default %s; baselines also accepted)" % ",".join(SCHEMES))
+                    help="'all' (default: every scheme of --binary --list-schemes) or a comma "
+                         "list of them; baselines also accepted")
     ap.add_argument("--events", default=None,
-                    help="'all' (default) or a comma list of %s, %s" % (", ".join(EVENTS), RAW_HELP))
+                    help="'all' (default) or a comma list of %s, %s"
+                         % (", ".join(EVENTS), RAW_HELP))
     ap.add_argument("--require", action="store_true",
-                    help="exit 1 if perf cannot run, or an event named in --events cannot be counted")
-    ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per scheme (default 3600)")
+                    help="exit 1 if perf cannot run, or an event named in --events cannot be "
+                         "counted")
+    ap.add_argument("--timeout", type=float, default=3600.0,
+                    help="seconds per scheme (default 3600)")
     ap.add_argument("--perf", default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv), extra
 
-    try:
-        schemes = parse_schemes(args.schemes)
-        events, explicit = parse_events(args.events)
-    except UsageError as e:
-        print("perf_stat: %s" % e, file=sys.stderr)
-        return 2
+
+def check_args(args):
+    """(schemes, events, events named explicitly). Raises UsageError or ResultsError."""
+    events, explicit = parse_events(args.events)
     if args.timeout <= 0:
-        print("perf_stat: --timeout %g: must be > 0" % args.timeout, file=sys.stderr)
-        return 2
+        raise UsageError("--timeout %g: must be > 0" % args.timeout)
     if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
-        print("perf_stat: --binary %s: no such executable (build it with make)" % args.binary,
-              file=sys.stderr)
+        raise UsageError("--binary %s: no such executable (build it with make)" % args.binary)
+    known = [s.name for s in schemes_of_binary(args.binary)]
+    return parse_schemes(args.schemes, known), events, explicit
+
+
+def count_scheme(perf, args, scheme, events, perf_dir, extra, paranoid, tally):
+    """perf stat of one scheme: its perf.json entry. Events not counted go into
+    tally["unsupported"], multiplexed ones into tally["multiplexed"]."""
+    result, csv_path = run_scheme(perf, args.binary, scheme, events, perf_dir, extra,
+                                  args.timeout)
+    if not csv_path:
+        return result
+    try:
+        rows = perfcsv.parse_file(csv_path)
+    except (perfcsv.PerfCsvError, OSError) as e:
+        result["error"] = "cannot parse %s: %s" % (result["csv"], e)
+        return result
+    mapped, extra_rows = map_rows(rows, events, paranoid)
+    result["rows"] = mapped
+    if extra_rows:
+        result["unmatched_perf_events"] = extra_rows
+    for name, r in mapped.items():
+        if r["status"] != "counted":
+            tally["unsupported"].setdefault(name, r.get("reason", r["status"]))
+        elif r.get("multiplexed"):
+            tally["multiplexed"].setdefault(name, []).append(
+                "%s %.2f%%" % (scheme, r["running_pct"]))
+    return result
+
+
+def count_all(perf, args, schemes, events, extra, paranoid, doc):
+    """perf stat of every scheme into doc["schemes"]: (failed schemes, tally)."""
+    perf_dir = os.path.join(args.run_dir, "perf")
+    os.makedirs(perf_dir, exist_ok=True)
+    failed, tally = [], {"unsupported": {}, "multiplexed": {}}
+    for scheme in schemes:
+        print("perf_stat: %s ..." % scheme, flush=True)
+        result = count_scheme(perf, args, scheme, events, perf_dir, extra, paranoid, tally)
+        if result.get("exit_code") != 0 or "error" in result:
+            failed.append(scheme)
+            print("perf_stat: %s: %s" % (scheme, result.get(
+                "error", "refbench exit code %s (see %s)" % (result.get("exit_code"),
+                                                             result["log"]))),
+                  file=sys.stderr)
+        doc["schemes"][scheme] = result
+    for name, why in tally["unsupported"].items():
+        print("perf_stat: %s (%s) not counted: %s" % (name, events[name][0], why))
+    for name, where in tally["multiplexed"].items():
+        print("perf_stat: %s multiplexed (time running: %s); values scaled by perf"
+              % (name, ", ".join(where)))
+    return failed, tally
+
+
+def main(argv=None):
+    args, extra = parse_args(argv)
+    try:
+        schemes, events, explicit = check_args(args)
+    except (UsageError, ResultsError) as e:
+        print("perf_stat: %s" % e, file=sys.stderr)
         return 2
 
     os.makedirs(args.run_dir, exist_ok=True)
@@ -275,51 +336,14 @@ def main(argv=None):
 
     doc["perf_version"] = version
     doc["schemes"] = {}
-    perf_dir = os.path.join(args.run_dir, "perf")
-    os.makedirs(perf_dir, exist_ok=True)
-    failed = []
-    unsupported = {}
-    multiplexed = {}
-    for scheme in schemes:
-        print("perf_stat: %s ..." % scheme, flush=True)
-        result, csv_path = run_scheme(perf, args.binary, scheme, events, perf_dir, extra,
-                                      args.timeout)
-        if csv_path:
-            try:
-                rows = perfcsv.parse_file(csv_path)
-            except (perfcsv.PerfCsvError, OSError) as e:
-                result["error"] = "cannot parse %s: %s" % (result["csv"], e)
-                rows = None
-            if rows is not None:
-                mapped, extra_rows = map_rows(rows, events, paranoid)
-                result["rows"] = mapped
-                if extra_rows:
-                    result["unmatched_perf_events"] = extra_rows
-                for name, r in mapped.items():
-                    if r["status"] != "counted":
-                        unsupported.setdefault(name, r.get("reason", r["status"]))
-                    elif r.get("multiplexed"):
-                        multiplexed.setdefault(name, []).append(
-                            "%s %.2f%%" % (scheme, r["running_pct"]))
-        if result.get("exit_code") != 0 or "error" in result:
-            failed.append(scheme)
-            print("perf_stat: %s: %s" % (scheme, result.get(
-                "error", "refbench exit code %s (see %s)" % (result.get("exit_code"), result["log"]))),
-                file=sys.stderr)
-        doc["schemes"][scheme] = result
-
-    for name, why in unsupported.items():
-        print("perf_stat: %s (%s) not counted: %s" % (name, events[name][0], why))
-    for name, where in multiplexed.items():
-        print("perf_stat: %s multiplexed (time running: %s); values scaled by perf"
-              % (name, ", ".join(where)))
+    failed, tally = count_all(perf, args, schemes, events, extra, paranoid, doc)
     write_json_atomic(out_path, doc)
     print("perf_stat: wrote %s" % out_path)
     if failed:
         return 1
-    if args.require and explicit and unsupported:
+    if args.require and explicit and tally["unsupported"]:
         print("perf_stat: --require: events named in --events could not be counted: %s"
-              % ", ".join(unsupported), file=sys.stderr)
+              % ", ".join(tally["unsupported"]), file=sys.stderr)
         return 1
     return 0
 

@@ -133,10 +133,11 @@ def winners(run, counter="ns_per_op"):
     """For each scenario and setting: the fastest scheme (lowest median) and its ratio to
     the runner-up. Baselines do not compete."""
     rows = []
+    schemes = run.scheme_names()
     for scen in run.scenarios():
         groups = {}
         for b in run.select(scen):
-            if b.scheme in rb.SCHEMES and b.get(counter) is not None:
+            if b.scheme in schemes and b.get(counter) is not None:
                 groups.setdefault(b.config, []).append(b)
         for config, bs in groups.items():
             if len(bs) < 2:
@@ -180,12 +181,31 @@ def scenario_summaries(rows):
 
 # -------------------------------------------------------------------------------- sections
 
+SCHEME_FIELDS = ["label", "models", "module_memory", "module_pages", "ref_storage",
+                 "unload_era"]
+
+
+def schemes_table(run):
+    """The run's schemes in its order, each with the description it gave of itself."""
+    if not run.schemes:
+        return '<p class="muted">No scheme in this run.</p>'
+    fields = [f for f in SCHEME_FIELDS if any(f in s.fields for s in run.schemes)]
+    fields += sorted({k for s in run.schemes for k in s.fields
+                      if k not in fields and k != "name"})
+    rows = [[s.name] + [show_value(s.fields[f]) if f in s.fields else None for f in fields]
+            + ["context.json" if s.fields else f"not described; named by {s.source}"]
+            for s in run.schemes]
+    return "<h3>Schemes (in this order in every chart and table)</h3>\n" + table(
+        ["scheme"] + [f.replace("_", " ") for f in fields] + ["described by"], rows)
+
+
 def section_context(run):
     parts = ['<h2 id="context">Machine and settings</h2>']
     ctx = run.context
     if ctx:
         keys = [k for k in CONTEXT_ORDER if k in ctx]
-        keys += [k for k in ctx if k not in keys and k not in ("counters", "refbench_format")]
+        keys += [k for k in ctx if k not in keys
+                 and k not in ("counters", "refbench_format", "schemes")]
         rows = [(k, show_placement(ctx[k]) if k == "placement" else show_value(ctx[k]))
                 for k in keys]
         rows.append(("refbench_format", show_value(ctx.get("refbench_format"))))
@@ -194,6 +214,7 @@ def section_context(run):
     else:
         parts.append('<p class="warn">No context.json in this run: the machine context is '
                      'unknown beyond what Google Benchmark recorded.</p>')
+    parts.append(schemes_table(run))
     g = run.gb_context
     if g:
         keys = [k for k in GB_CONTEXT_ORDER if k in g] + [k for k in g
@@ -365,25 +386,27 @@ def section_figures(run):
 
 
 def section_page_contrast(run):
-    """The dTLB stand-in: vmalloc-array minus nrcpus-array on the paths where pages matter."""
+    """The dTLB stand-in: each scheme on 4 KiB pages minus its twin on 2 MiB pages (the
+    pairs come from the schemes' descriptions) on the paths where pages matter."""
     rows = []
-    for path in rb.CONTRAST_PATHS:
-        c = rb.page_size_contrast(run, path)
+    for c in rb.page_size_contrasts(run):
+        four_k, huge = c["pair"] or ("-", "-")
         if c["value"] is None:
-            rows.append((c["label"], None, None, '<td class="bad">not measured</td>', None,
-                         None, None, c["reason"]))
+            rows.append((c["label"], four_k, None, huge, None,
+                         '<td class="bad">not measured</td>', None, None, None, c["reason"]))
             continue
         rng = (f"{rb.fmt_num(c['low'])} .. {rb.fmt_num(c['high'])}"
                if c["low"] is not None else None)
-        rows.append((c["label"], c["minuend"], c["subtrahend"], c["value"], c["stddev"], rng,
-                     c["n"], c["note"] or ""))
+        rows.append((c["label"], four_k, c["minuend"], huge, c["subtrahend"], c["value"],
+                     c["stddev"], rng, c["n"], c["note"] or ""))
     head = ['<h3 id="fig-pages">Page-size contrast (page-size-contrast, from bench.json)</h3>',
-            "<p>The same code on 4 KiB pages, one mapping per module (vmalloc-array), minus on "
-            "2 MiB pages (nrcpus-array): median ns_per_op over the repetitions. sd = "
-            "sqrt(sd1&sup2; + sd2&sup2;); range = the extreme differences of any two "
+            "<p>A scheme on 4 KiB module pages minus the scheme that "
+            "runs the same code on 2 MiB pages (the same description apart from module "
+            "memory, in context.json's scheme list): median ns_per_op over the repetitions. "
+            "sd = sqrt(sd1&sup2; + sd2&sup2;); range = the extreme differences of any two "
             "repetitions. It carries every effect of the page backing, not TLB misses "
             "alone.</p>"]
-    return "\n".join(head + [table(["path", "vmalloc-array ns/op", "nrcpus-array ns/op",
+    return "\n".join(head + [table(["path", "4 KiB pages", "ns/op", "2 MiB pages", "ns/op",
                                      "difference ns/op", "sd", "range", "n", "note"], rows)])
 
 
@@ -442,7 +465,7 @@ def section_counters(run):
                 methods.setdefault(a["method"], set()).add("bench.json")
     for f in run.figures():
         methods.setdefault(f["method"], set()).add(f["source"])
-    if any(rb.page_size_contrast(run, p)["value"] is not None for p in rb.CONTRAST_PATHS):
+    if any(c["value"] is not None for c in rb.page_size_contrasts(run)):
         methods.setdefault("page-size-contrast", set()).add("bench.json")
     if run.audit is not None:
         methods.setdefault("placement-audit", set()).add("audit.json")

@@ -138,8 +138,9 @@ def test_real_cachegrind_run(tmp_path):
 
 # ---------------------------------------------------------------- end to end
 
-# Stand-in for build/refbench: lists benchmark names like refbench's and, for one
-# benchmark, does --iterations=N operations of one read + one write to a fresh line.
+# Stand-in for build/refbench: lists its schemes and benchmark names like refbench's and,
+# for one benchmark, does --iterations=N rounded up to whole batches of BATCH operations
+# (as the harness does) of one read + one write to a fresh line, and reports the count.
 FAKE_C = r"""
 #include <regex.h>
 #include <stdio.h>
@@ -155,12 +156,19 @@ static const char *names[] = {
   "read/%s/nr_cpus:64/line:128/load:busy/manual_time/threads:1",
   "lifecycle/%s/modules:2000/nr_cpus:64/line:128/manual_time/threads:1",
 };
+#define BATCH 16384
 int main(int argc, char **argv)
 {
-  const char *scheme = "", *filter = ".*"; long iters = -1; int list = 0;
+  const char *scheme = "", *filter = ".*", *out = NULL; long iters = -1; int list = 0;
   regex_t re; int matched = 0;
+  if (argc == 2 && !strcmp(argv[1], "--list-schemes")) {
+    puts("{\"refbench_format\": 1, \"schemes\": [{\"name\": \"percpu\"}, "
+         "{\"name\": \"zz-fake\"}]}");
+    return 0;
+  }
   for (int i = 1; i < argc; i++) {
     if (!strncmp(argv[i], "--scheme=", 9)) scheme = argv[i] + 9;
+    else if (!strncmp(argv[i], "--benchmark_out=", 16)) out = argv[i] + 16;
     else if (!strncmp(argv[i], "--benchmark_filter=", 19)) filter = argv[i] + 19;
     else if (!strncmp(argv[i], "--iterations=", 13)) iters = atol(argv[i] + 13);
     else if (!strcmp(argv[i], "--benchmark_list_tests=true")) list = 1;
@@ -182,10 +190,18 @@ int main(int argc, char **argv)
     if (iters < 0) return 3;
     /* mmap, not malloc: malloc takes different paths for small and large sizes,
        which would not cancel out between the two runs. */
-    volatile char *b = mmap(NULL, (size_t)iters * 64 + 64, PROT_READ | PROT_WRITE,
+    long ops = (iters + BATCH - 1) / BATCH * BATCH;
+    volatile char *b = mmap(NULL, (size_t)ops * 64 + 64, PROT_READ | PROT_WRITE,
                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    for (long i = 0; i < iters; i++) { char c = b[i * 64]; b[i * 64] = c + 1; }
-    printf("%s  1 ns  1 ns  %ld\n", full, iters);
+    for (long i = 0; i < ops; i++) { char c = b[i * 64]; b[i * 64] = c + 1; }
+    printf("%s  1 ns  1 ns  %ld ops=%ld\n", full, iters, ops);
+    FILE *f = out ? fopen(out, "w") : NULL;
+    if (f) {
+      fprintf(f, "{\"benchmarks\": [{\"name\": \"%s\", \"run_name\": \"%s\", "
+                 "\"run_type\": \"iteration\", \"iterations\": %ld, \"ops\": %ld}]}\n",
+              full, full, iters, ops);
+      fclose(f);
+    }
   }
   if (!list && matched != 1) return 4;
   return 0;
@@ -229,6 +245,9 @@ def test_end_to_end(tmp_path, fake_refbench):
         "lifecycle/percpu/modules:2000/nr_cpus:64/line:128/manual_time/threads:1",
     ]
     for b in doc["benchmarks"]:
+        # whole batches of 16384: the per-op figures divide by the operations the
+        # benchmark reports, not by the iterations asked for
+        assert b["ops"] == {"n1": 32768, "n2": 98304, "source": "the benchmark's ops counter"}
         per = b["per_op"]
         assert per["data_reads_per_op"]["value"] == pytest.approx(1.0, abs=0.02)
         assert per["d1_misses_per_op"]["value"] == pytest.approx(1.0, abs=0.05)
@@ -237,6 +256,16 @@ def test_end_to_end(tmp_path, fake_refbench):
             assert (run / f).exists()
     assert doc["errors"] == []
     assert not (run / "cachegrind.json.tmp").exists()
+
+
+@needs_tools
+def test_default_schemes_are_the_binarys(tmp_path, fake_refbench):
+    run = tmp_path / "run"
+    p = run_script(["--binary", fake_refbench, "--run-dir", str(run), "--paths", "hot",
+                    "--n1", "20000", "--n2", "40000"])
+    assert p.returncode == 0, p.stdout + p.stderr
+    doc = json.loads((run / "cachegrind.json").read_text())
+    assert [b["scheme"] for b in doc["benchmarks"]] == ["percpu", "zz-fake"]
 
 
 def test_valgrind_absent(tmp_path, fake_refbench):
@@ -253,7 +282,8 @@ def test_valgrind_absent(tmp_path, fake_refbench):
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["--schemes", "bogus"], "unknown scheme 'bogus'"),
+    (["--schemes", "bogus"], "unknown scheme 'bogus'; accepted: percpu, zz-b, noop"),
+    (["--schemes", "atomic"], "unknown scheme 'atomic'"),
     (["--paths", "hot,unload"], "unknown path 'unload'"),
     (["--n1", "10", "--n2", "10"], "need 0 < n1 < n2"),
     (["--read-nr-cpus", "64,x"], "--read-nr-cpus"),
@@ -261,8 +291,19 @@ def test_valgrind_absent(tmp_path, fake_refbench):
 ])
 def test_bad_input(tmp_path, args, needle):
     exe = tmp_path / "b"
-    exe.write_text("#!/bin/sh\n")
+    exe.write_text("#!/bin/sh\n[ \"$1\" = --list-schemes ] && echo '{\"refbench_format\": 1, "
+                   "\"schemes\": [{\"name\": \"percpu\"}, {\"name\": \"zz-b\"}]}'\n")
     exe.chmod(0o755)
     p = run_script(["--binary", str(exe), "--run-dir", str(tmp_path / "r")] + args)
     assert p.returncode == 2 and needle in p.stderr
     assert p.stderr.count("\n") == 1
+
+
+def test_binary_without_scheme_list(tmp_path):
+    exe = tmp_path / "old"
+    exe.write_text("#!/bin/sh\necho 'unrecognized option --list-schemes' >&2\nexit 1\n")
+    exe.chmod(0o755)
+    p = run_script(["--binary", str(exe), "--run-dir", str(tmp_path / "r")])
+    assert p.returncode == 2 and p.stderr.count("\n") == 1
+    assert "--list-schemes: exit status 1: unrecognized option" in p.stderr
+    assert not (tmp_path / "r" / "cachegrind.json").exists()

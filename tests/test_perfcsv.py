@@ -168,10 +168,14 @@ def test_parse_events_errors(spec, needle):
 
 
 def test_parse_schemes():
-    assert perf_stat.parse_schemes(None) == ["nrcpus-array", "vmalloc-array", "percpu", "atomic"]
-    assert perf_stat.parse_schemes("percpu,noop") == ["percpu", "noop"]
-    with pytest.raises(perf_stat.UsageError, match="'bogus'"):
-        perf_stat.parse_schemes("bogus")
+    known = ["zz-one", "percpu", "zz-two"]       # the binary's list, in its order
+    assert perf_stat.parse_schemes(None, known) == known
+    assert perf_stat.parse_schemes("all", known) == known
+    assert perf_stat.parse_schemes("percpu,noop", known) == ["percpu", "noop"]
+    with pytest.raises(perf_stat.UsageError, match="'bogus'.*zz-one, percpu, zz-two, noop"):
+        perf_stat.parse_schemes("bogus", known)
+    with pytest.raises(perf_stat.UsageError, match="'atomic'"):
+        perf_stat.parse_schemes("atomic", known)   # not a scheme of this binary
 
 
 def test_map_rows_user_only_kernel_events_are_unsupported():
@@ -215,10 +219,17 @@ def test_check_perf_reasons():
 
 # ---------------------------------------------------------------- perf_stat.py end to end
 
+# What a refbench with two schemes prints for --list-schemes.
+FAKE_SCHEMES = ('{"refbench_format": 1, "schemes": [{"name": "percpu", "label": "p"}, '
+                '{"name": "zz-test", "label": "a scheme only this binary has"}]}')
+
+
 @pytest.fixture
 def fake_binary(tmp_path):
     p = tmp_path / "fakebench"
-    p.write_text('#!/bin/sh\necho "args: $*"\n')
+    p.write_text("#!/bin/sh\n"
+                 "if [ \"$1\" = --list-schemes ]; then echo '%s'; exit 0; fi\n"
+                 'echo "args: $*"\n' % FAKE_SCHEMES)
     p.chmod(0o755)
     return str(p)
 
@@ -240,12 +251,12 @@ def perf_works():
 @pytest.mark.skipif(not perf_works(), reason="perf stat does not work on this machine")
 def test_end_to_end_with_perf(tmp_path, fake_binary):
     run = tmp_path / "run"
-    p = run_script(["--binary", fake_binary, "--run-dir", str(run), "--schemes", "percpu,atomic",
+    p = run_script(["--binary", fake_binary, "--run-dir", str(run), "--schemes", "percpu,zz-test",
                     "--events", "page_faults,cycles", "--", "--extra-arg"])
     assert p.returncode == 0, p.stderr
     doc = json.loads((run / "perf.json").read_text())
     assert doc["method"] == "perf-stat" and doc["available"] is True
-    assert set(doc["schemes"]) == {"percpu", "atomic"}
+    assert set(doc["schemes"]) == {"percpu", "zz-test"}
     row = doc["schemes"]["percpu"]["rows"]["page_faults"]
     assert row["status"] == "counted" and row["value"] > 0 and row["method"] == "software-event"
     cyc = doc["schemes"]["percpu"]["rows"]["cycles"]
@@ -253,8 +264,8 @@ def test_end_to_end_with_perf(tmp_path, fake_binary):
     if cyc["status"] != "counted":
         assert "value" not in cyc
     assert (run / "perf" / "percpu.csv").exists() and not (run / "perf" / "percpu.csv.tmp").exists()
-    log = (run / "perf" / "atomic.log").read_text()
-    assert ("--scheme=atomic --scenario=hot --counters=none --benchmark_filter=^hot/atomic/ "
+    log = (run / "perf" / "zz-test.log").read_text()
+    assert ("--scheme=zz-test --scenario=hot --counters=none --benchmark_filter=^hot/zz-test/ "
             "--extra-arg") in log
     assert not (run / "perf.json.tmp").exists()
     if cyc["status"] != "counted":
@@ -278,12 +289,35 @@ def test_perf_absent(tmp_path, fake_binary):
 
 @pytest.mark.parametrize("args,needle", [
     (["--events", "cycles,bogus"], "unknown event 'bogus'"),
-    (["--schemes", "percpu,nope"], "unknown scheme 'nope'"),
+    (["--schemes", "percpu,nope"], "unknown scheme 'nope'; accepted: percpu, zz-test, noop"),
 ])
 def test_bad_input_exits_2(tmp_path, fake_binary, args, needle):
     p = run_script(["--binary", fake_binary, "--run-dir", str(tmp_path / "r")] + args)
     assert p.returncode == 2 and needle in p.stderr
     assert p.stderr.count("\n") == 1
+    assert not (tmp_path / "r" / "perf.json").exists()
+
+
+@pytest.mark.skipif(not perf_works(), reason="perf stat does not work on this machine")
+def test_default_schemes_are_the_binarys(tmp_path, fake_binary):
+    """Without --schemes every scheme the binary lists is counted, in its order."""
+    run = tmp_path / "run"
+    p = run_script(["--binary", fake_binary, "--run-dir", str(run), "--events", "page_faults"])
+    assert p.returncode == 0, p.stderr
+    doc = json.loads((run / "perf.json").read_text())
+    assert list(doc["schemes"]) == ["percpu", "zz-test"]
+    log = (run / "perf" / "zz-test.log").read_text()
+    assert "--scheme=zz-test --scenario=hot --counters=none --benchmark_filter=^hot/zz-test/" \
+        in log
+
+
+def test_binary_without_scheme_list_exits_2(tmp_path):
+    old = tmp_path / "old-refbench"
+    old.write_text("#!/bin/sh\necho \"unknown option $1\" >&2\nexit 2\n")
+    old.chmod(0o755)
+    p = run_script(["--binary", str(old), "--run-dir", str(tmp_path / "r")])
+    assert p.returncode == 2 and p.stderr.count("\n") == 1
+    assert "--list-schemes: exit status 2: unknown option --list-schemes" in p.stderr
     assert not (tmp_path / "r" / "perf.json").exists()
 
 

@@ -17,9 +17,26 @@ BUILD = Path(os.environ.get("BUILD", ROOT / "build"))
 REFBENCH = BUILD / "refbench"
 FOOTPRINT = BUILD / "refbench-footprint"
 AUDIT = BUILD / "refbench-audit"
-SCHEMES = ["nrcpus-array", "vmalloc-array", "percpu", "atomic"]
+
+
+def lab_schemes():
+    """The schemes the binary was built with (kernels/schemes.def), in its order."""
+    if not REFBENCH.exists():
+        return []
+    r = subprocess.run([str(REFBENCH), "--list-schemes"], capture_output=True, text=True,
+                       timeout=60)
+    return [s["name"] for s in json.loads(r.stdout)["schemes"]] if r.returncode == 0 else []
+
+
+SCHEMES = lab_schemes()
 
 pytestmark = pytest.mark.skipif(not REFBENCH.exists(), reason="build/refbench not built (make all)")
+
+
+def test_scheme_list_names_every_scheme():
+    assert SCHEMES and len(set(SCHEMES)) == len(SCHEMES)
+    for s in ("nrcpus-array", "vmalloc-array", "percpu", "atomic"):
+        assert s in SCHEMES
 
 
 def run(args, env=None, timeout=120):

@@ -18,7 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / "scripts"
-REAL = REPO / "tests" / "fixtures" / "results" / "labquick" / "20261129T164152Z"
+REAL = REPO / "tests" / "fixtures" / "results" / "labquick" / "20261204T014105Z"
 
 sys.path.insert(0, str(SCRIPTS))
 import rbresults as rb  # noqa: E402

@@ -1,0 +1,69 @@
+"""The spread scenario: get/put on a module picked per operation, against the module count
+(a curve per scheme and distribution) or, with one module count, bars per setting."""
+
+import rbresults as rb
+from charts import style
+from charts.layout import (Skip, finish, grouped_bars, legend_right, maybe_log_y, new_figure,
+                           pick_variant, reps_note, settings_note, short_labels, stat,
+                           variants)
+
+LINE_STYLES = ["-", "--", ":", "-."]
+
+
+def _curves(ax, run, sp):
+    """Cost against the module count, one line per scheme and distribution. Returns the
+    notes of what is drawn."""
+    sp, variant_note = pick_variant(run, sp, vary=("threads", "modules", "dist"))
+    dists = sorted({str(b.params.get("dist", "")) for b in sp})
+    tsel = min(b.threads for b in sp)
+    sp = [b for b in sp if b.threads == tsel]
+    ys = []
+    for scheme in run.order(b.scheme for b in sp):
+        for k, d in enumerate(dists):
+            pts = sorted((b for b in sp if b.scheme == scheme
+                          and str(b.params.get("dist", "")) == d),
+                         key=lambda b: b.params.get("modules", 0))
+            if not pts:
+                continue
+            y = [stat(b, "ns_per_op") for b in pts]
+            ys += y
+            name = run.scheme_label(scheme)
+            ax.errorbar([b.params["modules"] for b in pts], y,
+                        yerr=[stat(b, "ns_per_op", "stddev") or 0.0 for b in pts],
+                        color=style.color(run, scheme), ls=LINE_STYLES[k % len(LINE_STYLES)],
+                        marker=style.marker(run, scheme), ms=4, capsize=2,
+                        label=f"{name}, dist:{d}" if d else name, gid=f"line:{scheme}:{d}")
+    ax.set_xscale("log")
+    maybe_log_y(ax, ys)
+    ax.set_xlabel("modules (log scale)")
+    return sp, [variant_note, f"threads:{tsel} drawn"]
+
+
+def plot_spread(run):
+    sp = [b for b in run.select("spread") if "ns_per_op" in b.stats]
+    if not sp:
+        raise Skip("no spread-scenario benchmark with ns_per_op in bench.json")
+    modules = sorted({b.params.get("modules") for b in sp if rb.is_num(b.params.get("modules"))})
+    if len(modules) > 1:
+        fig, axes = new_figure(run, "Spread get/put cost vs number of modules "
+                               "(lower is better)")
+        ax = axes[0][0]
+        sp, notes_extra = _curves(ax, run, sp)
+    else:
+        fig, axes = new_figure(run, "Spread get/put cost per scheme and module-choice "
+                               "distribution (lower is better)")
+        ax = axes[0][0]
+        groups = variants(sp)
+        configs = list(groups)
+        grouped_bars(ax, run, groups, configs, "bars:spread")
+        labels, common = short_labels(configs)
+        ax.set_xticklabels(labels)
+        ax.set_xlabel(f"setting ({common})" if common else "setting")
+        notes_extra = [f"only modules={modules[0] if modules else '?'} in this run: one bar "
+                       f"per scheme and setting instead of a curve over module counts."]
+    ax.set_ylabel("ns per op (get+put on a module picked per op)")
+    legend_right(ax)
+    notes = [settings_note(run, sp),
+             f"median over repetitions ({reps_note(sp, 'ns_per_op')}); error bars: ±1 "
+             f"standard deviation over the repetitions."] + [n for n in notes_extra if n]
+    return finish(fig, notes)
