@@ -15,6 +15,7 @@ import statistics
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rbresults as rb  # noqa: E402
+import why  # noqa: E402
 
 # the chart list without importing matplotlib (plots.py imports it)
 CHARTS = [
@@ -493,6 +494,34 @@ def section_raw(run):
     return "\n".join(parts)
 
 
+def section_why(run):
+    """Each cause the lab names, its control and the figures (scripts/why.py)."""
+    out = ['<h2 id="why">Why: each claimed cause and its control</h2>',
+           f"<p>{esc(why.__doc__.split(chr(10) + chr(10))[1])}</p>",
+           f"<p>{esc(why.__doc__.split(chr(10) + chr(10))[2])}</p>"]
+    for c in why.claims(run):
+        out.append(f"<h3>{esc(c['cause'])}</h3><p>Claim: {esc(c['claim'])}. Control: "
+                   f"{esc(c['control'])}. <strong>{esc(c['status'])}</strong>.</p>")
+        rows = [(r["what"], r["setting"], r["a"], r["b"], r["ratio"], r["diff"], r["sd"],
+                 "yes" if r["established"] else "no") for r in c["rows"]]
+        if rows:
+            out.append(table(["benchmark", "other settings", f"ns/op, {c['a']}",
+                              f"ns/op, {c['b']}", "ratio", "difference", "sd", "established"],
+                             rows))
+    agree = why.model_vs_control(run)
+    out.append("<h3>The spread model against its plain control loop</h3>"
+               "<p>For each page size, page-aligned over kernel-layout ns/op for the model and "
+               "for the control loop that makes the same accesses with no model code; they "
+               "agree when the two ratios are within 15%.</p>")
+    if agree:
+        out.append(table(["scheme", "pages", "model ratio", "control ratio", "agree"],
+                         [(a["scheme"], a["pages"], a["model_ratio"], a["control_ratio"],
+                           "yes" if a["agree"] else "NO") for a in agree]))
+    else:
+        out.append("<p>Not in this run (the seed part of the suite runs it).</p>")
+    return "\n".join(out)
+
+
 def build_html(run):
     status = ("complete" if run.complete else
               '<span class="bad">INTERRUPTED: no COMPLETE marker</span>')
@@ -504,7 +533,7 @@ def build_html(run):
         f"<h1>refbench results: {esc(run.host)}</h1>",
         f'<p class="sub">{esc(run.date)} &middot; run folder <code>{esc(run.path.name)}'
         f"</code> &middot; {status} &middot; {len(run.benchmarks)} benchmarks</p>",
-        '<nav class="screen-only"><a href="#context">Context</a><a href="#summary">Who wins</a>'
+        '<nav class="screen-only"><a href="#context">Context</a><a href="#summary">Who wins</a><a href="#why">Why</a>'
         '<a href="#charts">Charts</a><a href="#figures">Figures</a>'
         '<a href="#counters">Counters</a><a href="#raw">Raw data</a></nav>',
     ]
@@ -516,7 +545,7 @@ def build_html(run):
         head.append('<div class="warn"><strong>Warnings while reading:</strong><ul>' +
                     "".join(f"<li>{esc(w.replace(prefix, ''))}</li>" for w in run.warnings)
                     + "</ul></div>")
-    body = [section_context(run), section_summary(run), section_charts(run),
+    body = [section_context(run), section_summary(run), section_why(run), section_charts(run),
             section_figures(run), section_counters(run), section_raw(run),
             '<p class="muted">Written by scripts/report.py from the files of this run folder.'
             '</p>', "</body>", "</html>"]

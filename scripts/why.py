@@ -1,0 +1,152 @@
+"""Each cause the lab names, with the control experiment that varies it alone.
+
+A claim is only printed as a cause when the run holds its control: benchmarks that
+are the same in every setting but the one the cause is about (page size, in-page
+placement of struct module, call structure, walk stride, threads), and the difference
+between them is larger than the noise rule below. Otherwise the report says "not
+established" and shows the figures anyway.
+
+Noise rule (within one run; see compare.py for between-run noise): a difference counts
+when it exceeds both 10% of the smaller median and three times the combined standard
+deviation of the two benchmarks' repetitions. With fewer than two repetitions a side the
+spread is unknown and nothing is established.
+"""
+import math
+
+MIN_SHARE = 0.10
+SIGMAS = 3.0
+
+
+def _key(b, vary):
+    """Everything that identifies a benchmark except the varied parameter."""
+    params = tuple(sorted((k, v) for k, v in b.params.items() if k != vary))
+    return (b.scenario, b.scheme, params, b.threads)
+
+
+def pairs(run, scenario, vary, a, b, counter="ns_per_op", where=None):
+    """[(bench with vary=a, bench with vary=b)] that agree on every other setting."""
+    left, right = {}, {}
+    for x in run.benchmarks:
+        if x.scenario != scenario or x.get(counter) is None or (where and not where(x)):
+            continue
+        v = x.params.get(vary) if vary != "threads" else x.threads
+        k = _key(x, vary) if vary != "threads" else (x.scenario, x.scheme,
+                                                       tuple(sorted(x.params.items())))
+        if v == a:
+            left[k] = x
+        elif v == b:
+            right[k] = x
+    return [(left[k], right[k]) for k in left if k in right]
+
+
+def verdict(x, y, counter="ns_per_op"):
+    """(difference y - x, combined sd or None, established?) of two benchmarks' medians."""
+    mx, my = x.get(counter), y.get(counter)
+    sx, sy = x.get(counter, "stddev"), y.get(counter, "stddev")
+    diff = my - mx
+    if sx is None or sy is None:
+        return diff, None, False
+    sd = math.sqrt(sx * sx + sy * sy)
+    small = min(abs(mx), abs(my))
+    return diff, sd, abs(diff) > MIN_SHARE * small and abs(diff) > SIGMAS * sd
+
+
+def _setting(b, vary):
+    items = [f"{k}:{v}" for k, v in b.params.items() if k != vary]
+    if vary != "threads":
+        items.append(f"threads:{b.threads}")
+    return " ".join(items)
+
+
+def _rows(found, vary, counter="ns_per_op"):
+    rows = []
+    for x, y in found:
+        diff, sd, ok = verdict(x, y, counter)
+        rows.append({"what": x.scheme, "setting": _setting(x, vary), "a": x.get(counter),
+                     "b": y.get(counter), "ratio": (y.get(counter) / x.get(counter)
+                                                    if x.get(counter) else None),
+                     "diff": diff, "sd": sd, "established": ok})
+    return rows
+
+
+def _claim(cause, claim, control, a_label, b_label, rows):
+    if not rows:
+        status = "no control in this run"
+    elif any(r["established"] for r in rows):
+        status = "established where marked"
+    else:
+        status = "not established: every difference is within the noise rule"
+    return {"cause": cause, "claim": claim, "control": control, "a": a_label, "b": b_label,
+            "rows": rows, "status": status}
+
+
+def model_vs_control(run):
+    """The page size x placement matrix of the spread model against the plain control loop:
+    for each page size, page-aligned / kernel for the model (each array scheme) and for the
+    control, and whether the two ratios agree within 15%."""
+    out = []
+    ctrl = {(b.params.get("pages"), b.params.get("offset")): b for b in run.benchmarks
+            if b.scenario == "control" and b.scheme == "spread-array" and b.get("ns_per_op")}
+    for pages in ("4k", "2m"):
+        c_k, c_p = ctrl.get((pages, "kernel")), ctrl.get((pages, "page-aligned"))
+        if not (c_k and c_p):
+            continue
+        c_ratio = c_p.get("ns_per_op") / c_k.get("ns_per_op")
+        for x, y in pairs(run, "spread", "offset", "kernel", "page-aligned",
+                          where=lambda b: b.params.get("pages") == pages
+                          and b.params.get("modules") == c_k.params.get("modules")
+                          and b.params.get("nr_cpus") == c_k.params.get("nr_cpus")
+                          and b.params.get("dist") == "uniform"):
+            m_ratio = y.get("ns_per_op") / x.get("ns_per_op")
+            out.append({"scheme": x.scheme, "pages": pages, "model_ratio": m_ratio,
+                        "control_ratio": c_ratio,
+                        "agree": abs(m_ratio / c_ratio - 1) <= 0.15})
+    return out
+
+
+def claims(run):
+    """Every claimed cause with its control's figures (see the module docstring)."""
+    return [
+        _claim("page size (TLB)",
+               "4 KiB module pages cost more than 2 MiB pages in spread",
+               "spread and its plain control loop with every setting equal but pages",
+               "2 MiB", "4 KiB",
+               _rows(pairs(run, "spread", "pages", "2m", "4k"), "pages") +
+               _rows(pairs(run, "control", "pages", "2m", "4k",
+                           where=lambda b: b.scheme == "spread-array"), "pages")),
+        _claim("in-page placement of struct module (cache-set aliasing)",
+               "struct module at the same offset of every page costs more than where the "
+               "kernel's layout puts it",
+               "spread and its control loop with every setting equal but offset",
+               "kernel layout", "page-aligned",
+               _rows(pairs(run, "spread", "offset", "kernel", "page-aligned"), "offset") +
+               _rows(pairs(run, "control", "offset", "kernel", "page-aligned",
+                           where=lambda b: b.scheme == "spread-array"), "offset")),
+        _claim("call structure",
+               "the kernel's out-of-line module_put() (and 3.19's three calls) cost against "
+               "everything inline",
+               "hot, one build of each scheme with the kernel's calls, one all inline",
+               "inline", "kernel calls",
+               _rows(pairs(run, "hot", "codegen", "inline", "kernel"), "codegen")),
+        _claim("walk stride",
+               "module_refcount() over per-CPU units costs more than over the NR_CPUS array "
+               "because it touches one line per unit, far apart",
+               "the plain walk control: the same number of loads 128 B apart and one "
+               "unit apart, on the same pages",
+               "128 B apart", "64 KiB apart",
+               _rows(pairs(run, "control", "stride", 128, 65536,
+                           where=lambda b: b.scheme == "walk"), "stride")),
+        _claim("walk page size",
+               "the per-CPU walk costs more on 4 KiB pages than on 2 MiB pages",
+               "the walk control and read with per-CPU units on either page size",
+               "2 MiB", "4 KiB",
+               _rows(pairs(run, "control", "pages", "2m", "4k",
+                           where=lambda b: b.scheme == "walk"), "pages") +
+               _rows(pairs(run, "read", "percpu_pages", "2m", "4k"), "percpu_pages")),
+        _claim("contention",
+               "a shared count costs more with more threads",
+               "hot at 1 thread and at the most threads of the run, same scheme",
+               "1 thread", "most threads",
+               _rows(pairs(run, "hot", "threads", 1, max([b.threads for b in run.benchmarks]
+                                                         or [1])), "threads")),
+    ]
