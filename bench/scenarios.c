@@ -423,15 +423,128 @@ static void unload_idle(double s)
 		cpu_quiescent();
 }
 
+/* The leader: load, publish, wait for the getters, delete; w.target cycles. */
+static void unload_lead(rb_state *st, const struct scenario_args *a, struct window *w,
+			double *unload_s, unsigned long *lonely)
+{
+	double hold = a->hold_us * 1e-6;
+	uint64_t draw = 0x2545f4914f6cdd1dull;
+	char name[MODULE_NAME_LEN];
+
+	for (uint64_t i = 0; i < w->target; i++) {
+		struct module *mod;
+		double t;
+		int ret;
+
+		snprintf(name, sizeof(name), "unload%lu", (unsigned long)(i & 1));
+		mod = load_live(a, name, (unsigned int)(i & 1));
+		if (!mod) {
+			rb_skip_with_error(st, "load_module failed in the unload loop");
+			break;
+		}
+		__atomic_store_n(&unload_cycle, i + 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&unload_pub, mod, __ATOMIC_SEQ_CST);
+		/* Wait until every getter has used it, for 10 ms at most. */
+		t = harness_now();
+		for (int g = 1; g < w->threads; g++) {
+			while (__atomic_load_n(&unload_seen[g].cycle, __ATOMIC_ACQUIRE) != i + 1 &&
+			       harness_now() - t < 0.01)
+				cpu_quiescent();
+			if (__atomic_load_n(&unload_seen[g].cycle, __ATOMIC_ACQUIRE) != i + 1) {
+				(*lonely)++;
+				break;
+			}
+		}
+		/* Delete at a point drawn uniformly over a getter's hold and
+		 * pause, so that about half the deletes meet a held
+		 * reference and sleep until the last put wakes them. */
+		if (hold > 0)
+			unload_idle(2 * hold * (double)(xorshift64(&draw) % 1024) / 1024.0);
+		t = harness_now();
+		ret = ops->delete_module(name, 0);
+		*unload_s += harness_now() - t;
+		if (ret != 0) {
+			rb_skip_with_error(st, "delete_module failed in the unload loop");
+			break;
+		}
+		cpu_quiescent();
+	}
+	w->done = w->target;
+	window_signal_stop();
+}
+
+/* A getter: take the published module, hold it, drop it, until the window ends. */
+static unsigned long unload_get(const struct scenario_args *a, const struct window *w)
+{
+	double hold = a->hold_us * 1e-6;
+	unsigned long getter_ops = 0;
+
+	while (!window_should_stop()) {
+		for (unsigned int b = 0; b < WINDOW_BATCH; b++) {
+			unsigned long c = __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST);
+			struct module *m = __atomic_load_n(&unload_pub, __ATOMIC_SEQ_CST);
+
+			if (!m || __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST) != c)
+				continue;
+			if (!bench_try_module_get(m))
+				continue;
+			/* Holding it: its GOING notifier must not have run. */
+			if (__atomic_load_n(&unload_going_cycle, __ATOMIC_SEQ_CST) == c)
+				__atomic_add_fetch(&unload_gets_after_going, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&unload_seen[w->tid].cycle, c, __ATOMIC_RELEASE);
+			/* Keep it a while (a file open across the delete), passing
+			 * quiescent states: a held reference, not a read-side
+			 * section, is what keeps the module. */
+			if (hold > 0)
+				unload_idle(hold);
+			bench_module_put(m);
+			getter_ops++;
+			if (hold > 0) {
+				/* As long again without one. */
+				unload_idle(hold);
+				break;
+			}
+		}
+		cpu_quiescent();
+	}
+	return getter_ops;
+}
+
+/* The leader's counters: delete time and how the deletes ended. */
+static void unload_report(rb_state *st, const struct window *w, double unload_s,
+			  unsigned long lonely, const struct module_unload_stats *before)
+{
+	struct module_unload_stats after;
+	double cycles;
+
+	kmutex_lock(&module_mutex);
+	after = module_unload_stats;
+	kmutex_unlock(&module_mutex);
+	after.waited -= before->waited;
+	after.found_zero -= before->found_zero;
+	after.wait_ns -= before->wait_ns;
+	cycles = (double)(after.waited + after.found_zero);
+	window_extra_counter(st, "unload_ns", unload_s * 1e9 / (double)w->target);
+	/* How the deletes ended: count zero once GOING, or waited for it. */
+	window_extra_counter(st, "unload_found_zero", (double)after.found_zero);
+	window_extra_counter(st, "unload_waited", (double)after.waited);
+	if (cycles > 0)
+		window_extra_counter(st, "unload_waited_share", (double)after.waited / cycles);
+	if (after.waited)
+		window_extra_counter(st, "unload_wait_ns", after.wait_ns / (double)after.waited);
+	window_extra_counter(st, "gets_after_going",
+			     (double)__atomic_load_n(&unload_gets_after_going, __ATOMIC_SEQ_CST));
+	if (w->threads > 1)
+		window_extra_counter(st, "cycles_without_all_getters", (double)lonely);
+}
+
 static void bench_unload(rb_state *st, void *arg)
 {
 	const struct scenario_args *a = arg;
 	struct window w;
-	double unload_s = 0, hold = a->hold_us * 1e-6;
-	unsigned long getter_ops = 0, lonely = 0;
-	char name[MODULE_NAME_LEN];
-	struct module_unload_stats before = { 0 }, after;
-	uint64_t draw = 0x2545f4914f6cdd1dull;
+	double unload_s = 0;
+	unsigned long lonely = 0;
+	struct module_unload_stats before = { 0 };
 
 	if (!harness_thread_enter(st, a->nr_cpus))
 		return;
@@ -453,102 +566,13 @@ static void bench_unload(rb_state *st, void *arg)
 		kmutex_lock(&module_mutex);
 		before = module_unload_stats;
 		kmutex_unlock(&module_mutex);
-		for (uint64_t i = 0; i < w.target; i++) {
-			struct module *mod;
-			double t;
-			int ret;
-
-			snprintf(name, sizeof(name), "unload%lu", (unsigned long)(i & 1));
-			mod = load_live(a, name, (unsigned int)(i & 1));
-			if (!mod) {
-				rb_skip_with_error(st, "load_module failed in the unload loop");
-				break;
-			}
-			__atomic_store_n(&unload_cycle, i + 1, __ATOMIC_SEQ_CST);
-			__atomic_store_n(&unload_pub, mod, __ATOMIC_SEQ_CST);
-			/* Wait until every getter has used it, for 10 ms at most. */
-			t = harness_now();
-			for (int g = 1; g < w.threads; g++) {
-				while (__atomic_load_n(&unload_seen[g].cycle, __ATOMIC_ACQUIRE) != i + 1 &&
-				       harness_now() - t < 0.01)
-					cpu_quiescent();
-				if (__atomic_load_n(&unload_seen[g].cycle, __ATOMIC_ACQUIRE) != i + 1) {
-					lonely++;
-					break;
-				}
-			}
-			/* Delete at a point drawn uniformly over a getter's hold and
-			 * pause, so that about half the deletes meet a held
-			 * reference and sleep until the last put wakes them. */
-			if (hold > 0)
-				unload_idle(2 * hold * (double)(xorshift64(&draw) % 1024) / 1024.0);
-			t = harness_now();
-			ret = ops->delete_module(name, 0);
-			unload_s += harness_now() - t;
-			if (ret != 0) {
-				rb_skip_with_error(st, "delete_module failed in the unload loop");
-				break;
-			}
-			cpu_quiescent();
-		}
-		w.done = w.target;
-		window_signal_stop();
+		unload_lead(st, a, &w, &unload_s, &lonely);
 	} else {
 		w.counted = false;
-		while (!window_should_stop()) {
-			for (unsigned int b = 0; b < WINDOW_BATCH; b++) {
-				unsigned long c = __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST);
-				struct module *m = __atomic_load_n(&unload_pub, __ATOMIC_SEQ_CST);
-
-				if (!m || __atomic_load_n(&unload_cycle, __ATOMIC_SEQ_CST) != c)
-					continue;
-				if (bench_try_module_get(m)) {
-					/* Holding it: its GOING notifier must not have run. */
-					if (__atomic_load_n(&unload_going_cycle, __ATOMIC_SEQ_CST) == c)
-						__atomic_add_fetch(&unload_gets_after_going, 1,
-								   __ATOMIC_RELAXED);
-					__atomic_store_n(&unload_seen[w.tid].cycle, c, __ATOMIC_RELEASE);
-					/* Keep it a while (a file open across the delete),
-					 * passing quiescent states: a held reference, not a
-					 * read-side section, is what keeps the module. */
-					if (hold > 0)
-						unload_idle(hold);
-					bench_module_put(m);
-					getter_ops++;
-					if (hold > 0) {
-						/* As long again without one. */
-						unload_idle(hold);
-						break;
-					}
-				}
-			}
-			cpu_quiescent();
-		}
-		w.done = getter_ops;
+		w.done = unload_get(a, &w);
 	}
-	if (w.leader) {
-		double cycles;
-
-		kmutex_lock(&module_mutex);
-		after = module_unload_stats;
-		kmutex_unlock(&module_mutex);
-		after.waited -= before.waited;
-		after.found_zero -= before.found_zero;
-		after.wait_ns -= before.wait_ns;
-		cycles = (double)(after.waited + after.found_zero);
-		window_extra_counter(st, "unload_ns", unload_s * 1e9 / (double)w.target);
-		/* How the deletes ended: count zero once GOING, or waited for it. */
-		window_extra_counter(st, "unload_found_zero", (double)after.found_zero);
-		window_extra_counter(st, "unload_waited", (double)after.waited);
-		if (cycles > 0)
-			window_extra_counter(st, "unload_waited_share", (double)after.waited / cycles);
-		if (after.waited)
-			window_extra_counter(st, "unload_wait_ns", after.wait_ns / (double)after.waited);
-		window_extra_counter(st, "gets_after_going",
-				     (double)__atomic_load_n(&unload_gets_after_going, __ATOMIC_SEQ_CST));
-		if (w.threads > 1)
-			window_extra_counter(st, "cycles_without_all_getters", (double)lonely);
-	}
+	if (w.leader)
+		unload_report(st, &w, unload_s, lonely, &before);
 	window_end(st, &w);
 	if (w.leader && __atomic_load_n(&unload_gets_after_going, __ATOMIC_SEQ_CST) != 0)
 		rb_skip_with_error(st, "a try_module_get() succeeded after the module's GOING notifier ran");
