@@ -61,7 +61,7 @@ $(KERNEL_LIB): $(KERNEL_OBJS)
 	ar rcs $@ $^
 
 # ---- bench/ ------------------------------------------------------------------
-BENCH_SRCS := cli register harness window baselines placement location topology counters json scenario_table scenario_args module_layout sequence controls tlb
+BENCH_SRCS := cli register harness window baselines placement location topology counters counters_spec json scenario_table scenario_args module_layout sequence controls tlb
 BENCH_OBJS := $(BENCH_SRCS:%=$(BUILD)/bench/%.o) $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_%.o) \
               $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_inline_%.o) \
               $(BUILD)/bench/gbench_shim.o $(BUILD)/bench/module_layout_data.o

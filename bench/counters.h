@@ -38,6 +38,8 @@
 #define COUNTERS_MAX_EVENTS 24
 #define COUNTERS_NAME_MAX 32
 #define COUNTERS_REASON_MAX 96
+/* perf_event_paranoid could not be read. */
+#define PARANOID_UNKNOWN (-100)
 
 enum counters_kind {
 	COUNTERS_KIND_HARDWARE, /* PERF_TYPE_HARDWARE */
