@@ -22,6 +22,7 @@ enum module_state {
 /* The global module list (kernel/module.c "modules"), shared by schemes. */
 struct module_link {
 	struct module_link *prev, *next;
+	struct module_link *hnext;     /* the name index's chain (see module_core.c) */
 	const char *scheme;
 	const char *name;
 };
