@@ -31,11 +31,15 @@
 extern hwloc_topology_t harness_topo;
 extern struct placement harness_placement;
 
+/* The most modules one benchmark of this run loads at once. */
 static unsigned int max_modules(void)
 {
-	unsigned int m = run_cfg.modules;
+	unsigned int m = 2;     /* hot, read, unload: one or two at a time */
 
-	for (int k = 0; k < opt.nr_spread_modules; k++)
+	if (opt.scenario_on[SC_SPREAD] || opt.scenario_on[SC_LIFECYCLE] ||
+	    opt.scenario_on[SC_CONTROL])
+		m = run_cfg.modules;
+	for (int k = 0; opt.scenario_on[SC_SPREAD] && k < opt.nr_spread_modules; k++)
 		if (opt.spread_modules[k] > m)
 			m = opt.spread_modules[k];
 	return m;

@@ -86,7 +86,7 @@ for part in "${parts[@]}"; do
   after=()
   [ -n "${SCHEMES:-}" ] && after+=(--scheme="$SCHEMES")
   [ "$part" = main ] && [ -n "${SCENARIOS:-}" ] && after+=(--scenario="$SCENARIOS")
-  "$BUILD/refbench" "${lab_args[@]}" "${pa[@]}" "${after[@]}" "${gb_args[@]}" "${ctx[@]}" \
+  "$BUILD/refbench" "${lab_args[@]}" "${gb_args[@]}" "${pa[@]}" "${after[@]}" "${ctx[@]}" \
     --benchmark_out="$work/bench-$part.json.tmp" --benchmark_out_format=json
   mv "$work/bench-$part.json.tmp" "$work/bench-$part.json"
   unset -n pa
