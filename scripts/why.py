@@ -82,9 +82,16 @@ def _claim(cause, claim, control, a_label, b_label, rows):
 
 def model_vs_control(run):
     """The page size x placement matrix of the spread model against the plain control loop:
-    for each page size, page-aligned / kernel for the model (each array scheme) and for the
-    control, and whether the two ratios agree within 15%."""
+    for each page size, page-aligned / kernel for the model (each scheme that keeps its
+    counts in an NR_CPUS array, whose accesses the loop makes) and for the control, and
+    whether the two ratios agree within 15%."""
     out = []
+    describe = getattr(run, "scheme", None)
+
+    def is_array(name):
+        d = describe(name) if describe else None
+        return not d or d.get("ref_storage") in (None, "embedded-nr-cpus-array")
+
     ctrl = {(b.params.get("pages"), b.params.get("offset")): b for b in run.benchmarks
             if b.scenario == "control" and b.scheme == "spread-array" and b.get("ns_per_op")}
     for pages in ("4k", "2m"):
@@ -93,7 +100,7 @@ def model_vs_control(run):
             continue
         c_ratio = c_p.get("ns_per_op") / c_k.get("ns_per_op")
         for x, y in pairs(run, "spread", "offset", "kernel", "page-aligned",
-                          where=lambda b: b.params.get("pages") == pages
+                          where=lambda b: is_array(b.scheme) and b.params.get("pages") == pages
                           and b.params.get("modules") == c_k.params.get("modules")
                           and b.params.get("nr_cpus") == c_k.params.get("nr_cpus")
                           and b.params.get("dist") == "uniform"):
