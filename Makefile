@@ -27,14 +27,14 @@ LDLIBS   = $(PKG_LIBS) -lpthread -lm
 # kernels/scheme_<id>.h each.  Nothing else in the build names a scheme.
 SCHEME_FILES := $(shell sed -n 's/^SCHEME(\([A-Za-z0-9_]*\)).*/\1/p' kernels/schemes.def)
 
-KERNEL_SRCS := cpu stop_machine sched slab numa range_alloc percpu_alloc module_mem module_core schemes pda
+KERNEL_SRCS := cpu stop_machine sched slab numa range_alloc percpu_alloc module_mem module_core schemes pda this_cpu
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/kernels/scheme_%.o)
 KERNEL_LIB  := $(BUILD)/libkernels.a
 
 .PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
-        plots report perf compare qemu-numa footprint clean help
+        plots report perf compare qemu-numa footprint race clean help
 
-all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit
+all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race
 
 help:
 	@sed -n '1,12p' Makefile
@@ -104,6 +104,16 @@ $(BUILD)/refbench-footprint: $(BUILD)/bench/footprint.o $(BENCH_LIB) $(KERNEL_LI
 $(BUILD)/refbench-audit: $(BUILD)/bench/audit.o $(BENCH_LIB) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The deterministic race: each scheme built once more with a hook between
+# the steps of module_refcount()'s sum (compat.h REFCOUNT_WALK_STEP).
+RACE_OBJS := $(SCHEME_FILES:%=$(BUILD)/bench/race_%.o)
+$(BUILD)/bench/race_%.o: bench/race_instance.c kernels/scheme_%.h kernels/schemes.def
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -DREFBENCH_STEP_HOOK -c $< -o $@
+
+$(BUILD)/refbench-race: $(BUILD)/bench/race.o $(RACE_OBJS) $(BENCH_LIB) $(KERNEL_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # ---- tests/ ------------------------------------------------------------------
 C_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
@@ -160,6 +170,10 @@ compare:
 
 footprint: all
 	@$(BUILD)/refbench-footprint
+
+# The race of the 2009 refcount, shown step by step for every scheme.
+race: all
+	@$(BUILD)/refbench-race
 
 # Boot a 2-node virtual machine and run the placement audit in it.
 qemu-numa: all

@@ -111,6 +111,19 @@ int refbench_affinity_cpus(int *os, unsigned int max, char *err, size_t errlen);
  */
 int refbench_cpus_from_affinity(unsigned int n, char *err, size_t errlen);
 
+/*
+ * A step of module_refcount()'s walk, before it reads CPU @cpu: nothing,
+ * except in the deterministic race test (tests/test_race.c), which builds
+ * the schemes with REFBENCH_STEP_HOOK to run a get and a put between two
+ * steps of a reader's sum.
+ */
+#ifdef REFBENCH_STEP_HOOK
+extern void (*refbench_walk_hook)(int cpu);
+#define REFCOUNT_WALK_STEP(cpu) do { if (refbench_walk_hook) refbench_walk_hook(cpu); } while (0)
+#else
+#define REFCOUNT_WALK_STEP(cpu) do { } while (0)
+#endif
+
 #define for_each_possible_cpu(cpu) \
 	for ((cpu) = 0; (cpu) < (int)nr_cpu_ids; (cpu)++)
 

@@ -21,6 +21,7 @@
 #define _LGPL_SOURCE
 #include "compat.h"
 #include "cpu_internal.h"
+#include "this_cpu.h"
 #include "numa.h"
 #include "percpu_alloc.h"
 
@@ -210,6 +211,9 @@ int cpu_register(int cpu, char *err, size_t errlen)
 
 	urcu_qsbr_register_thread();
 	refbench_this_cpu = cpu;
+	/* %gs: this CPU's per-CPU area, for the this_cpu operations (this_cpu.h);
+	 * a refusal is recorded and reported by the schemes that need it. */
+	this_cpu_set_base(cpu);
 	/* Come online the same way an idle thread does: never inside a stop. */
 	cpu_idle_exit();
 	return 0;
@@ -227,6 +231,7 @@ void cpu_unregister(void)
 	__atomic_store_n(&slots[cpu].taken, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&registry_lock);
 	refbench_this_cpu = -1;
+	this_cpu_set_base(-1);
 }
 
 void refbench_qsbr_quiescent(void)

@@ -3,6 +3,7 @@
 #include "compat.h"
 #include "numa.h"
 #include "pda.h"
+#include "this_cpu.h"
 #include "range_alloc.h"
 
 #include <errno.h>
@@ -164,6 +165,9 @@ int percpu_init(size_t unit_size, char *err, size_t errlen)
 		__per_cpu_offset[cpu] = (uintptr_t)pcpu.unit[cpu] - (uintptr_t)pcpu.unit[0];
 		pda_set_offset(cpu, __per_cpu_offset[cpu]);
 	}
+	/* The caller's %gs follows its area (other CPUs register after this). */
+	if (refbench_this_cpu >= 0)
+		this_cpu_set_base(refbench_this_cpu);
 	if (range_alloc_init(&pcpu.ra, unit_size) != 0) {
 		snprintf(err, errlen, "per-CPU block table: out of memory");
 		unmap_units();

@@ -68,7 +68,7 @@ void percpu_modcopy(void *pcpudest, const void *from, unsigned long size);
 void percpu_modfree(void *freeme);
 
 /* CPU cpu's copy of the per-CPU object at template address ptr. */
-#define per_cpu_ptr(ptr, cpu) ((void *)((uintptr_t)(ptr) + per_cpu_offset(cpu)))
+#define per_cpu_ptr(ptr, cpu) ((__typeof__(ptr))((uintptr_t)(ptr) + per_cpu_offset(cpu)))
 
 struct percpu_stats {
 	size_t unit_size;           /* bytes reserved in each unit */

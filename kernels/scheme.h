@@ -14,6 +14,10 @@
  *   SCHEME_UNLOAD_ERA   2009: stop_machine + waiting delete; 2014: atomic
  *                       release, no waiting mode
  *   SCHEME_OUT_OF_LINE  which operations its kernel had out of line (codegen.h)
+ *   SCHEME_MIGRATION_SAFE  1 when module_refcount() cannot read low while a
+ *                       reference taken on one CPU is dropped on another
+ *                       during the sum (tests/test_race.c checks the claim)
+ *   SCHEME_NEEDS_THIS_CPU  (optional) 1 when it uses %gs this_cpu operations
  *
  * and struct module_ref_storage plus, all static inline:
  *   module_ref_embedded_bytes()   bytes the scheme embeds in struct module
@@ -59,6 +63,9 @@ struct scheme_ops {
 	enum ref_storage ref_storage;
 	int unload_era;               /* 2009 or 2014 */
 	unsigned int out_of_line;     /* OOL_* of codegen.h */
+	bool migration_safe;          /* SCHEME_MIGRATION_SAFE */
+	/* NULL when the scheme can run on this machine, else why not. */
+	const char *(*unavailable)(void);
 
 	/**
 	 * load_module() - sys_init_module() up to the module's init function:

@@ -36,6 +36,7 @@
 	"atomic_inc_not_zero/atomic_dec_if_positive, try_release_module_ref()"
 #define SCHEME_UNLOAD_ERA 2014
 #define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT)
+#define SCHEME_MIGRATION_SAFE 1         /* one word: read at one instant */
 #define SCHEME_REF_STORAGE REF_STORAGE_SHARED_WORD
 
 #include "compat.h"

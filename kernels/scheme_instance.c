@@ -9,10 +9,11 @@
 #include SCHEME_HEADER
 #include "module_lifecycle.h"
 #include "scheme.h"
+#include "this_cpu.h"
 
 #if !defined(SCHEME_LABEL) || !defined(SCHEME_REF_STORAGE) || !defined(SCHEME_MODELS) || \
-    !defined(SCHEME_OUT_OF_LINE)
-#error "a scheme header defines SCHEME_NAME, SCHEME_LABEL, SCHEME_MODELS, SCHEME_MODULE_MEM, SCHEME_REF_STORAGE, SCHEME_UNLOAD_ERA and SCHEME_OUT_OF_LINE"
+    !defined(SCHEME_OUT_OF_LINE) || !defined(SCHEME_MIGRATION_SAFE)
+#error "a scheme header defines SCHEME_NAME, SCHEME_LABEL, SCHEME_MODELS, SCHEME_MODULE_MEM, SCHEME_REF_STORAGE, SCHEME_UNLOAD_ERA, SCHEME_OUT_OF_LINE and SCHEME_MIGRATION_SAFE"
 #endif
 
 #define CONCAT_(a, b) a##b
@@ -37,6 +38,13 @@ static const char *ops_module_name(struct module *mod) { return mod->name; }
 static void *ops_ref_cpu_addr(struct module *mod, int cpu) { return module_ref_cpu_addr(mod, cpu); }
 static size_t ops_ref_bytes(struct module *mod) { return module_ref_bytes(mod); }
 static size_t ops_core_size(struct module *mod) { return mod->core_size; }
+#ifndef SCHEME_NEEDS_THIS_CPU
+#define SCHEME_NEEDS_THIS_CPU 0
+#endif
+static const char *ops_unavailable(void)
+{
+	return SCHEME_NEEDS_THIS_CPU ? this_cpu_unavailable() : NULL;
+}
 static void *ops_module_core(struct module *mod) { return mod->module_core; }
 static enum module_mem_kind ops_module_mem(struct module *mod) { return (enum module_mem_kind)mod->mem_kind; }
 
@@ -52,6 +60,8 @@ const struct scheme_ops CONCAT(scheme_, SCHEME_ID) = {
 	.delete_module = delete_module,
 	.free_module = free_module,
 	.out_of_line = SCHEME_OUT_OF_LINE,
+	.migration_safe = SCHEME_MIGRATION_SAFE,
+	.unavailable = ops_unavailable,
 	.__module_get = OOL_FN(__module_get),
 	.try_module_get = OOL_FN(try_module_get),
 	.module_put = OOL_FN(module_put),

@@ -44,6 +44,7 @@
 #define SCHEME_UNLOAD_ERA 2009
 #define SCHEME_OUT_OF_LINE OOL_MODULE_PUT
 #define SCHEME_MODULE_GET_BUG_ON 1
+#define SCHEME_MIGRATION_SAFE 0         /* one count per CPU: see test_race.c */
 #define SCHEME_REF_STORAGE REF_STORAGE_EMBEDDED_ARRAY
 
 #include "compat.h"
@@ -88,8 +89,10 @@ static inline unsigned int module_refcount(struct module *mod)
 {
 	unsigned int i, total = 0;
 
-	for (i = 0; i < NR_CPUS; i++)
+	for (i = 0; i < NR_CPUS; i++) {
+		REFCOUNT_WALK_STEP((int)i);
 		total += local_read(__module_ref_addr(mod, i));
+	}
 	return total;
 }
 

@@ -44,6 +44,7 @@
 #define SCHEME_UNLOAD_ERA 2009
 #define SCHEME_OUT_OF_LINE OOL_MODULE_PUT
 #define SCHEME_MODULE_GET_BUG_ON 0     /* removed in 2.6.29 (7f9a50a5b89b) */
+#define SCHEME_MIGRATION_SAFE 0         /* one count per CPU: 5fbfb18d7a5b fixed it */
 #define SCHEME_REF_STORAGE REF_STORAGE_PERCPU
 
 #include "compat.h"
@@ -97,8 +98,10 @@ static inline unsigned int module_refcount(struct module *mod)
 	unsigned int total = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu(cpu) {
+		REFCOUNT_WALK_STEP(cpu);
 		total += local_read(__module_ref_addr(mod, cpu));
+	}
 	return total;
 }
 

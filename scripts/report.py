@@ -494,6 +494,28 @@ def section_raw(run):
     return "\n".join(parts)
 
 
+def section_correctness(run):
+    """race.json: each scheme under the deterministic interleaving (build/refbench-race)."""
+    path = run.path / "race.json"
+    out = ['<h2 id="correctness">Correctness: a reference that moves between CPUs</h2>']
+    try:
+        import json
+        data = json.loads(path.read_text())
+        rows = [(s["scheme"], "never reads low" if s["claims_migration_safe"] else "may read low",
+                 s.get("reads"), s.get("under_reads"), s.get("min_read"),
+                 s.get("error") or ("matches its claim" if s.get("matches_claim")
+                                    else "DOES NOT MATCH its claim"))
+                for s in data["schemes"]]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        out.append(f"<p>Not in this run ({esc(path.name)}: {esc(e)}).</p>")
+        return "\n".join(out)
+    out.append(f"<p>{esc(data.get('method', ''))}. One reference is held throughout: a "
+               "read below 1 is what an unload would trust to free a module in use.</p>")
+    out.append(table(["scheme", "claims", "interleavings", "reads below 1", "lowest read",
+                      "outcome"], rows))
+    return "\n".join(out)
+
+
 def section_why(run):
     """Each cause the lab names, its control and the figures (scripts/why.py)."""
     out = ['<h2 id="why">Why: each claimed cause and its control</h2>',
@@ -533,7 +555,7 @@ def build_html(run):
         f"<h1>refbench results: {esc(run.host)}</h1>",
         f'<p class="sub">{esc(run.date)} &middot; run folder <code>{esc(run.path.name)}'
         f"</code> &middot; {status} &middot; {len(run.benchmarks)} benchmarks</p>",
-        '<nav class="screen-only"><a href="#context">Context</a><a href="#summary">Who wins</a><a href="#why">Why</a>'
+        '<nav class="screen-only"><a href="#context">Context</a><a href="#summary">Who wins</a><a href="#why">Why</a><a href="#correctness">Correctness</a>'
         '<a href="#charts">Charts</a><a href="#figures">Figures</a>'
         '<a href="#counters">Counters</a><a href="#raw">Raw data</a></nav>',
     ]
@@ -545,7 +567,8 @@ def build_html(run):
         head.append('<div class="warn"><strong>Warnings while reading:</strong><ul>' +
                     "".join(f"<li>{esc(w.replace(prefix, ''))}</li>" for w in run.warnings)
                     + "</ul></div>")
-    body = [section_context(run), section_summary(run), section_why(run), section_charts(run),
+    body = [section_context(run), section_summary(run), section_why(run),
+            section_correctness(run), section_charts(run),
             section_figures(run), section_counters(run), section_raw(run),
             '<p class="muted">Written by scripts/report.py from the files of this run folder.'
             '</p>', "</body>", "</html>"]

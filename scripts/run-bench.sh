@@ -109,6 +109,11 @@ step "memory footprint (NR_CPUS $FOOTPRINT_NR_CPUS, $MODULES modules)"
 "$BUILD/refbench-footprint" --modules="$MODULES" --line="$LINE" --nr-cpus="$FOOTPRINT_NR_CPUS" \
   --out="$work/footprint.json"
 
+step "the race of the 2009 refcount, step by step"
+"$BUILD/refbench-race" --json >"$work/race.json.tmp" || \
+  echo "run-bench: a scheme's race outcome does not match its claim (see race.json)" >&2
+mv "$work/race.json.tmp" "$work/race.json"
+
 step "NUMA placement audit"
 "$BUILD/refbench-audit" --nr-cpus="$NR_CPUS" --line="$LINE" >"$work/audit.json.tmp"
 mv "$work/audit.json.tmp" "$work/audit.json"

@@ -1,0 +1,171 @@
+/*
+ * percpu-incdec: per-CPU increments and decrements, counted with this_cpu
+ * operations, as module refcounting stood from 2.6.34 to 3.18.
+ *
+ * Models Linux 2.6.34, include/linux/module.h and kernel/module.c, after
+ * "module: Use this_cpu_xx to dynamically allocate counters" (Christoph
+ * Lameter, e1783a240f49) and "Fix up possibly racy module refcounting"
+ * (Nick Piggin, 5fbfb18d7a5b):
+ *
+ *   struct module { ... struct module_ref { unsigned int incs, decs; }
+ *                   __percpu *refptr; };
+ *   load_module():  mod->refptr = alloc_percpu(struct module_ref), after the
+ *                   module is moved; free_percpu() in free_module()
+ *   module_unload_init()  every CPU's incs and decs to 0, then
+ *                   __this_cpu_write(mod->refptr->incs, 1) (held for init)
+ *   __module_get()  preempt_disable(); __this_cpu_inc(refptr->incs); ...
+ *   try_module_get() the same if module_is_live(), else 0 (inline)
+ *   module_put()    preempt_disable(); smp_wmb(); __this_cpu_inc(refptr->decs);
+ *                   wake the waiter if not live; preempt_enable()
+ *                   (a function in kernel/module.c)
+ *   module_refcount() the sum of every possible CPU's decs, smp_rmb(), then
+ *                   the sum of their incs; incs - decs
+ *
+ * Why two counts: a reference taken on CPU A and dropped on CPU B while a
+ * reader sums CPU by CPU made the single local_t of 2.6.29 read low (A read
+ * before the get, B after the put: 0 while a reference is held).  Summing
+ * every decrement first, and only then the increments, can over-count but
+ * never under-count: each decrement the reader saw has its increment made
+ * visible before it (module_put's smp_wmb()), and the reader reads the
+ * increments after the decrements (smp_rmb()).  SCHEME_MIGRATION_SAFE says
+ * so, and tests/test_race.c checks it step by step.
+ *
+ * Each module takes nr_cpu_ids * 8 bytes, each CPU's in its own per-CPU
+ * unit; module_refcount() walks possible CPUs twice.  Unload is 2.6.29's:
+ * stop_machine() for O_NONBLOCK, mark GOING and wait otherwise.
+ *
+ * Departures: preempt_disable()/enable() are get_cpu()/put_cpu() (QSBR
+ * read-side, free); the this_cpu operations are %gs-relative as in the
+ * kernel (this_cpu.h: the GS base set per pinned thread with arch_prctl);
+ * alloc_percpu() is the lab's 2.6.29-style allocator (2.6.34 had the
+ * dynamic one: same offsets in every unit, which is what matters here);
+ * the trace points are not modelled.
+ */
+#define SCHEME_NAME "percpu-incdec"
+#define SCHEME_LABEL "per-CPU incs/decs, this_cpu (2.6.34)"
+#define SCHEME_MODULE_MEM MODULE_MEM_VMALLOC
+#define SCHEME_MODELS "Linux 2.6.34 (e1783a240f49, 5fbfb18d7a5b) kernel/module.c: " \
+	"struct module_ref { incs, decs } __percpu *refptr, __this_cpu_inc, decs summed first"
+#define SCHEME_UNLOAD_ERA 2009
+#define SCHEME_REF_STORAGE REF_STORAGE_PERCPU
+#define SCHEME_OUT_OF_LINE OOL_MODULE_PUT
+#define SCHEME_MIGRATION_SAFE 1
+#define SCHEME_NEEDS_THIS_CPU 1
+
+#include "compat.h"
+#include "this_cpu.h"
+
+struct module_ref {
+	unsigned int incs;
+	unsigned int decs;
+};
+
+struct module_ref_storage {
+	struct module_ref *refptr;      /* __percpu: the unit-0 address */
+};
+
+#include "module.h"
+
+static inline size_t module_ref_embedded_bytes(void) { return 0; }
+
+static inline int module_ref_alloc(struct module *mod)
+{
+	/* Without a %gs base every CPU would count in CPU 0's copy. */
+	if (this_cpu_unavailable())
+		return -ENODEV;
+	mod->ref.refptr = percpu_modalloc(sizeof(struct module_ref),
+					  __alignof__(struct module_ref), mod->name);
+	return mod->ref.refptr ? 0 : -ENOMEM;
+}
+
+static inline void module_ref_free(struct module *mod)
+{
+	if (mod->ref.refptr)
+		percpu_modfree(mod->ref.refptr);
+	mod->ref.refptr = NULL;
+}
+
+static inline size_t module_ref_bytes(struct module *mod)
+{
+	return mod->ref.refptr ? nr_cpu_ids * sizeof(struct module_ref) : 0;
+}
+
+static inline void *module_ref_cpu_addr(struct module *mod, int cpu)
+{
+	return per_cpu_ptr(mod->ref.refptr, cpu);
+}
+
+static inline size_t module_ref_cpu_bytes(void)
+{
+	return sizeof(struct module_ref);
+}
+
+static inline unsigned int module_refcount(struct module *mod)
+{
+	unsigned int incs = 0, decs = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		REFCOUNT_WALK_STEP(cpu);
+		decs += READ_ONCE(per_cpu_ptr(mod->ref.refptr, cpu)->decs);
+	}
+	/* The incs are added up after the decs; module_put() makes every
+	 * inc visible before its dec with smp_wmb(). */
+	smp_rmb();
+	for_each_possible_cpu(cpu) {
+		REFCOUNT_WALK_STEP(cpu);
+		incs += READ_ONCE(per_cpu_ptr(mod->ref.refptr, cpu)->incs);
+	}
+	return incs - decs;
+}
+
+static inline void module_unload_init(struct module *mod)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		per_cpu_ptr(mod->ref.refptr, cpu)->incs = 0;
+		per_cpu_ptr(mod->ref.refptr, cpu)->decs = 0;
+	}
+	/* Hold reference count during initialization. */
+	__this_cpu_write_uint(&mod->ref.refptr->incs, 1);
+	/* Backwards compatibility macros put refcount during init. */
+	mod->waiter = get_current();
+}
+
+static inline void __module_get(struct module *module)
+{
+	if (module) {
+		get_cpu();                  /* preempt_disable() */
+		__this_cpu_inc_uint(&module->ref.refptr->incs);
+		put_cpu();
+	}
+}
+
+static inline bool try_module_get(struct module *module)
+{
+	bool ret = true;
+
+	if (module) {
+		get_cpu();
+		if (likely(module_is_live(module)))
+			__this_cpu_inc_uint(&module->ref.refptr->incs);
+		else
+			ret = false;
+		put_cpu();
+	}
+	return ret;
+}
+
+static inline void module_put(struct module *module)
+{
+	if (module) {
+		get_cpu();
+		smp_wmb(); /* see comment in module_refcount */
+		__this_cpu_inc_uint(&module->ref.refptr->decs);
+		/* Maybe they're waiting for us to drop reference? */
+		if (unlikely(!module_is_live(module)))
+			wake_up_process(module_waiter(module));
+		put_cpu();
+	}
+}
