@@ -42,6 +42,10 @@
  * since 3.13 there is no waiting mode: without O_NONBLOCK the kernel warns
  * and behaves as non-blocking, so here the caller's retry loop (what
  * "rmmod --wait" users were told to do) stands in for it.
+ * The 2013 era (3.13 to 3.18, percpu-3.18): no waiting mode either
+ * (3f2b9c9cdf38, "module: remove rmmod --wait option", 3.13), but the
+ * check is still __try_stop_module() under stop_machine() for every delete,
+ * and free_module() still unlinks under stop_machine().
  * Not modelled: dependencies between modules, forced unload (O_TRUNC is
  * accepted and treated as not forcing), init/exit functions, sysfs.
  */
@@ -179,7 +183,7 @@ static int do_init_module(struct module *mod)
 	return 0;
 }
 
-#if SCHEME_UNLOAD_ERA == 2009
+#if SCHEME_UNLOAD_ERA == 2009 || SCHEME_UNLOAD_ERA == 2013
 struct stopref {
 	struct module *mod;
 	int flags;
@@ -201,6 +205,20 @@ static int __try_stop_module(void *_sref)
 	return 0;
 }
 
+static int __unlink_module(void *_mod)
+{
+	struct module *mod = _mod;
+	module_list_del(&mod->list);
+	return 0;
+}
+
+static inline void unlink_module(struct module *mod)
+{
+	stop_machine(__unlink_module, mod);
+}
+#endif
+
+#if SCHEME_UNLOAD_ERA == 2009
 static int try_stop_module(struct module *mod, int flags, int *forced)
 {
 	if (flags & O_NONBLOCK) {
@@ -227,17 +245,13 @@ static void wait_for_zero_refcount(struct module *mod)
 	}
 	kmutex_lock(&module_mutex);
 }
-
-static int __unlink_module(void *_mod)
+#elif SCHEME_UNLOAD_ERA == 2013
+/* 3.13 to 3.18: always stop the machine to check; no waiting mode. */
+static int try_stop_module(struct module *mod, int flags, int *forced)
 {
-	struct module *mod = _mod;
-	module_list_del(&mod->list);
-	return 0;
-}
+	struct stopref sref = { mod, flags, forced };
 
-static inline void unlink_module(struct module *mod)
-{
-	stop_machine(__unlink_module, mod);
+	return stop_machine(__try_stop_module, &sref);
 }
 #else
 static inline void unlink_module(struct module *mod)

@@ -11,7 +11,8 @@
  *   SCHEME_MODELS       kernel version, commit and functions it models
  *   SCHEME_MODULE_MEM   where module memory (struct module) comes from
  *   SCHEME_REF_STORAGE  where the counts live (enum ref_storage)
- *   SCHEME_UNLOAD_ERA   2009: stop_machine + waiting delete; 2014: atomic
+ *   SCHEME_UNLOAD_ERA   2009: stop_machine + waiting delete; 2013: stop_machine
+ *                       check, no waiting mode (3.13-3.18); 2014: atomic
  *                       release, no waiting mode
  *   SCHEME_OUT_OF_LINE  which operations its kernel had out of line (codegen.h)
  *   SCHEME_MIGRATION_SAFE  1 when module_refcount() cannot read low while a
@@ -61,7 +62,7 @@ struct scheme_ops {
 	const char *models;           /* kernel version, commit and functions */
 	enum module_mem_kind mem_kind;
 	enum ref_storage ref_storage;
-	int unload_era;               /* 2009 or 2014 */
+	int unload_era;               /* 2009, 2013 or 2014 */
 	unsigned int out_of_line;     /* OOL_* of codegen.h */
 	bool migration_safe;          /* SCHEME_MIGRATION_SAFE */
 	/* NULL when the scheme can run on this machine, else why not. */

@@ -342,7 +342,8 @@ static void test_scheme_table(void **state)
 
 		assert_ptr_equal(scheme_find(ops->name), ops);
 		assert_non_null(strstr(scheme_names(), ops->name));
-		assert_true(ops->unload_era == 2009 || ops->unload_era == 2014);
+		assert_true(ops->unload_era == 2009 || ops->unload_era == 2013 ||
+			    ops->unload_era == 2014);
 		assert_non_null(ops->models);
 		assert_true(ops->label && ops->label[0]);
 		assert_string_not_equal(ref_storage_name(ops->ref_storage), "unknown");
