@@ -79,6 +79,10 @@ static struct module *load_live(const struct scenario_args *a, const char *name,
 	struct module *mod;
 
 	scenario_load_params(a, idx, &p);
+	if (ops->unavailable && ops->unavailable()) {
+		harness_setup_error("%s cannot run here: %s", ops->name, ops->unavailable());
+		return NULL;
+	}
 	mod = ops->load_module(name, &p, &err);
 
 	if (!mod) {

@@ -33,6 +33,7 @@ static struct {
 #define HUGE_2M ((size_t)2 << 20)
 
 static bool small_pages;
+uintptr_t __per_cpu_base[REFBENCH_NR_CPUS_MAX];
 
 size_t percpu_unit_for(unsigned int cpu_ids, unsigned int modules)
 {
@@ -93,6 +94,7 @@ static void unmap_units(void)
 	for (unsigned int i = 0; i < REFBENCH_NR_CPUS_MAX; i++) {
 		pcpu.unit[i] = NULL;
 		__per_cpu_offset[i] = 0;
+		__per_cpu_base[i] = 0;
 		pda_set_offset(i, 0);
 	}
 }
@@ -163,11 +165,9 @@ int percpu_init(size_t unit_size, char *err, size_t errlen)
 	}
 	for (unsigned int cpu = 0; cpu < pcpu.nr_units; cpu++) {
 		__per_cpu_offset[cpu] = (uintptr_t)pcpu.unit[cpu] - (uintptr_t)pcpu.unit[0];
+		__per_cpu_base[cpu] = (uintptr_t)pcpu.unit[cpu];
 		pda_set_offset(cpu, __per_cpu_offset[cpu]);
 	}
-	/* The caller's %gs follows its area (other CPUs register after this). */
-	if (refbench_this_cpu >= 0)
-		this_cpu_set_base(refbench_this_cpu);
 	if (range_alloc_init(&pcpu.ra, unit_size) != 0) {
 		snprintf(err, errlen, "per-CPU block table: out of memory");
 		unmap_units();
@@ -175,6 +175,9 @@ int percpu_init(size_t unit_size, char *err, size_t errlen)
 	}
 	pcpu.ready = 1;
 	ret = 0;
+	/* The caller's %gs follows its area (other CPUs register after this). */
+	if (refbench_this_cpu >= 0)
+		this_cpu_set_base(refbench_this_cpu);
 out:
 	pthread_mutex_unlock(&pcpu.lock);
 	return ret;

@@ -61,7 +61,8 @@ struct module_ref {
 };
 
 struct module_ref_storage {
-	struct module_ref *refptr;      /* __percpu: the unit-0 address */
+	struct module_ref *refptr;      /* __percpu: an offset into each unit */
+	void *area;                     /* what alloc_percpu() returned (may be at offset 0) */
 };
 
 #include "module.h"
@@ -73,26 +74,32 @@ static inline int module_ref_alloc(struct module *mod)
 	/* Without a %gs base every CPU would count in CPU 0's copy. */
 	if (this_cpu_unavailable())
 		return -ENODEV;
-	mod->ref.refptr = percpu_modalloc(sizeof(struct module_ref),
-					  __alignof__(struct module_ref), mod->name);
-	return mod->ref.refptr ? 0 : -ENOMEM;
+	void *p = percpu_modalloc(sizeof(struct module_ref), __alignof__(struct module_ref),
+				  mod->name);
+
+	if (!p)
+		return -ENOMEM;
+	mod->ref.area = p;
+	mod->ref.refptr = percpu_zb_of(p);          /* a __percpu pointer */
+	return 0;
 }
 
 static inline void module_ref_free(struct module *mod)
 {
-	if (mod->ref.refptr)
-		percpu_modfree(mod->ref.refptr);
+	if (mod->ref.area)
+		percpu_modfree(mod->ref.area);
+	mod->ref.area = NULL;
 	mod->ref.refptr = NULL;
 }
 
 static inline size_t module_ref_bytes(struct module *mod)
 {
-	return mod->ref.refptr ? nr_cpu_ids * sizeof(struct module_ref) : 0;
+	return mod->ref.area ? nr_cpu_ids * sizeof(struct module_ref) : 0;
 }
 
 static inline void *module_ref_cpu_addr(struct module *mod, int cpu)
 {
-	return per_cpu_ptr(mod->ref.refptr, cpu);
+	return per_cpu_zb(mod->ref.refptr, cpu);
 }
 
 static inline size_t module_ref_cpu_bytes(void)
@@ -107,14 +114,14 @@ static inline unsigned int module_refcount(struct module *mod)
 
 	for_each_possible_cpu(cpu) {
 		REFCOUNT_WALK_STEP(cpu);
-		decs += READ_ONCE(per_cpu_ptr(mod->ref.refptr, cpu)->decs);
+		decs += READ_ONCE(per_cpu_zb(mod->ref.refptr, cpu)->decs);
 	}
 	/* The incs are added up after the decs; module_put() makes every
 	 * inc visible before its dec with smp_wmb(). */
 	smp_rmb();
 	for_each_possible_cpu(cpu) {
 		REFCOUNT_WALK_STEP(cpu);
-		incs += READ_ONCE(per_cpu_ptr(mod->ref.refptr, cpu)->incs);
+		incs += READ_ONCE(per_cpu_zb(mod->ref.refptr, cpu)->incs);
 	}
 	return incs - decs;
 }
@@ -124,11 +131,11 @@ static inline void module_unload_init(struct module *mod)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		per_cpu_ptr(mod->ref.refptr, cpu)->incs = 0;
-		per_cpu_ptr(mod->ref.refptr, cpu)->decs = 0;
+		per_cpu_zb(mod->ref.refptr, cpu)->incs = 0;
+		per_cpu_zb(mod->ref.refptr, cpu)->decs = 0;
 	}
 	/* Hold reference count during initialization. */
-	__this_cpu_write_uint(&mod->ref.refptr->incs, 1);
+	per_cpu_zb(mod->ref.refptr, raw_smp_processor_id())->incs = 1;
 	/* Backwards compatibility macros put refcount during init. */
 	mod->waiter = get_current();
 }
@@ -137,7 +144,7 @@ static inline void __module_get(struct module *module)
 {
 	if (module) {
 		get_cpu();                  /* preempt_disable() */
-		__this_cpu_inc_uint(&module->ref.refptr->incs);
+		__this_cpu_inc_uint(pcpu_field(module->ref.refptr, incs));
 		put_cpu();
 	}
 }
@@ -149,7 +156,7 @@ static inline bool try_module_get(struct module *module)
 	if (module) {
 		get_cpu();
 		if (likely(module_is_live(module)))
-			__this_cpu_inc_uint(&module->ref.refptr->incs);
+			__this_cpu_inc_uint(pcpu_field(module->ref.refptr, incs));
 		else
 			ret = false;
 		put_cpu();
@@ -162,7 +169,7 @@ static inline void module_put(struct module *module)
 	if (module) {
 		get_cpu();
 		smp_wmb(); /* see comment in module_refcount */
-		__this_cpu_inc_uint(&module->ref.refptr->decs);
+		__this_cpu_inc_uint(pcpu_field(module->ref.refptr, decs));
 		/* Maybe they're waiting for us to drop reference? */
 		if (unlikely(!module_is_live(module)))
 			wake_up_process(module_waiter(module));

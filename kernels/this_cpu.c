@@ -18,7 +18,7 @@ static char unavailable[160];
 bool this_cpu_set_base(int cpu)
 {
 #if defined(__x86_64__)
-	unsigned long base = cpu >= 0 ? (unsigned long)per_cpu_offset(cpu) : 0;
+	unsigned long base = cpu >= 0 ? (unsigned long)__per_cpu_base[cpu] : 0;
 
 	if (syscall(SYS_arch_prctl, ARCH_SET_GS, base) == 0)
 		return true;

@@ -5,9 +5,10 @@
  * segment, whose base is the CPU's per-CPU offset, so __this_cpu_inc(p) is
  * one "incl %gs:p" - no CPU number, no offset table, no address arithmetic.
  *
- * Model: each thread registered as lab CPU n gets its GS base set to
- * per_cpu_offset(n) with arch_prctl(ARCH_SET_GS) (cpu.c); per-CPU pointers
- * are unit-0 addresses, so %gs:p is CPU n's copy, exactly as in the kernel.
+ * Model: each thread registered as lab CPU n gets its GS base set to the
+ * base of CPU n's per-CPU unit with arch_prctl(ARCH_SET_GS) (cpu.c), and the
+ * schemes that use this_cpu keep zero-based per-CPU pointers (offsets into
+ * a unit), so %gs:p is CPU n's copy, exactly as in the kernel.
  * Where the kernel refuses ARCH_SET_GS, this_cpu_unavailable() says why and
  * the schemes that need it are reported skipped, never silently absent.
  * The ThreadSanitizer build (REFBENCH_LOCAL_RELAXED), which cannot see into
@@ -21,7 +22,24 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "percpu_alloc.h"     /* per_cpu_ptr() */
+#include "percpu_alloc.h"
+
+/*
+ * Zero-based per-CPU pointers, as x86-64 kernels have used since 2.6.30: a
+ * __percpu pointer is an offset into a per-CPU area, CPU n's copy is at
+ * that offset from n's area (per_cpu_zb()), and %gs holds the base of the
+ * running CPU's area, so "%gs:p" is the running CPU's copy.  (The lab's
+ * per_cpu_ptr() keeps 2.6.29's unit-0 addresses for the percpu scheme.)
+ */
+#define per_cpu_zb(p, cpu) ((__typeof__(p))((uintptr_t)(p) + __per_cpu_base[(cpu)]))
+/*
+ * &p->field of a zero-based per-CPU pointer, by arithmetic: p may be 0 (the
+ * first block of a unit), where C's member access would be undefined.
+ */
+#define pcpu_field(p, field) \
+	((__typeof__(&(p)->field))((uintptr_t)(p) + __builtin_offsetof(__typeof__(*(p)), field)))
+/* The zero-based pointer of a block percpu_modalloc() returned (0 is valid). */
+#define percpu_zb_of(addr) ((void *)((uintptr_t)(addr) - __per_cpu_base[0]))
 
 /*
  * this_cpu_set_base() - point the calling thread's %gs at CPU @cpu's per-CPU
@@ -37,18 +55,10 @@ static inline void __this_cpu_inc_uint(unsigned int *p)
 {
 	__asm__ __volatile__("incl %%gs:%0" : "+m" (*p));
 }
-static inline void __this_cpu_write_uint(unsigned int *p, unsigned int v)
-{
-	__asm__ __volatile__("movl %1, %%gs:%0" : "=m" (*p) : "r" (v));
-}
 #else
 static inline void __this_cpu_inc_uint(unsigned int *p)
 {
-	__atomic_fetch_add(per_cpu_ptr(p, smp_processor_id()), 1, __ATOMIC_RELAXED);
-}
-static inline void __this_cpu_write_uint(unsigned int *p, unsigned int v)
-{
-	__atomic_store_n(per_cpu_ptr(p, raw_smp_processor_id()), v, __ATOMIC_RELAXED);
+	__atomic_fetch_add(per_cpu_zb(p, smp_processor_id()), 1, __ATOMIC_RELAXED);
 }
 #endif
 
