@@ -59,7 +59,8 @@ lab_args=(--modules="$MODULES" --nr-cpus="$NR_CPUS" --line="$LINE" --placement="
 gb_args=(--benchmark_repetitions="$REPS" --benchmark_min_time="$MIN_TIME")
 [ -n "${FILTER:-}" ] && gb_args+=(--benchmark_filter="$FILTER")
 
-step() { echo "== $*" >&2; }
+start_s=$SECONDS
+step() { echo "== [$((SECONDS - start_s)) s] $*" >&2; }
 
 # The suite's parts (bench/suite.def), each its own process; SUITE picks some.
 parts=()
