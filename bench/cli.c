@@ -35,7 +35,7 @@ void usage(void)
 "  --smt              allow SMT siblings (default one thread per core)\n"
 "  --modules=N        modules for spread and lifecycle (default 2000)\n"
 "  --spread-modules=LIST  further module counts for spread, uniform, 1 thread\n"
-"                     (the working-set sweep; default none)\n"
+"                     (the working-set sweep; default none; 'none' clears it)\n"
 "  --nr-cpus=N        NR_CPUS for hot, spread, lifecycle, unload (default 64, 1..%d)\n"
 "  --nr-cpu-ids=N     possible CPUs (nr_cpu_ids) the per-CPU areas are laid out for\n"
 "                     (default: the largest thread count; more are layout only)\n"
@@ -138,6 +138,8 @@ static void parse_spread_modules(const char *val)
 
 	snprintf(buf, sizeof(buf), "%s", val);
 	opt.nr_spread_modules = 0;
+	if (strcmp(val, "none") == 0)
+		return;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		if (opt.nr_spread_modules == MAX_SPREAD_MODULES)
 			die("--spread-modules has more than %d entries", MAX_SPREAD_MODULES);
