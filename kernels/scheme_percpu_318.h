@@ -45,13 +45,6 @@ struct module_ref {
 	unsigned long decs;
 } __attribute__((aligned(2 * sizeof(unsigned long))));
 
-struct module_ref_storage {
-	struct module_ref *refptr;      /* __percpu: an offset into each unit */
-	void *area;                     /* what alloc_percpu() returned (may be at offset 0) */
-};
-
-#include "module.h"
-
 #if defined(__x86_64__) && !defined(REFBENCH_LOCAL_RELAXED)
 static inline void __this_cpu_inc_ulong(unsigned long *p)
 {
@@ -64,76 +57,7 @@ static inline void __this_cpu_inc_ulong(unsigned long *p)
 }
 #endif
 
-static inline size_t module_ref_embedded_bytes(void) { return 0; }
-
-static inline int module_ref_alloc(struct module *mod)
-{
-	/* Without a %gs base every CPU would count in CPU 0's copy. */
-	if (this_cpu_unavailable())
-		return -ENODEV;
-	void *p = percpu_modalloc(sizeof(struct module_ref), __alignof__(struct module_ref),
-				  mod->name);
-
-	if (!p)
-		return -ENOMEM;
-	mod->ref.area = p;
-	mod->ref.refptr = percpu_zb_of(p);          /* a __percpu pointer */
-	return 0;
-}
-
-static inline void module_ref_free(struct module *mod)
-{
-	if (mod->ref.area)
-		percpu_modfree(mod->ref.area);
-	mod->ref.area = NULL;
-	mod->ref.refptr = NULL;
-}
-
-static inline size_t module_ref_bytes(struct module *mod)
-{
-	return mod->ref.area ? nr_cpu_ids * sizeof(struct module_ref) : 0;
-}
-
-static inline void *module_ref_cpu_addr(struct module *mod, int cpu)
-{
-	return per_cpu_zb(mod->ref.refptr, cpu);
-}
-
-static inline size_t module_ref_cpu_bytes(void)
-{
-	return sizeof(struct module_ref);
-}
-
-static inline unsigned int module_refcount(struct module *mod)
-{
-	unsigned long incs = 0, decs = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		REFCOUNT_WALK_STEP(cpu);
-		decs += READ_ONCE(per_cpu_zb(mod->ref.refptr, cpu)->decs);
-	}
-	/* The incs are added up after the decs (see module_put()). */
-	smp_rmb();
-	for_each_possible_cpu(cpu) {
-		REFCOUNT_WALK_STEP(cpu);
-		incs += READ_ONCE(per_cpu_zb(mod->ref.refptr, cpu)->incs);
-	}
-	return (unsigned int)(incs - decs);
-}
-
-static inline void module_unload_init(struct module *mod)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		per_cpu_zb(mod->ref.refptr, cpu)->incs = 0;
-		per_cpu_zb(mod->ref.refptr, cpu)->decs = 0;
-	}
-	/* Hold reference count during initialization. */
-	per_cpu_zb(mod->ref.refptr, raw_smp_processor_id())->incs = 1;
-	mod->waiter = get_current();
-}
+#include "module_ref_incdec.h"
 
 static inline void __module_get(struct module *module)
 {

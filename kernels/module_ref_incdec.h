@@ -1,0 +1,97 @@
+/*
+ * module_ref_incdec.h - what the schemes with per-CPU increments and
+ * decrements share (2.6.34 to 3.18, scheme_percpu_incdec.h and
+ * scheme_percpu_318.h): the zero-based __percpu refptr from alloc_percpu(),
+ * module_unload_init(), and module_refcount() summing every CPU's
+ * decrements before their increments (5fbfb18d7a5b).  The including header
+ * defines struct module_ref { incs, decs } (unsigned int in 2.6.34,
+ * unsigned long in 3.18) and then includes this file; it defines the
+ * get/put operations of its own kernel.
+ */
+#ifndef REFBENCH_MODULE_REF_INCDEC_H
+#define REFBENCH_MODULE_REF_INCDEC_H
+
+#include "compat.h"
+#include "this_cpu.h"
+
+struct module_ref_storage {
+	struct module_ref *refptr;      /* __percpu: an offset into each unit */
+	void *area;                     /* what alloc_percpu() returned (may be at offset 0) */
+};
+
+#include "module.h"
+
+static inline size_t module_ref_embedded_bytes(void) { return 0; }
+
+static inline int module_ref_alloc(struct module *mod)
+{
+	/* Without a %gs base every CPU would count in CPU 0's copy. */
+	if (this_cpu_unavailable())
+		return -ENODEV;
+	void *p = percpu_modalloc(sizeof(struct module_ref), __alignof__(struct module_ref),
+				  mod->name);
+
+	if (!p)
+		return -ENOMEM;
+	mod->ref.area = p;
+	mod->ref.refptr = percpu_zb_of(p);          /* a __percpu pointer */
+	return 0;
+}
+
+static inline void module_ref_free(struct module *mod)
+{
+	if (mod->ref.area)
+		percpu_modfree(mod->ref.area);
+	mod->ref.area = NULL;
+	mod->ref.refptr = NULL;
+}
+
+static inline size_t module_ref_bytes(struct module *mod)
+{
+	return mod->ref.area ? nr_cpu_ids * sizeof(struct module_ref) : 0;
+}
+
+static inline void *module_ref_cpu_addr(struct module *mod, int cpu)
+{
+	return per_cpu_zb(mod->ref.refptr, cpu);
+}
+
+static inline size_t module_ref_cpu_bytes(void)
+{
+	return sizeof(struct module_ref);
+}
+
+static inline unsigned int module_refcount(struct module *mod)
+{
+	__typeof__(((struct module_ref *)0)->incs) incs = 0, decs = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		REFCOUNT_WALK_STEP(cpu);
+		decs += READ_ONCE(per_cpu_zb(mod->ref.refptr, cpu)->decs);
+	}
+	/* The incs are added up after the decs; module_put() makes every
+	 * inc visible before its dec with smp_wmb(). */
+	smp_rmb();
+	for_each_possible_cpu(cpu) {
+		REFCOUNT_WALK_STEP(cpu);
+		incs += READ_ONCE(per_cpu_zb(mod->ref.refptr, cpu)->incs);
+	}
+	return (unsigned int)(incs - decs);
+}
+
+static inline void module_unload_init(struct module *mod)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		per_cpu_zb(mod->ref.refptr, cpu)->incs = 0;
+		per_cpu_zb(mod->ref.refptr, cpu)->decs = 0;
+	}
+	/* Hold reference count during initialization. */
+	per_cpu_zb(mod->ref.refptr, raw_smp_processor_id())->incs = 1;
+	/* Backwards compatibility macros put refcount during init. */
+	mod->waiter = get_current();
+}
+
+#endif
