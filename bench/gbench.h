@@ -18,16 +18,16 @@
  * Only rb_keep_running*() is a real (direct, not indirect) call, once per batch; the
  * operations inside the batch are whatever the C compiler makes of the inline code.
  *
- * Process level: rb_register()/rb_bench_*() -> rb_initialize() -> (own flags) ->
- * rb_report_unrecognized() -> rb_add_context() -> rb_run_specified() -> rb_shutdown().
- * rb_initialize() is benchmark::Initialize() and rb_run_specified() is
+ * Process level: rb_register()/rb_bench_*() -> rb_initialize_with_help() -> (own
+ * flags) -> rb_add_context() -> rb_run_specified() -> rb_shutdown().
+ * rb_initialize_with_help() is benchmark::Initialize() and rb_run_specified() is
  * benchmark::RunSpecifiedBenchmarks(), so every --benchmark_* flag of the library works
  * (filter, repetitions, min_time, out, out_format, format, list_tests, context, ...).
  *
  * Errors: no C++ exception ever leaves this interface.  Functions returning int return
  * 0 on success and -1 on bad input or failure, after printing one line "gbench: ..." to
  * stderr that names the value and what is accepted.  Misuse inside a running benchmark
- * (bad flags, pausing twice, returning early, ...) marks that benchmark as failed through
+ * (bad counter flags, a batch below 1, returning early, ...) marks that benchmark as failed through
  * SkipWithError: its JSON entry has "error_occurred": true, "error_message": "...", and no
  * times or counters; the process never aborts because of it.
  *
@@ -127,14 +127,10 @@ typedef struct rb_state rb_state; /* opaque: one thread's benchmark::State */
 typedef struct rb_bench rb_bench; /* opaque: one registered benchmark family */
 
 /* A benchmark function.  Called once per thread per run (F7), with arg as registered.
- * It must call rb_keep_running() or rb_keep_running_batch() until it returns false; if it
+ * It must call rb_keep_running_batch() until it returns false; if it
  * returns earlier, the shim marks the run as an error ("returned before the loop ended")
  * and completes the protocol for it, so other threads never hang. */
 typedef void (*rb_fn)(rb_state *st, void *arg);
-
-/* The last member widens the enum to int, so that a bad value passed from C
- * is a value the shim can refuse rather than undefined behaviour in C++. */
-enum rb_time_unit { RB_NS = 0, RB_US = 1, RB_MS = 2, RB_S = 3, RB_TIME_UNIT_MAX_ = 0x7fffffff };
 
 /* Counter flags (rb_counter_set).  Mapped one to one to benchmark::Counter flags; see
  * F6 for what each does to the value summed over threads (F3). */
@@ -161,8 +157,6 @@ enum rb_time_unit { RB_NS = 0, RB_US = 1, RB_MS = 2, RB_S = 3, RB_TIME_UNIT_MAX_
  * benchmark runs with 1 thread. */
 rb_bench *rb_register(const char *name, rb_fn fn, void *arg);
 
-/* The name given to rb_register ("" for NULL). */
-const char *rb_bench_name(const rb_bench *b);
 
 /* The rb_bench_*() setters return 0, or -1 with a message when b is NULL or the value is
  * refused (nothing is changed then).  They never abort, unlike the library's checks. */
@@ -170,90 +164,48 @@ const char *rb_bench_name(const rb_bench *b);
 /* ->Threads(n), n >= 1.  Each call adds one more instance run with n threads
  * (name suffix "/threads:n"). */
 int rb_bench_threads(rb_bench *b, int n);
-/* ->Arg(v).  Each call adds one instance with range(0) = v (name suffix "/v"). */
-int rb_bench_arg(rb_bench *b, int64_t v);
 /* ->UseManualTime(): times come from rb_set_iteration_time (F5).  Refused after
  * rb_bench_use_real_time. */
 int rb_bench_use_manual_time(rb_bench *b);
-/* ->UseRealTime(): wall time drives min_time and rates.  Refused after manual time. */
-int rb_bench_use_real_time(rb_bench *b);
 /* ->Iterations(n), n >= 1: exactly n iterations per thread (max_iterations = n), one run,
  * min_time ignored.  Refused after rb_bench_min_time. */
 int rb_bench_iterations(rb_bench *b, int64_t n);
-/* ->MinTime(s), finite s > 0, overrides --benchmark_min_time.  Refused after
- * rb_bench_iterations. */
-int rb_bench_min_time(rb_bench *b, double seconds);
-/* ->Repetitions(n), n >= 1, overrides --benchmark_repetitions. */
-int rb_bench_repetitions(rb_bench *b, int n);
-/* ->Unit(u), u one of RB_NS, RB_US, RB_MS, RB_S: the unit of the reported times. */
-int rb_bench_unit(rb_bench *b, enum rb_time_unit u);
 
 /* ---- inside a benchmark function (each thread on its own rb_state) -------------------- */
 
 /* State::KeepRunningBatch(n), n >= 1: true when the caller should run n more iterations
  * (see F1, F2).  The first call starts the timer after all threads arrive; the call that
  * returns false stops it and waits for all threads.  After false it keeps returning false
- * without touching the library.  n < 1, or a call while timing is paused, fails the run
+ * without touching the library.  n < 1 fails the run
  * (SkipWithError) and returns false once the protocol is complete. */
 bool rb_keep_running_batch(rb_state *st, int64_t n);
-/* State::KeepRunning(): rb_keep_running_batch with one iteration, no overshoot. */
-bool rb_keep_running(rb_state *st);
 /* State::max_iterations: the iterations this thread is asked to run in this run; equal on
  * all threads of the run; >= 1. */
 int64_t rb_max_iterations(rb_state *st);
-/* State::iterations(): iterations done so far by this thread (0 before the first
- * rb_keep_running* call); after the loop, the count this thread reports (F1). */
-int64_t rb_iterations(rb_state *st);
 /* This thread's index in [0, rb_thread_count(st)). */
 int rb_thread_index(rb_state *st);
 /* Number of threads running this benchmark instance. */
 int rb_thread_count(rb_state *st);
-/* State::range(i).  Only i == 0 exists, and only for benchmarks with rb_bench_arg; any
- * other i fails the run (SkipWithError) and returns 0. */
-int64_t rb_range(rb_state *st, int i);
 /* State::SetIterationTime(seconds): ADDS seconds to this thread's manual time (F5).
  * A negative or non-finite value fails the run. */
 void rb_set_iteration_time(rb_state *st, double seconds);
-/* State::PauseTiming()/ResumeTiming() for this thread only.  Pausing is allowed only
- * inside the loop (after a true rb_keep_running*) while timing runs; resuming only while
- * paused; the loop must be resumed before the next rb_keep_running* call.  Anything else
- * fails the run instead of aborting the process. */
-void rb_pause_timing(rb_state *st);
-void rb_resume_timing(rb_state *st);
 /* Sets this thread's counter name (copied) to value with flags (RB_COUNTER_*).  Setting
  * the same name again replaces this thread's value.  The run reports the sum over
  * threads, finished per F6.  Returns 0, or -1 (message printed, counter not set) when
  * name is NULL/empty, value is not finite, or flags has bits outside
  * RB_COUNTER_ALL_FLAGS.  An absent counter stays absent in the JSON. */
 int rb_counter_set(rb_state *st, const char *name, double value, unsigned flags);
-/* State::SetLabel(label): one label per run, shared by its threads (last writer wins).
- * Returns -1 for a NULL label. */
-int rb_set_label(rb_state *st, const char *label);
 /* State::SkipWithError(msg): the run is reported as an error with msg (the first message
  * of any thread wins, F8); the next rb_keep_running* returns false.  A second call on the
  * same state is ignored. */
 void rb_skip_with_error(rb_state *st, const char *msg);
 /* True once this thread's state has an error (rb_skip_with_error or a misuse above). */
 bool rb_error_occurred(rb_state *st);
-/* State::SetItemsProcessed(n): counter "items_per_second", n summed over threads then
- * divided by the run's seconds (F6). */
-void rb_set_items_processed(rb_state *st, int64_t n);
 
 /* ---- process level -------------------------------------------------------------------- */
 
-/* benchmark::Initialize(argc, argv): parses and REMOVES every --benchmark_* flag (and
- * --v) it knows from argv, updating *argc; other arguments stay, in order, for the
- * program to parse.  --help prints the library's usage and exits 0.  Returns 0, or -1
- * with a message (argv untouched) when --benchmark_format / --benchmark_out_format (or
- * the BENCHMARK_FORMAT / BENCHMARK_OUT_FORMAT environment variables) are not one of
- * console, json, csv: the library itself would print usage and exit 0 there. */
-int rb_initialize(int *argc, char **argv);
 /* Same, but --help calls help() (then exits 0) instead of the library's usage. */
 int rb_initialize_with_help(int *argc, char **argv, void (*help)(void));
-/* benchmark::ReportUnrecognizedArguments: prints "<argv0>: error: unrecognized
- * command-line flag: <arg>" on stderr for every argv[1..argc-1] and returns true if there
- * is any. */
-bool rb_report_unrecognized(int argc, char **argv);
 /* benchmark::AddCustomContext(key, value): an extra string in the JSON "context" object.
  * Call before rb_run_specified.  Returns -1 (message printed) for NULL arguments, a key
  * already added through this function, or after rb_shutdown. */

@@ -37,7 +37,6 @@ struct rb_state {
     rb_bench *b;
     bool started;  // a rb_keep_running* call has been made
     bool finished; // a rb_keep_running* call returned false
-    bool paused;   // rb_pause_timing without rb_resume_timing
 };
 
 namespace {
@@ -106,7 +105,7 @@ void finish_abandoned(rb_state *st)
 
 void run_one(rb_bench *b, benchmark::State &s)
 {
-    rb_state st{&s, b, false, false, false};
+    rb_state st{&s, b, false, false};
     b->fn(&st, b->arg);
     finish_abandoned(&st);
 }
@@ -134,19 +133,16 @@ template <class F> int guarded(const char *what, const rb_bench *b, F f)
     return -1;
 }
 
-bool keep_running_slow(rb_state *st, int64_t n, bool batch)
+bool keep_running_slow(rb_state *st, int64_t n)
 {
     if (st->finished)
         return false;
     if (n < 1)
         fail(st, "%s: rb_keep_running_batch n=%lld, accepted: n >= 1", st->b->name.c_str(),
              static_cast<long long>(n));
-    else if (st->paused && !st->s->error_occurred())
-        fail(st, "%s: rb_keep_running* called while timing is paused (resume first)",
-             st->b->name.c_str());
     // With an error recorded the library stops the loop (F8): at most one more true for
     // a batch, then the finish barrier.
-    bool r = batch ? st->s->KeepRunningBatch(n < 1 ? 1 : n) : st->s->KeepRunning();
+    bool r = st->s->KeepRunningBatch(n < 1 ? 1 : n);
     st->started = true;
     if (!r)
         st->finished = true;
@@ -190,11 +186,6 @@ rb_bench *rb_register(const char *name, rb_fn fn, void *arg)
     return nullptr;
 }
 
-const char *rb_bench_name(const rb_bench *b)
-{
-    return b == nullptr ? "" : b->name.c_str();
-}
-
 int rb_bench_threads(rb_bench *b, int n)
 {
     if (!check_bench(b, "rb_bench_threads"))
@@ -205,16 +196,6 @@ int rb_bench_threads(rb_bench *b, int n)
     }
     return guarded("rb_bench_threads", b, [&] {
         b->gb->Threads(n);
-    });
-}
-
-int rb_bench_arg(rb_bench *b, int64_t v)
-{
-    if (!check_bench(b, "rb_bench_arg"))
-        return -1;
-    return guarded("rb_bench_arg", b, [&] {
-        b->gb->Arg(v);
-        b->has_arg = true;
     });
 }
 
@@ -231,22 +212,6 @@ int rb_bench_use_manual_time(rb_bench *b)
     return guarded("rb_bench_use_manual_time", b, [&] {
         b->gb->UseManualTime();
         b->manual_time = true;
-    });
-}
-
-int rb_bench_use_real_time(rb_bench *b)
-{
-    if (!check_bench(b, "rb_bench_use_real_time"))
-        return -1;
-    if (b->manual_time) {
-        say("rb_bench_use_real_time: %s: already uses manual time, accepted: one of "
-            "manual time or real time",
-            b->name.c_str());
-        return -1;
-    }
-    return guarded("rb_bench_use_real_time", b, [&] {
-        b->gb->UseRealTime();
-        b->real_time = true;
     });
 }
 
@@ -271,64 +236,10 @@ int rb_bench_iterations(rb_bench *b, int64_t n)
     });
 }
 
-int rb_bench_min_time(rb_bench *b, double seconds)
-{
-    if (!check_bench(b, "rb_bench_min_time"))
-        return -1;
-    if (!std::isfinite(seconds) || !(seconds > 0.0)) {
-        say("rb_bench_min_time: %s: min_time=%g, accepted: a finite number of seconds > 0",
-            b->name.c_str(), seconds);
-        return -1;
-    }
-    if (b->has_iterations) {
-        say("rb_bench_min_time: %s: an iteration count is already set, accepted: one of "
-            "iterations or min time",
-            b->name.c_str());
-        return -1;
-    }
-    return guarded("rb_bench_min_time", b, [&] {
-        b->gb->MinTime(seconds);
-        b->has_min_time = true;
-    });
-}
-
-int rb_bench_repetitions(rb_bench *b, int n)
-{
-    if (!check_bench(b, "rb_bench_repetitions"))
-        return -1;
-    if (n < 1) {
-        say("rb_bench_repetitions: %s: repetitions=%d, accepted: >= 1", b->name.c_str(), n);
-        return -1;
-    }
-    return guarded("rb_bench_repetitions", b, [&] {
-        b->gb->Repetitions(n);
-    });
-}
-
-int rb_bench_unit(rb_bench *b, enum rb_time_unit u)
-{
-    if (!check_bench(b, "rb_bench_unit"))
-        return -1;
-    benchmark::TimeUnit tu;
-    switch (u) {
-    case RB_NS: tu = benchmark::kNanosecond; break;
-    case RB_US: tu = benchmark::kMicrosecond; break;
-    case RB_MS: tu = benchmark::kMillisecond; break;
-    case RB_S: tu = benchmark::kSecond; break;
-    default:
-        say("rb_bench_unit: %s: unit=%d, accepted: RB_NS, RB_US, RB_MS, RB_S",
-            b->name.c_str(), static_cast<int>(u));
-        return -1;
-    }
-    return guarded("rb_bench_unit", b, [&] {
-        b->gb->Unit(tu);
-    });
-}
-
 bool rb_keep_running_batch(rb_state *st, int64_t n)
 {
-    if (__builtin_expect(n < 1 || st->finished || st->paused, 0))
-        return keep_running_slow(st, n, true);
+    if (__builtin_expect(n < 1 || st->finished, 0))
+        return keep_running_slow(st, n);
     // Inline in the library header: a decrement and compare, plus the start/finish
     // calls on the first and last call (F1).
     bool r = st->s->KeepRunningBatch(n);
@@ -338,25 +249,9 @@ bool rb_keep_running_batch(rb_state *st, int64_t n)
     return r;
 }
 
-bool rb_keep_running(rb_state *st)
-{
-    if (__builtin_expect(st->finished || st->paused, 0))
-        return keep_running_slow(st, 1, false);
-    bool r = st->s->KeepRunning();
-    st->started = true;
-    if (__builtin_expect(!r, 0))
-        st->finished = true;
-    return r;
-}
-
 int64_t rb_max_iterations(rb_state *st)
 {
     return st->s->max_iterations;
-}
-
-int64_t rb_iterations(rb_state *st)
-{
-    return st->s->iterations();
 }
 
 int rb_thread_index(rb_state *st)
@@ -369,16 +264,6 @@ int rb_thread_count(rb_state *st)
     return st->s->threads();
 }
 
-int64_t rb_range(rb_state *st, int i)
-{
-    if (i != 0 || !st->b->has_arg) {
-        fail(st, "%s: rb_range(%d): %s", st->b->name.c_str(), i,
-             st->b->has_arg ? "accepted: 0" : "the benchmark has no rb_bench_arg");
-        return 0;
-    }
-    return st->s->range(0);
-}
-
 void rb_set_iteration_time(rb_state *st, double seconds)
 {
     if (!std::isfinite(seconds) || seconds < 0.0) {
@@ -387,31 +272,6 @@ void rb_set_iteration_time(rb_state *st, double seconds)
         return;
     }
     st->s->SetIterationTime(seconds);
-}
-
-void rb_pause_timing(rb_state *st)
-{
-    if (st->s->error_occurred())
-        return;
-    if (!st->started || st->finished || st->paused) {
-        fail(st, "%s: rb_pause_timing: timing is not running (%s)", st->b->name.c_str(),
-             !st->started ? "loop not started" : st->finished ? "loop ended" : "already paused");
-        return;
-    }
-    st->s->PauseTiming();
-    st->paused = true;
-}
-
-void rb_resume_timing(rb_state *st)
-{
-    if (st->s->error_occurred())
-        return;
-    if (!st->paused || st->finished) {
-        fail(st, "%s: rb_resume_timing: timing is not paused", st->b->name.c_str());
-        return;
-    }
-    st->s->ResumeTiming();
-    st->paused = false;
 }
 
 int rb_counter_set(rb_state *st, const char *name, double value, unsigned flags)
@@ -456,23 +316,6 @@ int rb_counter_set(rb_state *st, const char *name, double value, unsigned flags)
     return -1;
 }
 
-int rb_set_label(rb_state *st, const char *label)
-{
-    if (label == nullptr) {
-        say("rb_set_label: %s: label is NULL, accepted: a string", st->b->name.c_str());
-        return -1;
-    }
-    try {
-        st->s->SetLabel(label);
-        return 0;
-    } catch (const std::exception &e) {
-        say("rb_set_label: %s: %s", st->b->name.c_str(), e.what());
-    } catch (...) {
-        say("rb_set_label: %s: unknown exception", st->b->name.c_str());
-    }
-    return -1;
-}
-
 void rb_skip_with_error(rb_state *st, const char *msg)
 {
     fail(st, "%s", msg == nullptr ? "(no message)" : msg);
@@ -481,15 +324,6 @@ void rb_skip_with_error(rb_state *st, const char *msg)
 bool rb_error_occurred(rb_state *st)
 {
     return st->s->error_occurred();
-}
-
-void rb_set_items_processed(rb_state *st, int64_t n)
-{
-    try {
-        st->s->SetItemsProcessed(n);
-    } catch (...) {
-        fail(st, "%s: rb_set_items_processed: out of memory", st->b->name.c_str());
-    }
 }
 
 // The library prints usage and exits 0 for an unknown format; refuse it here instead.
@@ -545,24 +379,9 @@ static int initialize(int *argc, char **argv, void (*help)(void))
     return -1;
 }
 
-int rb_initialize(int *argc, char **argv)
-{
-    return initialize(argc, argv, nullptr);
-}
-
 int rb_initialize_with_help(int *argc, char **argv, void (*help)(void))
 {
     return initialize(argc, argv, help);
-}
-
-bool rb_report_unrecognized(int argc, char **argv)
-{
-    try {
-        return benchmark::ReportUnrecognizedArguments(argc, argv);
-    } catch (...) {
-        say("rb_report_unrecognized: unknown exception");
-        return argc > 1;
-    }
 }
 
 int rb_add_context(const char *key, const char *value)

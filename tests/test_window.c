@@ -120,7 +120,7 @@ static void test_same_window(void **state)
 	snprintf(out_path, sizeof(out_path), "%s/refbench-window-%d.json",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
 	snprintf(outarg, sizeof(outarg), "--benchmark_out=%s", out_path);
-	assert_int_equal(rb_initialize(&argc, argv), 0);
+	assert_int_equal(rb_initialize_with_help(&argc, argv, NULL), 0);
 	assert_int_equal(placement_topology_init(&harness_topo, err, sizeof(err)), 0);
 	assert_int_equal(placement_build(harness_topo, "compact", false, &harness_placement,
 					 err, sizeof(err)), 0);
