@@ -23,7 +23,7 @@ if [ "$QUICK" = 1 ]; then
 else
   : "${REPS:=5}" "${MIN_TIME:=0.1}" "${SPREAD_MODULES:=200,2000,10000,50000}" "${FOOTPRINT_NR_CPUS:=8,16,32,64,128,256,512,1024,2048,4096,8192}"
   : "${CG_N1:=5000}" "${CG_N2:=30000}" "${CG_PATHS:=hot,spread,read}"
-  : "${CG_READ_NR_CPUS:=64,4096}" "${CG_SPREAD_DISTS:=uniform,zipf}"
+  : "${CG_READ_NR_CPUS:=4096}" "${CG_SPREAD_DISTS:=uniform}"
 fi
 MODULES=${MODULES:-2000}
 NR_CPUS=${NR_CPUS:-64}
