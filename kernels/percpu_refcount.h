@@ -62,18 +62,17 @@ struct percpu_ref {
 	percpu_ref_func_t *release;
 	percpu_ref_func_t *confirm_switch;  /* non-NULL while a switch is under way */
 	int force_atomic;
-	/* The lab's: what the per-CPU allocator returned, who waits in
-	 * percpu_ref_switch_to_atomic_sync(), whether callbacks were queued. */
+	/* The lab's: what the per-CPU allocator returned, and who waits
+	 * for the switch under way (woken by its confirmation). */
 	void *area;
 	struct task_struct *switch_waiter;
-	int queued_callbacks;
 	/* liburcu's struct rcu_head (size checked in percpu_refcount.c) */
 	struct { void *opaque[2]; } rcu;
 };
 
 /* 0, or -ENOMEM; flags 0 only (per-CPU mode, one reference). */
 int percpu_ref_init(struct percpu_ref *ref, percpu_ref_func_t *release);
-/* Free the per-CPU words; first wait for any callback still queued on @ref. */
+/* Free the per-CPU words (after the switch under way, if any, is confirmed). */
 void percpu_ref_exit(struct percpu_ref *ref);
 void percpu_ref_switch_to_atomic(struct percpu_ref *ref, percpu_ref_func_t *confirm_switch);
 /* Switch to atomic mode and wait until every CPU counts there (4.19). */

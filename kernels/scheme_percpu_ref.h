@@ -30,8 +30,8 @@
  *                     move count from 1 (the module's own) to 0 with one
  *                     cmpxchg; if others hold references, switch back and
  *                     fail with -EWOULDBLOCK, the module untouched
- *   free_module()     unlink, synchronize_sched(), percpu_ref_exit() with
- *                     rcu_barrier() for the callbacks queued on the module
+ *   free_module()     unlink, synchronize_sched(), percpu_ref_exit(); every
+ *                     switch was waited for, so no callback still holds it
  *
  * Each module takes nr_cpu_ids * 8 bytes of per-CPU memory, each CPU's in
  * its own unit, and the atomic_long_t count in struct module.
