@@ -36,8 +36,9 @@
  * Each module takes nr_cpu_ids * 8 bytes of per-CPU memory, each CPU's in
  * its own unit, and the atomic_long_t count in struct module.
  *
- * Departures: see percpu_refcount.h; all three operations are inline, as
- * percpu_ref's are in its header.
+ * The three operations are functions of kernel/module.c, as in 3.19 (and
+ * module_put() in every kernel the lab models), around percpu_ref's inline
+ * operations.  Departures: see percpu_refcount.h.
  */
 #define SCHEME_NAME "percpu-ref"
 #define SCHEME_LABEL "percpu_ref (3.18), kill through RCU"
@@ -47,7 +48,7 @@
 	"module use is the lab's mapping"
 #define SCHEME_UNLOAD_ERA 2018
 #define SCHEME_REF_STORAGE REF_STORAGE_PERCPU_ATOMIC
-#define SCHEME_OUT_OF_LINE 0
+#define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT)
 /* module_refcount() sums only after a grace period: no word moves then. */
 #define SCHEME_MIGRATION_SAFE 1
 #define SCHEME_NEEDS_THIS_CPU 1

@@ -14,7 +14,7 @@ import rbstandins
 from rbio import JSON_FILES, RUN_TS_RE, warn
 from rbtext import config_label, parse_name
 
-SCENARIOS = ["hot", "spread", "read", "lifecycle", "unload", "handoff"]
+SCENARIOS = ["hot", "spread", "read", "lifecycle", "unload"]
 
 # Fields of a Google Benchmark entry that are bookkeeping, not measurements.
 GB_BOOKKEEPING = {"family_index", "per_family_instance_index", "repetitions",
