@@ -186,9 +186,28 @@ void percpu_ref_wait_switch(struct percpu_ref *ref)
 	}
 }
 
+/*
+ * 4.19 queues the switch with call_rcu_sched() and sleeps until it is
+ * confirmed.  A caller that sleeps anyway waits here for the same grace
+ * period itself (synchronize_sched()) and then runs the callback's work:
+ * the same order of events without the ~10 ms that liburcu's call_rcu
+ * thread takes to batch a callback, which would otherwise be paid by every
+ * module_refcount() the harness makes.  Kill still goes through call_rcu.
+ */
 void percpu_ref_switch_to_atomic_sync(struct percpu_ref *ref)
 {
-	percpu_ref_switch_to_atomic(ref, NULL);
+	ref->force_atomic = 1;
+	if (READ_ONCE(ref->percpu_count_ptr) & __PERCPU_REF_ATOMIC) {
+		percpu_ref_wait_switch(ref);
+		return;
+	}
+	__atomic_fetch_or(&ref->percpu_count_ptr, (unsigned long)__PERCPU_REF_ATOMIC,
+			  __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ref->confirm_switch, percpu_ref_noop_confirm_switch, __ATOMIC_RELEASE);
+	percpu_ref_get(ref);                    /* put after confirmation */
+	__atomic_store_n(&ref->switch_waiter, get_current(), __ATOMIC_RELEASE);
+	synchronize_sched();
+	percpu_ref_switch_to_atomic_rcu((struct rcu_head *)(void *)&ref->rcu);
 	percpu_ref_wait_switch(ref);
 }
 

@@ -28,7 +28,9 @@
  * QSBR flavour is the one that matches); its callbacks run on liburcu's
  * call_rcu thread, which is not a lab CPU.  Pointers are zero-based
  * (this_cpu.h).  percpu_ref_switch_to_atomic_sync() is 4.19's, here so that
- * a caller can wait for a switch; the switch lock and wait queue of later
+ * a caller can wait for a switch; it waits for the grace period itself
+ * (synchronize_sched()) and does the callback's work in the caller, since
+ * liburcu's call_rcu thread batches callbacks for ~10 ms; the switch lock and wait queue of later
  * kernels are a mutex held across the switch and the caller's own wake-up.
  * Departure: the confirmation callback drops the switch's reference before
  * it clears confirm_switch (3.18 drops it after), so that callback never
