@@ -17,7 +17,7 @@
 struct lab_options opt;
 
 static const char *const scenario_names[SC_COUNT + 1] = {
-	"hot", "spread", "read", "lifecycle", "unload", "control", NULL
+	"hot", "spread", "read", "lifecycle", "unload", "handoff", "control", NULL
 };
 static const char *const codegen_names[CG_COUNT + 1] = { "kernel", "inline", NULL };
 
@@ -29,7 +29,7 @@ void usage(void)
 "  --scheme=LIST      schemes: %s (default all;\n"
 "                     the baselines noop, plain, atomic-private always run)\n"
 "  --list-schemes     print every scheme's self-description as JSON, run nothing\n"
-"  --scenario=LIST    hot,spread,read,lifecycle,unload,control (default all)\n"
+"  --scenario=LIST    hot,spread,read,lifecycle,unload,handoff,control (default all)\n"
 "  --threads=LIST     thread counts (default 1, 2, then the topology's boundaries)\n"
 "  --placement=P      compact | scatter | hwloc location list, e.g. core:0-3 (default compact)\n"
 "  --smt              allow SMT siblings (default one thread per core)\n"

@@ -93,9 +93,12 @@ static void measure(const struct scheme_ops *ops, unsigned int nr_cpus, unsigned
 	}
 	snap(&b);
 	snprintf(r->ref_method, sizeof(r->ref_method), "%s", ref_storage_method(ops->ref_storage));
-	if (ops->ref_storage == REF_STORAGE_PERCPU)
+	if (ref_storage_in_percpu_units(ops->ref_storage))
 		/* The allocator's own books, which must agree with the scheme's. */
 		r->ref_bytes = b.pc.in_use_total - a.pc.in_use_total;
+	if (ops->ref_storage == REF_STORAGE_PERCPU_ATOMIC)
+		/* ... and the shared count each struct module carries. */
+		r->ref_bytes += modules * sizeof(long);
 	r->module_bytes = (b.mm.pool_in_use - a.mm.pool_in_use) +
 			  (b.mm.vmalloc_mapped - a.mm.vmalloc_mapped);
 	r->overhead_bytes = (b.pc.metadata_bytes - a.pc.metadata_bytes) +

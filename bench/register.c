@@ -170,6 +170,13 @@ static void register_scheme(const struct scenario_fns *f)
 			 f->scheme->name, nc, line, opt.hold_us, lay);
 		add(name, f->unload, ua, max, 1);
 	}
+	if (opt.scenario_on[SC_HANDOFF]) {
+		/* Every thread passes references on; fewer than two is refused
+		 * by the benchmark itself, with the reason. */
+		snprintf(name, sizeof(name), "handoff/%s/nr_cpus:%u/line:%u/%s", f->scheme->name,
+			 nc, line, lay);
+		add(name, f->handoff, new_args(nc, m, false, pg, opt.offset), max, 1);
+	}
 }
 
 /* The control loops: the spread accesses of an array scheme, one per layout. */

@@ -28,7 +28,7 @@ void scenario_load_params(const struct scenario_args *a, unsigned int idx,
 struct scenario_fns {
 	const struct scheme_ops *scheme;
 	const char *codegen;           /* "kernel" (the kernel's calls) or "inline" */
-	rb_fn hot, spread, read, lifecycle, unload;
+	rb_fn hot, spread, read, lifecycle, unload, handoff;
 };
 
 #define SCHEME(id) extern const struct scenario_fns scenarios_##id, scenarios_inline_##id;

@@ -46,6 +46,11 @@
  * (3f2b9c9cdf38, "module: remove rmmod --wait option", 3.13), but the
  * check is still __try_stop_module() under stop_machine() for every delete,
  * and free_module() still unlinks under stop_machine().
+ * The 2018 era (percpu-ref, percpu_ref's kill): the scheme's own
+ * try_stop_module() kills the ref (waiting mode) or switches it to atomic
+ * mode and takes the last count (O_NONBLOCK); the waiting mode is 2.6.29's
+ * (sleep until the count is zero, woken by the put that releases);
+ * free_module() unlinks as in 2014.
  * Not modelled: dependencies between modules, forced unload (O_TRUNC is
  * accepted and treated as not forcing), init/exit functions, sysfs.
  */
@@ -230,7 +235,9 @@ static int try_stop_module(struct module *mod, int flags, int *forced)
 	synchronize_sched();
 	return 0;
 }
+#endif
 
+#if SCHEME_UNLOAD_ERA == 2009 || SCHEME_UNLOAD_ERA == 2018
 static void wait_for_zero_refcount(struct module *mod)
 {
 	struct task_struct *me = get_current();
@@ -245,6 +252,9 @@ static void wait_for_zero_refcount(struct module *mod)
 	}
 	kmutex_lock(&module_mutex);
 }
+#endif
+
+#if SCHEME_UNLOAD_ERA == 2009
 #elif SCHEME_UNLOAD_ERA == 2013
 /* 3.13 to 3.18: always stop the machine to check; no waiting mode. */
 static int try_stop_module(struct module *mod, int flags, int *forced)
@@ -311,7 +321,7 @@ static int delete_module(const char *name, unsigned int flags)
 	__atomic_store_n(&mod->waiter, get_current(), __ATOMIC_RELAXED);
 
 	/* Stop the machine so refcounts can't move and disable module. */
-#if SCHEME_UNLOAD_ERA == 2009
+#if SCHEME_UNLOAD_ERA == 2009 || SCHEME_UNLOAD_ERA == 2018
 	ret = try_stop_module(mod, (int)flags, &forced);
 	if (ret != 0)
 		goto out;

@@ -13,7 +13,9 @@
  *   SCHEME_REF_STORAGE  where the counts live (enum ref_storage)
  *   SCHEME_UNLOAD_ERA   2009: stop_machine + waiting delete; 2013: stop_machine
  *                       check, no waiting mode (3.13-3.18); 2014: atomic
- *                       release, no waiting mode
+ *                       release, no waiting mode; 2018: percpu_ref kill
+ *                       (switch to atomic after a grace period) and 2.6.29's
+ *                       waiting mode, woken by the releasing put
  *   SCHEME_OUT_OF_LINE  which operations its kernel had out of line (codegen.h)
  *   SCHEME_MIGRATION_SAFE  1 when module_refcount() cannot read low while a
  *                       reference taken on one CPU is dropped on another
@@ -54,6 +56,9 @@ enum ref_storage {
 	REF_STORAGE_PERCPU,
 	/* one word shared by every CPU: reads one word */
 	REF_STORAGE_SHARED_WORD,
+	/* one count per possible CPU, summed into one shared word after an RCU
+	 * grace period (percpu_ref): walks nr_cpu_ids, then reads the word */
+	REF_STORAGE_PERCPU_ATOMIC,
 };
 
 struct scheme_ops {
@@ -62,7 +67,7 @@ struct scheme_ops {
 	const char *models;           /* kernel version, commit and functions */
 	enum module_mem_kind mem_kind;
 	enum ref_storage ref_storage;
-	int unload_era;               /* 2009, 2013 or 2014 */
+	int unload_era;               /* 2009, 2013, 2014 or 2018 */
 	unsigned int out_of_line;     /* OOL_* of codegen.h */
 	bool migration_safe;          /* SCHEME_MIGRATION_SAFE */
 	/* NULL when the scheme can run on this machine, else why not. */
@@ -143,8 +148,16 @@ int scheme_index(const struct scheme_ops *ops);
 /* "nrcpus-array, vmalloc-array, ..." for error messages. */
 const char *scheme_names(void);
 
-/* "embedded-nr-cpus-array", "percpu-unit", "shared-word". */
+/* "embedded-nr-cpus-array", "percpu-unit", "shared-word", "percpu-unit-then-shared-word". */
 const char *ref_storage_name(enum ref_storage s);
+/* True when the counts live in the per-CPU units (allocated per module). */
+bool ref_storage_in_percpu_units(enum ref_storage s);
+/*
+ * True when delete_module() without O_NONBLOCK marks the module GOING and
+ * sleeps until the last reference is dropped (2.6.29's waiting mode, and
+ * percpu_ref's kill); false when it is the caller's retry.
+ */
+bool scheme_has_waiting_delete(const struct scheme_ops *ops);
 /* How the footprint command counts a scheme's refcount bytes. */
 const char *ref_storage_method(enum ref_storage s);
 /* "vmalloc" (4 KiB pages, a mapping per module) or "pool" (huge pages). */

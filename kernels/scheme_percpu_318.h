@@ -45,18 +45,6 @@ struct module_ref {
 	unsigned long decs;
 } __attribute__((aligned(2 * sizeof(unsigned long))));
 
-#if defined(__x86_64__) && !defined(REFBENCH_LOCAL_RELAXED)
-static inline void __this_cpu_inc_ulong(unsigned long *p)
-{
-	__asm__ __volatile__("incq %%gs:%0" : "+m" (*p));
-}
-#else
-static inline void __this_cpu_inc_ulong(unsigned long *p)
-{
-	__atomic_fetch_add(per_cpu_zb(p, smp_processor_id()), 1, __ATOMIC_RELAXED);
-}
-#endif
-
 #include "module_ref_incdec.h"
 
 static inline void __module_get(struct module *module)

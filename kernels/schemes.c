@@ -55,8 +55,19 @@ const char *ref_storage_name(enum ref_storage s)
 	case REF_STORAGE_EMBEDDED_ARRAY: return "embedded-nr-cpus-array";
 	case REF_STORAGE_PERCPU: return "percpu-unit";
 	case REF_STORAGE_SHARED_WORD: return "shared-word";
+	case REF_STORAGE_PERCPU_ATOMIC: return "percpu-unit-then-shared-word";
 	}
 	return "unknown";
+}
+
+bool ref_storage_in_percpu_units(enum ref_storage s)
+{
+	return s == REF_STORAGE_PERCPU || s == REF_STORAGE_PERCPU_ATOMIC;
+}
+
+bool scheme_has_waiting_delete(const struct scheme_ops *ops)
+{
+	return ops->unload_era == 2009 || ops->unload_era == 2018;
 }
 
 const char *ref_storage_method(enum ref_storage s)
@@ -68,6 +79,8 @@ const char *ref_storage_method(enum ref_storage s)
 		return "per-CPU allocator bytes in use (all units)";
 	case REF_STORAGE_SHARED_WORD:
 		return "the shared count's bytes in struct module";
+	case REF_STORAGE_PERCPU_ATOMIC:
+		return "per-CPU allocator bytes in use (all units), plus the shared count in struct module";
 	}
 	return "unknown";
 }
@@ -83,6 +96,7 @@ unsigned long scheme_refcount_walk(const struct scheme_ops *ops)
 	case REF_STORAGE_EMBEDDED_ARRAY: return NR_CPUS;
 	case REF_STORAGE_PERCPU: return nr_cpu_ids;
 	case REF_STORAGE_SHARED_WORD: return 1;
+	case REF_STORAGE_PERCPU_ATOMIC: return nr_cpu_ids;
 	}
 	return 1;
 }

@@ -55,12 +55,34 @@ static inline void __this_cpu_inc_uint(unsigned int *p)
 {
 	__asm__ __volatile__("incl %%gs:%0" : "+m" (*p));
 }
+static inline void __this_cpu_inc_ulong(unsigned long *p)
+{
+	__asm__ __volatile__("incq %%gs:%0" : "+m" (*p));
+}
+static inline void __this_cpu_dec_ulong(unsigned long *p)
+{
+	__asm__ __volatile__("decq %%gs:%0" : "+m" (*p));
+}
 #else
 static inline void __this_cpu_inc_uint(unsigned int *p)
 {
 	__atomic_fetch_add(per_cpu_zb(p, smp_processor_id()), 1, __ATOMIC_RELAXED);
 }
+static inline void __this_cpu_inc_ulong(unsigned long *p)
+{
+	__atomic_fetch_add(per_cpu_zb(p, smp_processor_id()), 1, __ATOMIC_RELAXED);
+}
+static inline void __this_cpu_dec_ulong(unsigned long *p)
+{
+	__atomic_fetch_sub(per_cpu_zb(p, smp_processor_id()), 1, __ATOMIC_RELAXED);
+}
 #endif
+/*
+ * On x86-64 this_cpu_inc() (safe against preemption) and __this_cpu_inc()
+ * (the caller disabled it) are the same single instruction.
+ */
+#define this_cpu_inc_ulong __this_cpu_inc_ulong
+#define this_cpu_dec_ulong __this_cpu_dec_ulong
 
 /* x86 is TSO: the kernel's smp_wmb()/smp_rmb() are compiler barriers there. */
 #define smp_wmb() __atomic_signal_fence(__ATOMIC_RELEASE)

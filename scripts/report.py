@@ -16,6 +16,7 @@ import statistics
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rbresults as rb  # noqa: E402
 import why  # noqa: E402
+import correctness  # noqa: E402
 
 # the chart list without importing matplotlib (plots.py imports it)
 CHARTS = [
@@ -495,24 +496,25 @@ def section_raw(run):
 
 
 def section_correctness(run):
-    """race.json: each scheme under the deterministic interleaving (build/refbench-race)."""
-    path = run.path / "race.json"
+    """The deterministic interleaving (race.json) and the handoff under-reads (correctness.py)."""
     out = ['<h2 id="correctness">Correctness: a reference that moves between CPUs</h2>']
-    try:
-        import json
-        data = json.loads(path.read_text())
-        rows = [(s["scheme"], "never reads low" if s["claims_migration_safe"] else "may read low",
-                 s.get("reads"), s.get("under_reads"), s.get("min_read"),
-                 s.get("error") or ("matches its claim" if s.get("matches_claim")
-                                    else "DOES NOT MATCH its claim"))
-                for s in data["schemes"]]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        out.append(f"<p>Not in this run ({esc(path.name)}: {esc(e)}).</p>")
+    rows, method = correctness.rows(run)
+    if not rows:
+        out.append(f"<p>Not in this run ({esc(method)}).</p>")
         return "\n".join(out)
-    out.append(f"<p>{esc(data.get('method', ''))}. One reference is held throughout: a "
-               "read below 1 is what an unload would trust to free a module in use.</p>")
+    out.append(f"<p>Interleaving: {esc(method or 'not in this run')}. One reference is held "
+               "throughout: a read below 1 is what an unload would trust to free a module in "
+               "use. Handoff: references taken on one CPU and dropped on another while an "
+               "unpinned reader calls module_refcount(); an under-read is a read below the "
+               "references it knew to be held for the whole read (all repetitions).</p>")
     out.append(table(["scheme", "claims", "interleavings", "reads below 1", "lowest read",
-                      "outcome"], rows))
+                      "interleaving outcome", "handoff reads", "under-reads", "at or below 0",
+                      "under-reads per million", "handoff moves/s", "handoff outcome"],
+                     [(r["scheme"], r.get("claims"), r.get("interleavings"), r.get("race_under"),
+                       r.get("race_lowest"), r.get("race"), r.get("handoff_reads"),
+                       r.get("handoff_under"), r.get("handoff_zero"),
+                       r.get("handoff_under_per_million"), r.get("handoff_ops_per_sec"),
+                       r.get("handoff")) for r in rows]))
     return "\n".join(out)
 
 

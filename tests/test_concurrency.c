@@ -197,14 +197,14 @@ static void test_waiting_delete(void **state)
 
 	kt_worker_start(&b, -1, waiter_fn, &d);
 	/* Let the delete start and block. */
-	if (ops->unload_era == 2009) {
+	if (scheme_has_waiting_delete(ops)) {
 		uint64_t end = kt_now_ns() + KT_TIMEOUT_NS;
 		while (ops->module_state(mod) != MODULE_STATE_GOING && kt_now_ns() < end)
 			kt_idle_sleep_us(200);
 	}
 	kt_idle_sleep_us(WAIT_PAUSE_US);
 	state_blocked = ops->module_state(mod);
-	if (ops->unload_era == 2009) {
+	if (scheme_has_waiting_delete(ops)) {
 		count_blocked = ops->module_refcount(mod);
 		/* GOING: a registered CPU can no longer take a reference. */
 		got_going = ops->try_module_get(mod);
@@ -239,14 +239,14 @@ static void test_waiting_delete(void **state)
 		fail_msg("%s: delete_module returned with %d reference(s) still held", ops->name,
 			 d.held_at_return);
 	assert_true(d.returned_ns >= last_put_ns);
-	if (ops->unload_era == 2009) {
+	if (scheme_has_waiting_delete(ops)) {
 		assert_int_equal(state_blocked, MODULE_STATE_GOING);
 		assert_int_equal(count_blocked, WAIT_REFS);
 		if (got_going != 0)
 			fail_msg("%s: try_module_get succeeded while the module was GOING",
 				 ops->name);
 	} else {
-		/* 2014: no waiting mode; the caller's retry leaves the module LIVE. */
+		/* No waiting mode (2013, 2014): the caller's retry leaves the module LIVE. */
 		assert_int_equal(state_blocked, MODULE_STATE_LIVE);
 	}
 	assert_int_equal(ops->delete_module(name, O_NONBLOCK), -ENOENT);

@@ -284,8 +284,9 @@ static void footprint_case(const struct scheme_ops *ops, unsigned int nr, unsign
 		assert_true(ops->ref_cpu_bytes() >= 4 && ops->ref_cpu_bytes() <= 16);
 	if (is_array(ops))
 		want = want_array_bytes;
-	else if (ops->ref_storage == REF_STORAGE_PERCPU)
-		want = nr_cpu_ids * ops->ref_cpu_bytes();
+	else if (ref_storage_in_percpu_units(ops->ref_storage))
+		want = nr_cpu_ids * ops->ref_cpu_bytes() +
+		       (ops->ref_storage == REF_STORAGE_PERCPU_ATOMIC ? sizeof(long) : 0);
 	else
 		want = ops->ref_cpu_bytes();
 	if (ops->ref_bytes(mod) != want)
@@ -303,7 +304,7 @@ static void footprint_case(const struct scheme_ops *ops, unsigned int nr, unsign
 			assert_true(a >= (char *)mod && a + line <= (char *)mod + ops->core_size(mod));
 			assert_int_equal(a - a0, (ptrdiff_t)cpu * line);
 			assert_int_equal((uintptr_t)a % line, 0);
-		} else if (ops->ref_storage == REF_STORAGE_PERCPU) {
+		} else if (ref_storage_in_percpu_units(ops->ref_storage)) {
 			/* In CPU cpu's unit, at the same offset in every unit. */
 			char *u = percpu_unit_base(cpu), *u0 = percpu_unit_base(0);
 			assert_int_equal(a - u, a0 - u0);
