@@ -97,9 +97,11 @@ static int audit_scheme(const struct scheme_ops *ops, unsigned int nr_cpus, unsi
 		return 1;
 	}
 	ops->do_init_module(mod);
-	printf("{\"scheme\": \"%s\", \"ref_storage\": \"%s\", \"loading_cpu\": 0, "
-	       "\"loading_node\": %d, \"cpus\": [",
-	       ops->name, ref_storage_name(ops->ref_storage), refbench_cpus[0].node);
+	printf("{\"scheme\": \"%s\", \"ref_storage\": \"%s\", \"in_percpu_units\": %s, "
+	       "\"loading_cpu\": 0, \"loading_node\": %d, \"cpus\": [",
+	       ops->name, ref_storage_name(ops->ref_storage),
+	       ref_storage_in_percpu_units(ops->ref_storage) ? "true" : "false",
+	       refbench_cpus[0].node);
 	for (unsigned int c = 0; c < nr_cpu_ids; c++) {
 		void *a = ops->ref_cpu_addr(mod, (int)c);
 		int node = numa_area_node(a, ops->ref_cpu_bytes());

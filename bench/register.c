@@ -170,9 +170,16 @@ static void register_scheme(const struct scenario_fns *f)
 			 f->scheme->name, nc, line, opt.hold_us, lay);
 		add(name, f->unload, ua, max, 1);
 	}
-	if (opt.scenario_on[SC_HANDOFF]) {
-		/* Every thread passes references on; fewer than two is refused
-		 * by the benchmark itself, with the reason. */
+	if (opt.scenario_on[SC_HANDOFF] && run_cfg.max_threads < 2) {
+		/* A reference handed from one CPU to another needs two threads. */
+		static bool said;
+
+		if (!said)
+			fprintf(stderr, "refbench: handoff not run: it needs 2 threads or more "
+				"(the largest of --threads is %d)\n", run_cfg.max_threads);
+		said = true;
+	} else if (opt.scenario_on[SC_HANDOFF]) {
+		/* Every thread passes references on. */
 		snprintf(name, sizeof(name), "handoff/%s/nr_cpus:%u/line:%u/%s", f->scheme->name,
 			 nc, line, lay);
 		add(name, f->handoff, new_args(nc, m, false, pg, opt.offset), max, 1);

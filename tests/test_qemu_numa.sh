@@ -193,9 +193,9 @@ if [ -x build/refbench-audit ] && [ -x build/refbench ]; then
   audit_check "audit sees 2 nodes and 4 CPUs" "a['nodes'] == 2 and a['nr_cpu_ids'] == 4"
   # What each scheme should show follows from where it says its counts live.
   audit_check "per-CPU-unit schemes: every CPU's counter on its own node" \
-    "all(all(c['counter_node'] == c['cpu_node'] for c in x['cpus']) and x['remote_share'] == 0 for x in a['schemes'] if x['ref_storage'] == 'percpu-unit') and any(x['ref_storage'] == 'percpu-unit' for x in a['schemes'])"
+    "all(all(c['counter_node'] == c['cpu_node'] for c in x['cpus']) and x['remote_share'] == 0 for x in a['schemes'] if x['in_percpu_units']) and any(x['in_percpu_units'] for x in a['schemes'])"
   audit_check "other schemes: all counters on the loading CPU's node, half remote" \
-    "all(all(c['counter_node'] == x['loading_node'] for c in x['cpus']) and x['remote_share'] == 0.5 for x in a['schemes'] if x['ref_storage'] != 'percpu-unit')"
+    "all(all(c['counter_node'] == x['loading_node'] for c in x['cpus']) and x['remote_share'] == 0.5 for x in a['schemes'] if not x['in_percpu_units'])"
   check "benchmark in the VM ran every scheme without error" python3 -c "
 import json, sys
 b = json.load(open(sys.argv[1]))['benchmarks']
