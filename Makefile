@@ -1,9 +1,9 @@
 # refbench - module reference counting, measured.
 #
 #   make bench        set up, build, run the default suite, write results/ and charts
+#   make bench-quick  the same in under a minute
 #   make calibrate    run the suite CAL_RUNS times (default 3) and store this machine's
 #                     between-run noise for make compare (results/<host>/calibration.json)
-#   make bench-quick  the same in under a minute
 #   make test         set up, build, run every test
 #   make              build only (no set-up)
 #
@@ -39,7 +39,7 @@ KERNEL_LIB  := $(BUILD)/libkernels.a
 all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race
 
 help:
-	@sed -n '1,14p' Makefile
+	@sed -n '1,10p' Makefile
 
 # ---- set-up ------------------------------------------------------------------
 deps:
