@@ -51,6 +51,9 @@ def main(argv=None):
     for r in a.runs:
         if not Path(r).is_dir():
             raise rb.ResultsError(f"{r}: not a run folder")
+        if not (Path(r) / "COMPLETE").is_file():
+            raise rb.ResultsError(f"{r}: no COMPLETE marker: an interrupted run cannot "
+                                  f"calibrate")
     sides = [noise.Side(r) for r in a.runs]
     for s in sides:
         if not s.build_id:
