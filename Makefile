@@ -2,6 +2,8 @@
 #
 #   make bench        set up, build, run the default suite, write results/ and charts
 #   make bench-quick  the same in under a minute
+#   make calibrate    run the suite CAL_RUNS times (default 3) and store this machine's
+#                     between-run noise for make compare (results/<host>/calibration.json)
 #   make test         set up, build, run every test
 #   make              build only (no set-up)
 #
@@ -37,7 +39,7 @@ KERNEL_LIB  := $(BUILD)/libkernels.a
 all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race
 
 help:
-	@sed -n '1,12p' Makefile
+	@sed -n '1,10p' Makefile
 
 # ---- set-up ------------------------------------------------------------------
 deps:
@@ -143,11 +145,31 @@ test-tsan:
 # ---- running -----------------------------------------------------------------
 # Settings passed to scripts/run-bench.sh (empty = its default).
 export SUITE THREADS MODULES SPREAD_MODULES NR_CPUS NR_CPU_IDS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER SCHEMES SCENARIOS \
-       FOOTPRINT_NR_CPUS CACHEGRIND PERF RESULTS BUILD
+       FOOTPRINT_NR_CPUS CACHEGRIND PERF RESULTS BUILD PROCESSES INTERLEAVE
 RUN ?=
 
+# make bench CALIBRATE=1: the run, then CAL_RUNS-1 more of the same build, and the
+# machine's calibration from all of them.
 bench: deps-bench all
-	@run=$$(scripts/run-bench.sh) && $(MAKE) --no-print-directory plots report RUN=$$run
+	@run=$$(scripts/run-bench.sh) && \
+	 if [ "$(CALIBRATE)" = 1 ]; then $(MAKE) --no-print-directory calibrate-runs FIRST=$$run; fi && \
+	 $(MAKE) --no-print-directory plots report RUN=$$run
+
+# The machine's noise model: CAL_RUNS runs of the suite back to back (benchmarks, without
+# the cachegrind and perf steps), then scripts/calibrate.py over them.
+CAL_RUNS ?= 3
+calibrate: deps-bench all
+	@$(MAKE) --no-print-directory calibrate-runs FIRST=
+
+calibrate-runs:
+	@case "$(CAL_RUNS)" in ''|*[!0-9]*|0|1) \
+	   echo "calibrate: CAL_RUNS='$(CAL_RUNS)' not accepted (accepted: a whole number >= 2)" >&2; \
+	   exit 2;; esac; \
+	 runs="$(FIRST)"; n=$$(( $(CAL_RUNS) - $$(echo $$runs | wc -w) )); \
+	 for i in $$(seq $$n); do \
+	   run=$$(CACHEGRIND=0 PERF=0 scripts/run-bench.sh) || exit 1; runs="$$runs $$run"; \
+	 done; \
+	 scripts/pyrun scripts/calibrate.py $$runs
 
 bench-quick: deps-bench all
 	@run=$$(QUICK=1 scripts/run-bench.sh) && $(MAKE) --no-print-directory plots report RUN=$$run
@@ -164,9 +186,11 @@ perf: all
 	  --run-dir "$${RUN:-$$(scripts/pyrun scripts/rbresults.py --newest)}"
 
 # Compare two runs: make compare OLD=results/h/t1 NEW=results/h/t2 [THRESHOLD=5]
+#   [CALIBRATION=file] [ANYWAY=1: compare runs of different hosts, settings or schemes]
 THRESHOLD ?= 5
 compare:
-	@scripts/pyrun scripts/compare.py $(OLD) $(NEW) --threshold $(THRESHOLD)
+	@scripts/pyrun scripts/compare.py $(OLD) $(NEW) --threshold $(THRESHOLD) \
+	  $(if $(CALIBRATION),--calibration $(CALIBRATION)) $(if $(filter 1,$(ANYWAY)),--anyway)
 
 footprint: all
 	@$(BUILD)/refbench-footprint

@@ -20,6 +20,32 @@
 #ifndef REFBENCH_MODULE_REF_LOCAL_H
 #define REFBENCH_MODULE_REF_LOCAL_H
 
+#ifdef REFBENCH_INJECT_SLOWDOWN
+/*
+ * Test builds only (make inject-check): try_module_get()'s local_inc() as a
+ * load, REFBENCH_INJECT_SLOWDOWN dependent one-cycle steps and a store.  It
+ * lengthens the chain from one get/put to the next by a known amount, so
+ * that make compare can be shown to see a real slowdown.
+ */
+#define INJECT_STR_(x) #x
+#define INJECT_STR(x) INJECT_STR_(x)
+static inline void injected_local_inc(local_t *l)
+{
+	long v;
+
+	__asm__ __volatile__("movq %1, %0\n\t"
+			     ".rept " INJECT_STR(REFBENCH_INJECT_SLOWDOWN) "\n\t"
+			     "addq $0, %0\n\t"
+			     ".endr\n\t"
+			     "incq %0\n\t"
+			     "movq %0, %1"
+			     : "=&r" (v), "+m" (l->a));
+}
+#define try_module_get_local_inc injected_local_inc
+#else
+#define try_module_get_local_inc local_inc
+#endif
+
 /* Sometimes we know we already have a refcount, and it's easier not
    to handle the error case (which only happens with rmmod --wait). */
 static inline void __module_get(struct module *module)
@@ -41,7 +67,7 @@ static inline bool try_module_get(struct module *module)
 	if (module) {
 		unsigned int cpu = get_cpu();
 		if (likely(module_is_live(module)))
-			local_inc(__module_ref_addr(module, cpu));
+			try_module_get_local_inc(__module_ref_addr(module, cpu));
 		else
 			ret = false;
 		put_cpu();

@@ -2,12 +2,18 @@
 """Compare refbench runs.
 
   scripts/pyrun scripts/compare.py OLD NEW [--threshold PCT] [--alpha 0.05]
+                                   [--calibration FILE] [--anyway]
       OLD, NEW: run folders (or bench.json files). Benchmarks are matched by name; for each,
-      prints the old and new medians, the change in percent and the Mann-Whitney U test's
-      p-value over the repetitions, then the geometric mean of the new/old ratios.
-      The figure compared is ns_per_op (real_time where a benchmark has no ns_per_op).
-      Exit status: 0 no significant slowdown, 1 at least one benchmark significantly slower
-      (p < alpha) by more than PCT percent, 2 bad input.
+      prints the old and new medians, the change in percent, the Mann-Whitney U test's
+      p-value over the repetitions and the benchmark's noise figure, then the geometric mean
+      of the new/old ratios. The figure compared is ns_per_op (real_time where a benchmark
+      has no ns_per_op). The gate (scripts/noise.py) flags a benchmark only when the change
+      is significant, above PCT and above its between-run noise: from the machine's
+      calibration (results/<host>/calibration.json, or FILE) when it matches the old run's
+      host, build and settings, else by a stated conservative rule. Runs from different
+      hosts, run settings or scheme lists are not compared (one line each says what
+      differs) unless --anyway.
+      Exit status: 0 nothing flagged SLOWER, 1 at least one benchmark SLOWER, 2 bad input.
 
   scripts/pyrun scripts/compare.py --hosts RUN_DIR RUN_DIR ...
       several runs (typically several machines) side by side: one table per scenario with
@@ -25,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rbresults as rb  # noqa: E402
+import noise  # noqa: E402
 
 GBENCH_DIRS = [os.environ.get("GBENCH_TOOLS_DIR", ""), "/usr/share/benchmark"]
 
@@ -98,8 +105,10 @@ def metric_of(old, new):
     return None
 
 
-def compare(old_benches, new_benches, threshold_pct=5.0, alpha=0.05):
-    """Rows of the comparison (dicts), in the old run's order."""
+def compare(old_benches, new_benches, threshold_pct=5.0, alpha=0.05, gate=None):
+    """Rows of the comparison (dicts), in the old run's order, each judged by gate (a
+    noise.Gate; default: uncalibrated, nothing known of the runs but their repetitions)."""
+    gate = gate or noise.Gate(threshold_pct, alpha)
     rows = []
     for name, ob in old_benches.items():
         nb = new_benches.get(name)
@@ -114,15 +123,11 @@ def compare(old_benches, new_benches, threshold_pct=5.0, alpha=0.05):
         ch = change(old, new)
         p = u_test(os_.values, ns_.values)
         significant = p is not None and p < alpha
-        slower = significant and ch * 100.0 > threshold_pct
-        faster = significant and ch * 100.0 < -threshold_pct
-        verdict = "SLOWER" if slower else "faster" if faster else (
-            "n/a" if p is None else "")
-        rows.append({"name": name, "bench": ob, "metric": m, "old": old, "new": new,
-                     "change": ch, "p": p, "n_old": len(os_.values), "n_new": len(ns_.values),
-                     "significant": significant, "slower": slower, "faster": faster,
-                     "verdict": verdict, "ratio": (new / old) if old and old > 0 and new
-                     and new > 0 else None})
+        rows.append(gate.judge({
+            "name": name, "bench": ob, "metric": m, "old": old, "new": new,
+            "change": ch, "p": p, "n_old": len(os_.values), "n_new": len(ns_.values),
+            "significant": significant, "ratio": (new / old) if old and old > 0 and new
+            and new > 0 else None}))
     return rows
 
 
@@ -133,13 +138,21 @@ def geomean(values):
     return math.exp(sum(math.log(x) for x in v) / len(v))
 
 
-def print_comparison(rows, old_path, new_path, threshold, alpha, out=sys.stdout):
+def print_comparison(rows, old_path, new_path, threshold, alpha, out=sys.stdout, gate=None):
+    gate = gate or noise.Gate(threshold, alpha)
     width = max([len("benchmark")] + [len(r["name"]) for r in rows])
     head = (f"{'benchmark':<{width}}  {'figure':<9} {'old':>10} {'new':>10} {'change':>8} "
-            f"{'p (U test)':>10} {'n':>5}  verdict")
+            f"{'p (U test)':>10} {'n':>5} {'noise':>7}  verdict")
     print(f"old: {old_path}\nnew: {new_path}", file=out)
-    print(f"figure: median over repetitions (ns); a benchmark is flagged SLOWER when the U "
-          f"test gives p < {alpha:g} and the median grew by more than {threshold:g}%", file=out)
+    print(f"figure: median over repetitions (ns); {gate.rule()}", file=out)
+    if gate.note:
+        print(gate.note, file=out)
+    if gate.cpus:
+        busy = sum(1 for r in rows if r.get("every_cpu"))
+        if busy:
+            print(f"{busy} benchmarks run as many threads as the machine has CPUs "
+                  f"({gate.cpus}): the harness, the reader and the OS share those CPUs",
+                  file=out)
     print(head, file=out)
     print("-" * len(head), file=out)
     for r in rows:
@@ -148,9 +161,11 @@ def print_comparison(rows, old_path, new_path, threshold, alpha, out=sys.stdout)
                   f"  no common figure (ns_per_op or real_time)", file=out)
             continue
         p = "-" if r["p"] is None else f"{r['p']:.4f}"
+        nz = "-" if r.get("noise_pct") is None else f"{r['noise_pct']:.1f}%"
         print(f"{r['name']:<{width}}  {r['metric']:<9} {rb.fmt_num(r['old']):>10} "
               f"{rb.fmt_num(r['new']):>10} {100 * r['change']:>+7.1f}% {p:>10} "
-              f"{str(r['n_old']) + '/' + str(r['n_new']):>5}  {r['verdict']}", file=out)
+              f"{str(r['n_old']) + '/' + str(r['n_new']):>5} {nz:>7}  {r['verdict']}",
+              file=out)
     print("-" * len(head), file=out)
     gm = geomean([r.get("ratio") for r in rows])
     if gm is not None:
@@ -167,6 +182,14 @@ def print_comparison(rows, old_path, new_path, threshold, alpha, out=sys.stdout)
     elif ns and min(min(t) for t in ns) < OPTIMAL_REPETITIONS:
         print(f"note: fewer than {OPTIMAL_REPETITIONS} repetitions on a side; the U test "
               f"is weak with few repetitions", file=out)
+    noisy = [r for r in rows if r.get("verdict", "").startswith("too noisy")]
+    ungated = [r for r in rows if r.get("verdict", "").startswith("not gated")]
+    if noisy:
+        print(f"{len(noisy)} of {len(rows)} benchmarks too noisy to gate on this machine "
+              f"(noise figure above {threshold:g}%)", file=out)
+    if ungated:
+        print(f"{len(ungated)} of {len(rows)} benchmarks not gated: their threads take every "
+              f"CPU and no A/A noise is known", file=out)
     slow = [r for r in rows if r.get("slower")]
     if slow:
         print(f"{len(slow)} of {len(rows)} benchmarks significantly slower by more than "
@@ -235,6 +258,11 @@ def main(argv=None):
                     help="flag slowdowns larger than PCT percent (default 5)")
     ap.add_argument("--alpha", type=float, default=0.05,
                     help="significance level of the U test (default 0.05)")
+    ap.add_argument("--calibration", metavar="FILE",
+                    help="the machine's calibration (default: calibration.json in the old "
+                         "run's host folder, when there is one)")
+    ap.add_argument("--anyway", action="store_true",
+                    help="compare runs whose host, settings or schemes differ")
     a = ap.parse_args(argv)
     if a.hosts:
         if len(a.runs) < 2:
@@ -249,11 +277,21 @@ def main(argv=None):
         raise rb.ResultsError(f"--alpha {a.alpha}: accepted: a number between 0 and 1")
     old_path, new_path = a.runs
     old, new = load_side(old_path), load_side(new_path)
-    rows = compare(old, new, a.threshold, a.alpha)
+    gate, old_side, new_side = noise.gate_for(old_path, new_path, a.threshold, a.alpha,
+                                              a.calibration)
+    diff = noise.differences(old_side, new_side)
+    if diff and not a.anyway:
+        for line in diff:
+            print(f"{rb.prog_name()}: error: {line} (not gated across it; --anyway "
+                  f"compares anyway)", file=sys.stderr)
+        return 2
+    rows = compare(old, new, a.threshold, a.alpha, gate)
     if not rows:
         raise rb.ResultsError(f"no benchmark in common between {old_path} ({len(old)} "
                               f"benchmarks) and {new_path} ({len(new)} benchmarks)")
-    return print_comparison(rows, old_path, new_path, a.threshold, a.alpha)
+    for line in diff:
+        print(f"note: compared anyway: {line}")
+    return print_comparison(rows, old_path, new_path, a.threshold, a.alpha, gate=gate)
 
 
 if __name__ == "__main__":

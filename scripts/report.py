@@ -15,6 +15,7 @@ import statistics
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rbresults as rb  # noqa: E402
+import report_noise  # noqa: E402
 import why  # noqa: E402
 import correctness  # noqa: E402
 
@@ -148,13 +149,13 @@ def winners(run, counter="ns_per_op"):
             w, r = bs[0], bs[1]
             wm, rm = w.get(counter), r.get(counter)
             ratio = rm / wm if wm and wm > 0 else None
-            wmax, rmin = w.get(counter, "max"), r.get(counter, "min")
-            separated = (wmax < rmin) if wmax is not None and rmin is not None else None
+            check = report_noise.win_check(run, w, r, counter)
             rows.append({"scenario": scen, "config": config, "winner": w.scheme,
                          "winner_median": wm, "winner_cv": w.get(counter, "cv"),
                          "runner_up": r.scheme, "runner_median": rm,
                          "runner_cv": r.get(counter, "cv"), "ratio": ratio,
-                         "separated": separated, "n": min(w.stats[counter].n or 0,
+                         "separated": report_noise.is_clear(check), "check": check,
+                         "n": min(w.stats[counter].n or 0,
                                                           r.stats[counter].n or 0)})
     return rows
 
@@ -176,7 +177,7 @@ def scenario_summaries(rows):
                     f"median {med:.2f}x (range {lo:.2f}x to {hi:.2f}x)")
         else:
             rtxt = "-"
-        unsure = sum(1 for r in rs if r["separated"] is False)
+        unsure = sum(1 for r in rs if not r["separated"])
         out.append((scen, "; ".join(parts), rtxt, unsure, len(rs)))
     return out
 
@@ -247,16 +248,18 @@ def section_summary(run):
     parts.append("<p>Ranked by the median ns_per_op over the repetitions (lower is better); "
                  "the ratio is the runner-up's median over the winner's. Baselines "
                  "(noop, plain, atomic-private) do not compete. <em>clear</em> means the "
-                 "repetition ranges do not overlap (every repetition of the winner was faster "
-                 "than every repetition of the runner-up).</p>")
+                 "lead holds across processes, not only across back-to-back repetitions: the "
+                 "winner's slowest process median beat the runner-up's fastest, or, with one "
+                 "process a side, the gap exceeds both benchmarks' calibrated between-run "
+                 "noise (see Between processes and between runs).</p>")
     summ = scenario_summaries(rows)
     parts.append(table(["scenario", "result", "ratio to runner-up",
-                        "settings where ranges overlap"],
+                        "settings not clear across processes"],
                        [(s, t, r, f"{u} of {n}") for s, t, r, u, n in summ]))
     parts.append("<h3>Per setting</h3>")
     trows = []
     for r in rows:
-        sep = {True: "clear", False: "ranges overlap", None: "-"}[r["separated"]]
+        sep = r["check"]
         trows.append((r["scenario"], r["config"], r["winner"],
                       f'<td class="num">{esc(rb.fmt_num(r["winner_median"]))} ns</td>',
                       r["runner_up"],
@@ -557,7 +560,7 @@ def build_html(run):
         f"<h1>refbench results: {esc(run.host)}</h1>",
         f'<p class="sub">{esc(run.date)} &middot; run folder <code>{esc(run.path.name)}'
         f"</code> &middot; {status} &middot; {len(run.benchmarks)} benchmarks</p>",
-        '<nav class="screen-only"><a href="#context">Context</a><a href="#summary">Who wins</a><a href="#why">Why</a><a href="#correctness">Correctness</a>'
+        '<nav class="screen-only"><a href="#context">Context</a><a href="#summary">Who wins</a><a href="#noise">Noise</a><a href="#why">Why</a><a href="#correctness">Correctness</a>'
         '<a href="#charts">Charts</a><a href="#figures">Figures</a>'
         '<a href="#counters">Counters</a><a href="#raw">Raw data</a></nav>',
     ]
@@ -569,7 +572,8 @@ def build_html(run):
         head.append('<div class="warn"><strong>Warnings while reading:</strong><ul>' +
                     "".join(f"<li>{esc(w.replace(prefix, ''))}</li>" for w in run.warnings)
                     + "</ul></div>")
-    body = [section_context(run), section_summary(run), section_why(run),
+    body = [section_context(run), section_summary(run),
+            report_noise.section(run, esc, table), section_why(run),
             section_correctness(run), section_charts(run),
             section_figures(run), section_counters(run), section_raw(run),
             '<p class="muted">Written by scripts/report.py from the files of this run folder.'

@@ -8,6 +8,14 @@
 # Settings (environment, set by the Makefile from `make bench VAR=...`):
 #   THREADS MODULES SPREAD_MODULES NR_CPUS NR_CPU_IDS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER
 #   FOOTPRINT_NR_CPUS CACHEGRIND(1/0) PERF(1/0) QUICK(1/0) RESULTS BUILD
+#   PROCESSES (default 2): a part with R repetitions runs in min(PROCESSES, R/2)
+#     fresh processes (each keeps at least two repetitions), taken in rounds:
+#     every part's first process, then every part's second, so a run's spread
+#     includes what changes between processes (address-space layout, module
+#     memory, per-CPU units) and between minutes (neighbour load).
+#   INTERLEAVE (1/0, default 1): Google Benchmark's random interleaving of
+#     repetitions across the benchmarks of a process (a part may turn it off
+#     in bench/suite.def where re-loading its modules each time costs too much).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Everything goes to stderr; stdout carries only the run folder, at the end.
@@ -32,6 +40,12 @@ PLACEMENT=${PLACEMENT:-compact}
 COUNTERS=${COUNTERS:-all}
 CACHEGRIND=${CACHEGRIND:-1}
 PERF=${PERF:-1}
+PROCESSES=${PROCESSES:-2}
+INTERLEAVE=${INTERLEAVE:-1}
+case "$PROCESSES" in ''|*[!0-9]*|0)
+  echo "run-bench: PROCESSES='$PROCESSES' not accepted (accepted: a whole number >= 1)" >&2; exit 2 ;; esac
+case "$INTERLEAVE" in 0|1) ;; *)
+  echo "run-bench: INTERLEAVE='$INTERLEAVE' not accepted (accepted: 0 or 1)" >&2; exit 2 ;; esac
 
 host=$(hostname -s 2>/dev/null || hostname)
 ts=$(date -u +%Y%m%dT%H%M%SZ)
@@ -57,6 +71,7 @@ lab_args=(--modules="$MODULES" --nr-cpus="$NR_CPUS" --line="$LINE" --placement="
 [ -n "${NR_CPU_IDS:-}" ] && lab_args+=(--nr-cpu-ids="$NR_CPU_IDS")
 [ -n "${SCHEMES:-}" ] && lab_args+=(--scheme="$SCHEMES")
 gb_args=(--benchmark_repetitions="$REPS" --benchmark_min_time="$MIN_TIME")
+[ "$INTERLEAVE" = 1 ] && gb_args+=(--benchmark_enable_random_interleaving=true)
 [ -n "${FILTER:-}" ] && gb_args+=(--benchmark_filter="$FILTER")
 
 start_s=$SECONDS
@@ -79,26 +94,57 @@ if [ ${#parts[@]} -eq 0 ]; then
   rm -rf "$work"
   exit 2
 fi
+# Repetitions of a part: the last --benchmark_repetitions of its arguments wins.
+part_reps() {
+  local r=$REPS a
+  for a in "$@"; do
+    case "$a" in --benchmark_repetitions=*) r=${a#*=} ;; esac
+  done
+  echo "$r"
+}
+# The processes, in rounds: "part round reps" lines.
+plan=()
 for part in "${parts[@]}"; do
   declare -n pa="part_args_$part"
-  step "benchmarks, part $part -> $final/bench.json"
+  r=$(part_reps "${pa[@]}")
+  unset -n pa
+  n=$(( r / 2 )); [ "$n" -gt "$PROCESSES" ] && n=$PROCESSES; [ "$n" -lt 1 ] && n=1
+  declare "nproc_$part=$n" "reps_$part=$r"
+done
+for ((round = 0; round < PROCESSES; round++)); do
+  for part in "${parts[@]}"; do
+    declare -n n="nproc_$part" r="reps_$part"
+    # round k of n takes the repetitions k, k+n, k+2n, ... of r
+    [ "$round" -lt "$n" ] && plan+=("$part $round $(( (r - round + n - 1) / n ))")
+    unset -n n r
+  done
+done
+merge_args=()
+for entry in "${plan[@]}"; do
+  read -r part round k <<<"$entry"
+  declare -n pa="part_args_$part"
+  nvar="nproc_$part"
+  step "benchmarks, part $part, process $((round + 1)) of ${!nvar} ($k repetitions) -> $final/bench.json"
   ctx=()
-  [ "$part" = "${parts[0]}" ] && ctx=(--context-out="$work/lab-context.json")
+  [ "$part" = "${parts[0]}" ] && [ "$round" = 0 ] && ctx=(--context-out="$work/lab-context.json")
   after=()
   [ -n "${SCHEMES:-}" ] && after+=(--scheme="$SCHEMES")
   [ "$part" = main ] && [ -n "${SCENARIOS:-}" ] && after+=(--scenario="$SCENARIOS")
   "$BUILD/refbench" "${lab_args[@]}" "${gb_args[@]}" "${pa[@]}" "${after[@]}" "${ctx[@]}" \
-    --benchmark_out="$work/bench-$part.json.tmp" --benchmark_out_format=json
-  mv "$work/bench-$part.json.tmp" "$work/bench-$part.json"
+    --benchmark_repetitions="$k" \
+    --benchmark_out="$work/bench-$part-$round.json.tmp" --benchmark_out_format=json
+  mv "$work/bench-$part-$round.json.tmp" "$work/bench-$part-$round.json"
+  merge_args+=("$part=$work/bench-$part-$round.json")
   unset -n pa
 done
-scripts/pyrun scripts/merge_bench.py --out "$work/bench.json" \
-  $(for p in "${parts[@]}"; do echo "$p=$work/bench-$p.json"; done)
+scripts/pyrun scripts/merge_bench.py --out "$work/bench.json" "${merge_args[@]}"
 
 step "machine context"
 scripts/pyrun scripts/context.py --lab "$work/lab-context.json" --out "$work/context.json" \
   --cc "${CC:-cc}" --cflags "${CFLAGS:--O2 -g}" \
-  --setting reps="$REPS" --setting min_time="$MIN_TIME" --setting quick="$QUICK"
+  --setting reps="$REPS" --setting min_time="$MIN_TIME" --setting quick="$QUICK" \
+  --setting processes="$PROCESSES" --setting interleave="$INTERLEAVE" \
+  --setting build_id="$(sha256sum "$BUILD/refbench" | cut -c1-16)"
 rm -f "$work/lab-context.json"
 if command -v lstopo-no-graphics >/dev/null 2>&1; then
   lstopo-no-graphics --of xml "$work/topology.xml.tmp" && mv "$work/topology.xml.tmp" "$work/topology.xml"
