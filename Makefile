@@ -34,7 +34,8 @@ KERNEL_LIB  := $(BUILD)/libkernels.a
 .PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
         plots report perf compare qemu-numa footprint race clean help
 
-all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race
+all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race \
+     $(BUILD)/refbench-kbench
 
 help:
 	@sed -n '1,12p' Makefile
@@ -113,6 +114,11 @@ $(BUILD)/bench/race_%.o: bench/race_instance.c kernels/scheme_%.h kernels/scheme
 
 $(BUILD)/refbench-race: $(BUILD)/bench/race.o $(RACE_OBJS) $(BENCH_LIB) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The userspace side of the kernel module (kernels/kmod/): runs it through
+# debugfs and writes its figures as Google Benchmark JSON.
+$(BUILD)/refbench-kbench: $(BUILD)/bench/kbench.o $(BENCH_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 # ---- tests/ ------------------------------------------------------------------
 C_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
