@@ -3,6 +3,7 @@
 #   make bench        set up, build, run the default suite, write results/ and charts
 #   make bench-quick  the same in under a minute
 #   make test         set up, build, run every test
+#   make kbench       the running kernel's own refcount beside the models (root)
 #   make              build only (no set-up)
 #
 # Settings a user may override:  make bench THREADS=1,2,4 MODULES=500 NR_CPUS=256 ...
@@ -32,7 +33,7 @@ KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/k
 KERNEL_LIB  := $(BUILD)/libkernels.a
 
 .PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
-        plots report perf compare qemu-numa footprint race clean help
+        plots report perf compare qemu-numa footprint race kbench clean help
 
 all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race \
      $(BUILD)/refbench-kbench
@@ -148,6 +149,7 @@ test-tsan:
 
 # ---- running -----------------------------------------------------------------
 # Settings passed to scripts/run-bench.sh (empty = its default).
+export PEERS WINDOW_MS CPUS KDIR
 export SUITE THREADS MODULES SPREAD_MODULES NR_CPUS NR_CPU_IDS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER SCHEMES SCENARIOS \
        FOOTPRINT_NR_CPUS CACHEGRIND PERF RESULTS BUILD
 RUN ?=
@@ -184,6 +186,12 @@ race: all
 # Boot a 2-node virtual machine and run the placement audit in it.
 qemu-numa: all
 	@scripts/qemu-numa.sh -- $(BUILD)/refbench-audit
+
+# The running kernel, the lab's schemes in kernel mode and the userspace
+# models side by side (root, the kernel's headers, CONFIG_MODULE_UNLOAD):
+# builds kernels/kmod/, loads it, runs it, unloads it, writes a run folder.
+kbench: all
+	@scripts/kbench.sh
 
 clean:
 	rm -rf $(BUILD)

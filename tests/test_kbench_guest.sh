@@ -74,6 +74,31 @@ vermagic() { objcopy -O binary --only-section=.modinfo "$1" /dev/stdout | tr '\0
 check "vermagic is the guest kernel's, with module unloading" \
   bash -c "[[ '$(vermagic "$out/refbench_kmod.ko")' == '$release SMP '*mod_unload* ]]"
 
+# ---- make kbench stops before building, with one line, when something is missing ----------------
+# (Only refusals run here: a real make kbench would load modules into this machine's kernel.)
+refusal() { # NAME EXPECTED-SUBSTRING COMMAND... : exit 1, one line on stderr, nothing built
+  local name=$1 want=$2 rc=0; shift 2
+  "$@" >"$work/k.out" 2>"$work/k.err" || rc=$?
+  if [ "$rc" -eq 1 ] && [ "$(wc -l <"$work/k.err")" -eq 1 ] && grep -qF -- "$want" "$work/k.err"; then
+    ok "make kbench refuses: $name"
+  else
+    bad "make kbench refuses: $name" "exit $rc: $(head -c 300 "$work/k.err")"
+  fi
+}
+if [ "$(id -u)" -ne 0 ]; then
+  refusal "not root" "needs root" scripts/kbench.sh
+elif command -v setpriv >/dev/null 2>&1; then
+  refusal "not root" "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups scripts/kbench.sh
+fi
+if [ "$(id -u)" -eq 0 ]; then
+  refusal "no headers" "no headers for kernel $(uname -r) at $work/none" env KDIR="$work/none" scripts/kbench.sh
+  mkdir -p "$work/fake-kdir/include/config"
+  touch "$work/fake-kdir/Makefile"
+  printf 'CONFIG_MODULES=y\n# CONFIG_MODULE_UNLOAD is not set\n' >"$work/fake-kdir/include/config/auto.conf"
+  refusal "no CONFIG_MODULE_UNLOAD" "has no CONFIG_MODULE_UNLOAD" env KDIR="$work/fake-kdir" scripts/kbench.sh
+fi
+refusal "bad PEERS" "PEERS='x' is not accepted" env PEERS=x scripts/kbench.sh
+
 # ---- the guest's script -------------------------------------------------------------------------
 vm_out=/lab/${out#"$PWD"/}
 cat >"$work/guest.sh" <<EOF
@@ -114,6 +139,7 @@ echo "=== cases"; cat /sys/kernel/debug/refbench_kmod/cases
 build/refbench-kbench --out=/tmp/kbench.json --note="TCG software emulation: timings meaningless" 2>/tmp/kbench.err
 echo "=== driver"; echo "rc=$?"; cat /tmp/kbench.err
 echo "=== raw"; cat /sys/kernel/debug/refbench_kmod/results
+nr_cpus=$(sed -n 's/^kernel .* nr_cpus=\([0-9]*\) .*/\1/p' /sys/kernel/debug/refbench_kmod/results)
 echo "=== lsmod before rmmod"; lsmod
 rmmod refbench_kmod; echo "=== rmmod"; echo "rc=$?"
 echo "=== peers after rmmod"; lsmod | grep refbench_peer
@@ -122,10 +148,17 @@ while [ $i -lt $peers ]; do rmmod "refbench_peer_$i" || prc=1; i=$((i + 1)); don
 echo "=== rmmod peers"; echo "rc=$prc"
 echo "=== lsmod after"; lsmod | grep refbench || echo none
 echo "=== dmesg"; dmesg | sed 's/^\[[ 0-9.]*\] //'
+# The userspace models in the same machine, for the side-by-side table (fixed iterations: quick).
+build/refbench --scenario=hot,spread,read --threads=1,4 --nr-cpus="$nr_cpus" --line=64 \
+  --modules=$peers --iterations=2048 --counters=none \
+  --benchmark_out=/tmp/bench.json --benchmark_out_format=json >/dev/null 2>/tmp/u.err
+echo "=== userspace"; echo "rc=$?"; tail -n 3 /tmp/u.err
+echo "=== ujson"; cat /tmp/bench.json
 echo "=== json"; cat /tmp/kbench.json
 EOF
 
-includes=(--include "$out/refbench_kmod.ko" --include build/refbench-kbench --include "$work/guest.sh")
+includes=(--include "$out/refbench_kmod.ko" --include build/refbench-kbench --include build/refbench
+          --include "$work/guest.sh")
 for ((i = 0; i < peers; i++)); do includes+=(--include "$out/refbench_peer_$i.ko"); done
 t0=$(date +%s)
 rc=0
@@ -138,7 +171,7 @@ if [ ! -s "$work/vm.out" ]; then
   bad "VM returned output" "exit $rc, stderr: $(head -c 400 "$work/vm.err")"
   finish
 fi
-sed -n '/^=== json$/q; p' "$work/vm.out" | sed 's/^/     | /'
+sed -n '/^=== ujson$/q; p' "$work/vm.out" | sed 's/^/     | /'
 section() { awk -v s="=== $1" '$0 == s {on = 1; next} /^=== / {on = 0} on' "$work/vm.out"; }
 section json >"$work/kbench.json"
 has() { section "$1" | grep -qE -- "$2"; }
@@ -241,6 +274,34 @@ for m in bad[:20]:
     print("     " + m)
 print("     %d benchmarks, %d subjects, %d unavailable" % (len(k["benchmarks"]), len(got), len(unav)))
 sys.exit(1 if bad else 0)
+EOF
+# The side-by-side table over the guest's two runs.
+mkdir -p "$work/run"
+cp "$work/kbench.json" "$work/run/kbench.json"
+section ujson >"$work/run/bench.json"
+check "userspace models ran in the guest" has userspace '^rc=0$'
+if scripts/pyrun scripts/kbench_table.py "$work/run" >"$work/table.txt" 2>&1; then
+  ok "kbench_table.py sets kernel, kernel-mode and userspace model side by side"
+  sed 's/^/     | /' "$work/table.txt"
+else
+  bad "kbench_table.py sets kernel, kernel-mode and userspace model side by side" "$(head -c 300 "$work/table.txt")"
+fi
+check "table: every scheme's hot row has all three figures, atomic beside kernel-module" python3 - "$work/run/kbench-table.json" "$work/schemes.json" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+schemes = [s["name"] for s in json.load(open(sys.argv[2]))["schemes"]]
+rows = t["rows"]
+ok = True
+for s in schemes:
+    for th in (1, 4):
+        r = [x for x in rows if x["scenario"] == "hot" and x["scheme"] == s and x["threads"] == th]
+        if not r or not all(x["model_kernel_mode_ns"] and x["model_userspace_ns"] for x in r):
+            print("     missing hot/%s/threads:%d" % (s, th)); ok = False
+a = [x for x in rows if x["scenario"] == "hot" and x["scheme"] == "atomic" and x["kernel_reference"] == "kernel-module"]
+ok = ok and bool(a) and all(x["kernel_ns"] and x["model_kernel_mode_over_kernel"] for x in a)
+p = [x for x in rows if x["scenario"] == "hot" and x["scheme"] == "percpu" and x["kernel_reference"] == "kernel-percpu_ref"]
+ok = ok and bool(p)
+sys.exit(0 if ok else 1)
 EOF
 check "no temporary directories left behind" bash -c '! ls -d build/qemu/run.* >/dev/null 2>&1'
 
