@@ -15,10 +15,12 @@
 # with one line saying what is missing, and exits 1.
 #
 # Settings (environment, or make kbench VAR=...):
-#   THREADS=1,4     thread counts (default: 1 and every online CPU)
+#   THREADS=1,4     thread counts (default: 1 and the number of cores; the kthreads take the
+#                   first CPUs of CPUS, the userspace run one thread per core, compact)
 #   CPUS=0-3        CPUs the kthreads are bound to (default: every online CPU)
 #   PEERS=64        loaded module copies the kernel's spread runs over (0..1024)
-#   WINDOW_MS=200   length of each kernel window; REPS=5 repetitions
+#   WINDOW_MS=200   length of each kernel window; REPS=5 repetitions (both sides)
+#   MIN_TIME=0.1    Google Benchmark's minimum time of each userspace benchmark
 #   SCHEMES=all     subjects to run (names in debugfs refbench_kmod/cases)
 #   KDIR=...        the headers to build against (default /lib/modules/$(uname -r)/build)
 set -euo pipefail
@@ -36,6 +38,7 @@ WINDOW_MS=${WINDOW_MS:-200}
 REPS=${REPS:-5}
 SCHEMES=${SCHEMES:-all}
 CPUS=${CPUS:-}
+MIN_TIME=${MIN_TIME:-0.1}
 THREADS=${THREADS:-}
 
 [[ $PEERS =~ ^[0-9]+$ ]] && [ "$PEERS" -le 1024 ] || fail "PEERS='$PEERS' is not accepted (an integer 0..1024)"
@@ -77,6 +80,7 @@ fi
 
 # ---- build ----------------------------------------------------------------------------------
 out=$root_dir/$BUILD/kmod/$release
+mkdir -p "$out" || fail "cannot create $out"
 echo "$prog: building refbench_kmod and $PEERS peers against $KDIR" >&2
 make --no-print-directory -C kernels/kmod KDIR="$KDIR" OUT="$out" PEERS="$PEERS" >"$out.build.log" 2>&1 \
   || { tail -n 20 "$out.build.log" >&2; fail "the module did not build against $KDIR (log: $out.build.log)"; }
@@ -105,6 +109,12 @@ for ((i = 0; i < PEERS; i++)); do
   insmod "$out/refbench_peer_$i.ko" || fail "insmod refbench_peer_$i.ko failed"
   loaded+=("refbench_peer_$i")
 done
+# By default as many threads as cores, so that the userspace run (one thread per core) can match.
+if [ -z "$THREADS" ]; then
+  cores=$(lscpu -p=core,online 2>/dev/null | awk -F, '!/^#/ && $2 == "Y" {print $1}' | sort -u | wc -l)
+  [ "$cores" -ge 1 ] 2>/dev/null || cores=1
+  if [ "$cores" -gt 1 ]; then THREADS="1,$cores"; else THREADS=1; fi
+fi
 params=(window_ms="$WINDOW_MS" reps="$REPS" peers="$PEERS" schemes="$SCHEMES")
 [ -z "$CPUS" ] || params+=(cpus="$CPUS")
 [ -z "$THREADS" ] || params+=(threads="$THREADS")
@@ -136,7 +146,7 @@ spread=()
 [ "$PEERS" -eq 0 ] || spread=(--modules="$PEERS")
 echo "$prog: the userspace models (hot, spread, read; NR_CPUS $nr_cpus, $line_bytes-byte lines)" >&2
 "$BUILD/refbench" --scenario=hot,spread,read --threads="$threads_k" --nr-cpus="$nr_cpus" \
-  --line="$line_bytes" "${spread[@]}" --benchmark_repetitions="$REPS" \
+  --line="$line_bytes" "${spread[@]}" --benchmark_repetitions="$REPS" --benchmark_min_time="$MIN_TIME" \
   --benchmark_out="$work/bench.json" --benchmark_out_format=json >/dev/null \
   || fail "the userspace run failed ($BUILD/refbench exit $?)"
 
