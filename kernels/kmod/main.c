@@ -143,30 +143,29 @@ struct kbench_job {
 	const struct kbench_case *c;
 	void *state;
 	struct kbench_thread t;
-	struct completion *all_done;
-	atomic_t *left;
+	struct completion done;
 };
 
+/*
+ * Each thread leaves through kthread_complete_and_exit(), which never
+ * returns into this module: once every completion has fired, no thread
+ * runs module code any more and the module may go.
+ */
 static int kbench_thread_fn(void *arg)
 {
 	struct kbench_job *job = arg;
-	struct completion *all_done = job->all_done;
 
 	job->c->loop(job->state, &job->t);
-	if (atomic_dec_and_test(job->left))
-		kthread_complete_and_exit(all_done, 0);
-	return 0;
+	kthread_complete_and_exit(&job->done, 0);
 }
 
 /* One window of case @c on @n threads; 0 or -errno (no thread could start). */
 static int run_window(const struct kbench_case *c, void *state, int n, int rep)
 {
 	struct kbench_window win = { .nr_threads = n, .window_ns = (u64)window_ms * NSEC_PER_MSEC };
-	DECLARE_COMPLETION_ONSTACK(all_done);
 	struct task_struct **tasks;
 	struct kbench_job *jobs;
 	struct kbench_result *r;
-	atomic_t left;
 	int i, err = 0;
 
 	r = kzalloc(struct_size(r, done, n), GFP_KERNEL);
@@ -177,11 +176,10 @@ static int run_window(const struct kbench_case *c, void *state, int n, int rep)
 		goto out;
 	}
 	atomic_set(&win.ready, 0);
-	atomic_set(&left, n);
 	for (i = 0; i < n; i++) {
-		jobs[i] = (struct kbench_job){ .c = c, .state = state, .all_done = &all_done,
-			.left = &left,
+		jobs[i] = (struct kbench_job){ .c = c, .state = state,
 			.t = { .win = &win, .tid = i, .leader = i == 0 } };
+		init_completion(&jobs[i].done);
 		tasks[i] = kthread_create(kbench_thread_fn, &jobs[i], "refbench/%d", run_cpus[i]);
 		if (IS_ERR(tasks[i])) {
 			err = PTR_ERR(tasks[i]);
@@ -195,7 +193,8 @@ static int run_window(const struct kbench_case *c, void *state, int n, int rep)
 	r->count_start = c->count(state);
 	for (i = 0; i < n; i++)
 		wake_up_process(tasks[i]);
-	wait_for_completion(&all_done);
+	for (i = 0; i < n; i++)
+		wait_for_completion(&jobs[i].done);
 	r->count_end = c->count(state);
 	r->c = c;
 	r->threads = n;
