@@ -23,6 +23,11 @@
 #   MIN_TIME=0.1    Google Benchmark's minimum time of each userspace benchmark
 #   SCHEMES=all     subjects to run (names in debugfs refbench_kmod/cases)
 #   KDIR=...        the headers to build against (default /lib/modules/$(uname -r)/build)
+#   KMOD_DIR=...    modules already built for this kernel (make -C kernels/kmod KDIR=... OUT=...
+#                   PEERS=...) on another machine: no headers or compiler needed here; KDIR
+#                   then only serves to find the kernel's configuration
+#   KBENCH_TABLE=0  leave out the side-by-side table (no Python here): make it later with
+#                   scripts/pyrun scripts/kbench_table.py RUN
 set -euo pipefail
 
 prog=kbench
@@ -40,6 +45,9 @@ SCHEMES=${SCHEMES:-all}
 CPUS=${CPUS:-}
 MIN_TIME=${MIN_TIME:-0.1}
 THREADS=${THREADS:-}
+KMOD_DIR=${KMOD_DIR:-}
+KBENCH_TABLE=${KBENCH_TABLE:-1}
+[ "$KBENCH_TABLE" = 0 ] || [ "$KBENCH_TABLE" = 1 ] || fail "KBENCH_TABLE='$KBENCH_TABLE' is not accepted (0 or 1)"
 
 [[ $PEERS =~ ^[0-9]+$ ]] && [ "$PEERS" -le 1024 ] || fail "PEERS='$PEERS' is not accepted (an integer 0..1024)"
 [[ $WINDOW_MS =~ ^[0-9]+$ ]] && [ "$WINDOW_MS" -ge 1 ] && [ "$WINDOW_MS" -le 10000 ] \
@@ -48,10 +56,15 @@ THREADS=${THREADS:-}
 
 # ---- what the machine must have, checked before anything is built ----------------------------
 [ "$(id -u)" -eq 0 ] || fail "needs root to load a kernel module: run sudo make kbench"
-if [ ! -f "$KDIR/Makefile" ] && [ "$KDIR" = "/lib/modules/$release/build" ]; then
+if [ -n "$KMOD_DIR" ]; then
+  [ -f "$KMOD_DIR/refbench_kmod.ko" ] || fail "KMOD_DIR='$KMOD_DIR' has no refbench_kmod.ko (build it with make -C kernels/kmod)"
+  for ((i = 0; i < PEERS; i++)); do
+    [ -f "$KMOD_DIR/refbench_peer_$i.ko" ] || fail "KMOD_DIR='$KMOD_DIR' has no refbench_peer_$i.ko (PEERS=$PEERS; build with PEERS=$PEERS)"
+  done
+elif [ ! -f "$KDIR/Makefile" ] && [ "$KDIR" = "/lib/modules/$release/build" ]; then
   scripts/setup-deps.sh kbench >&2 || true    # installs linux-headers-$release when apt knows it
 fi
-if [ ! -f "$KDIR/Makefile" ]; then
+if [ -z "$KMOD_DIR" ] && [ ! -f "$KDIR/Makefile" ]; then
   if apt-cache show "linux-headers-$release" >/dev/null 2>&1; then
     fail "no headers for kernel $release at $KDIR: install them with apt-get install linux-headers-$release"
   fi
@@ -79,11 +92,15 @@ if ! grep -q ' /sys/kernel/debug debugfs ' /proc/mounts; then
 fi
 
 # ---- build ----------------------------------------------------------------------------------
-out=$root_dir/$BUILD/kmod/$release
-mkdir -p "$out" || fail "cannot create $out"
-echo "$prog: building refbench_kmod and $PEERS peers against $KDIR" >&2
-make --no-print-directory -C kernels/kmod KDIR="$KDIR" OUT="$out" PEERS="$PEERS" >"$out.build.log" 2>&1 \
-  || { tail -n 20 "$out.build.log" >&2; fail "the module did not build against $KDIR (log: $out.build.log)"; }
+if [ -n "$KMOD_DIR" ]; then
+  out=$KMOD_DIR
+else
+  out=$root_dir/$BUILD/kmod/$release
+  mkdir -p "$out" || fail "cannot create $out"
+  echo "$prog: building refbench_kmod and $PEERS peers against $KDIR" >&2
+  make --no-print-directory -C kernels/kmod KDIR="$KDIR" OUT="$out" PEERS="$PEERS" >"$out.build.log" 2>&1 \
+    || { tail -n 20 "$out.build.log" >&2; fail "the module did not build against $KDIR (log: $out.build.log)"; }
+fi
 
 # ---- the run folder -------------------------------------------------------------------------
 host=$(hostname -s 2>/dev/null || hostname)
@@ -126,6 +143,10 @@ loaded+=(refbench_kmod)
 echo "$prog: running (each window ${WINDOW_MS} ms, $REPS repetitions)" >&2
 rc=0
 "$BUILD/refbench-kbench" --out="$work/kbench.json" --host="$host" || rc=$?
+# What the userspace run must match: the kernel's NR_CPUS, line size and thread counts.
+kline=$(grep -m1 '^kernel ' /sys/kernel/debug/refbench_kmod/results || true)
+kval() { printf '%s\n' "$kline" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+nr_cpus=$(kval nr_cpus) line_bytes=$(kval l1_cache_bytes) threads_k=$(kval threads)
 users=$(awk '$1 == "refbench_kmod" {print $3}' /proc/modules)
 [ "$users" = 0 ] || fail "refbench_kmod still has $users users after the run: a reference leaked"
 rmmod refbench_kmod || fail "rmmod refbench_kmod failed"
@@ -137,10 +158,7 @@ done
 [ "$rc" -eq 0 ] || fail "the kernel run failed its checks (refbench-kbench exit $rc; see above)"
 
 # ---- the userspace models, the same machine, the same thread counts ---------------------------
-read -r nr_cpus line_bytes threads_k < <(python3 -c '
-import json, sys
-c = json.load(open(sys.argv[1]))["context"]["refbench_kbench"]
-print(c["nr_cpus"], c["l1_cache_bytes"], c["threads"])' "$work/kbench.json")
+[ -n "$nr_cpus" ] && [ -n "$threads_k" ] || fail "refbench_kmod's results name no NR_CPUS or thread counts"
 [ "$line_bytes" = 64 ] || [ "$line_bytes" = 128 ] || line_bytes=128
 spread=()
 [ "$PEERS" -eq 0 ] || spread=(--modules="$PEERS")
@@ -150,7 +168,11 @@ echo "$prog: the userspace models (hot, spread, read; NR_CPUS $nr_cpus, $line_by
   --benchmark_out="$work/bench.json" --benchmark_out_format=json >/dev/null \
   || fail "the userspace run failed ($BUILD/refbench exit $?)"
 
-scripts/pyrun scripts/kbench_table.py "$work" >&2 || fail "the side-by-side table could not be made"
+if [ "$KBENCH_TABLE" = 1 ]; then
+  scripts/pyrun scripts/kbench_table.py "$work" >&2 || fail "the side-by-side table could not be made"
+else
+  echo "$prog: no table (KBENCH_TABLE=0): scripts/pyrun scripts/kbench_table.py $final makes it" >&2
+fi
 date -u +%Y-%m-%dT%H:%M:%SZ >"$work/COMPLETE"
 mv "$work" "$final"
 trap - EXIT
