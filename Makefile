@@ -5,6 +5,7 @@
 #   make calibrate    run the suite CAL_RUNS times (default 3) and store this machine's
 #                     between-run noise for make compare (results/<host>/calibration.json)
 #   make test         set up, build, run every test
+#   make kbench       the running kernel's own refcount beside the models (root)
 #   make              build only (no set-up)
 #
 # Settings a user may override:  make bench THREADS=1,2,4 MODULES=500 NR_CPUS=256 ...
@@ -34,9 +35,10 @@ KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/k
 KERNEL_LIB  := $(BUILD)/libkernels.a
 
 .PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
-        plots report perf compare qemu-numa footprint race clean help
+        plots report perf compare qemu-numa footprint race kbench clean help
 
-all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race
+all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race \
+     $(BUILD)/refbench-kbench
 
 help:
 	@sed -n '1,10p' Makefile
@@ -116,6 +118,11 @@ $(BUILD)/bench/race_%.o: bench/race_instance.c kernels/scheme_%.h kernels/scheme
 $(BUILD)/refbench-race: $(BUILD)/bench/race.o $(RACE_OBJS) $(BENCH_LIB) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The userspace side of the kernel module (kernels/kmod/): runs it through
+# debugfs and writes its figures as Google Benchmark JSON.
+$(BUILD)/refbench-kbench: $(BUILD)/bench/kbench.o $(BENCH_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 # ---- tests/ ------------------------------------------------------------------
 C_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 
@@ -144,6 +151,7 @@ test-tsan:
 
 # ---- running -----------------------------------------------------------------
 # Settings passed to scripts/run-bench.sh (empty = its default).
+export PEERS WINDOW_MS CPUS KDIR
 export SUITE THREADS MODULES SPREAD_MODULES NR_CPUS NR_CPU_IDS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER SCHEMES SCENARIOS \
        FOOTPRINT_NR_CPUS CACHEGRIND PERF RESULTS BUILD PROCESSES INTERLEAVE
 RUN ?=
@@ -202,6 +210,12 @@ race: all
 # Boot a 2-node virtual machine and run the placement audit in it.
 qemu-numa: all
 	@scripts/qemu-numa.sh -- $(BUILD)/refbench-audit
+
+# The running kernel, the lab's schemes in kernel mode and the userspace
+# models side by side (root, the kernel's headers, CONFIG_MODULE_UNLOAD):
+# builds kernels/kmod/, loads it, runs it, unloads it, writes a run folder.
+kbench: all
+	@scripts/kbench.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -11,7 +11,8 @@
 #
 # Usage:
 #   scripts/qemu-numa.sh [options] -- COMMAND [ARGS...]
-#   scripts/qemu-numa.sh --fetch-kernel        (only make sure the kernel is cached)
+#   scripts/qemu-numa.sh [--kernel-package PKG] --fetch-kernel
+#                                              (only make sure the kernel is cached; prints its path)
 # Options:
 #   --nodes N            NUMA nodes, one socket each (default 2, 1..16)
 #   --cpus-per-node M    CPUs (cores) per node (default 2, 1..32; nodes*cpus <= 255)
@@ -22,6 +23,9 @@
 #   --include PATH       copy a host file or directory into the VM (repeatable); ELF files bring
 #                        their shared libraries (found with ldd) and the dynamic loader
 #   --kernel FILE        boot this bzImage instead of the cached Debian kernel
+#   --kernel-package PKG boot the vmlinuz of this Debian package (linux-image-...), downloaded
+#                        once with apt-get download and cached in build/qemu/PKG/; default: the
+#                        package linux-image-amd64 points at, cached in build/qemu/
 #   --verbose            report timings and, on failure, the kernel console on stderr
 # COMMAND is run with ARGS in /lab. When COMMAND is a host file (a path, or a name found on PATH
 # that is not a busybox applet) it is included automatically. The command's stdout goes to
@@ -38,7 +42,7 @@ missing() { echo "$prog: $*" >&2; exit 3; }
 root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cache_dir="$root_dir/build/qemu"
 
-nodes=2 cpn=2 mem_mb=1024 timeout_s=300 out_file="" kernel="" verbose=0 fetch_only=0
+nodes=2 cpn=2 mem_mb=1024 timeout_s=300 out_file="" kernel="" kpkg="" verbose=0 fetch_only=0
 includes=()
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ ${#1} -le 9 ]; }
@@ -53,11 +57,12 @@ while [ $# -gt 0 ]; do
     --out) need_arg "$@"; out_file=$2; shift 2 ;;
     --include) need_arg "$@"; includes+=("$2"); shift 2 ;;
     --kernel) need_arg "$@"; kernel=$2; shift 2 ;;
+    --kernel-package) need_arg "$@"; kpkg=$2; shift 2 ;;
     --verbose) verbose=1; shift ;;
     --fetch-kernel) fetch_only=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
-    *) usage_err "unknown argument '$1' (options: --nodes --cpus-per-node --mem-mb --timeout --out --include --kernel --verbose --fetch-kernel, then -- COMMAND [ARGS...])" ;;
+    *) usage_err "unknown argument '$1' (options: --nodes --cpus-per-node --mem-mb --timeout --out --include --kernel --kernel-package --verbose --fetch-kernel, then -- COMMAND [ARGS...])" ;;
   esac
 done
 
@@ -84,6 +89,11 @@ fi
 if [ -n "$kernel" ] && [ ! -f "$kernel" ]; then
   usage_err "--kernel '$kernel' is not a file (a bzImage/vmlinuz is accepted)"
 fi
+if [ -n "$kpkg" ]; then
+  [[ $kpkg =~ ^linux-image-[a-z0-9][a-z0-9.+-]*$ ]] \
+    || usage_err "--kernel-package '$kpkg' is not accepted (a Debian package name linux-image-...)"
+  [ -z "$kernel" ] || usage_err "--kernel and --kernel-package '$kpkg' both given (one is accepted)"
+fi
 for inc in ${includes[@]+"${includes[@]}"}; do
   [ -e "$inc" ] || usage_err "--include '$inc' does not exist on this host"
 done
@@ -92,19 +102,26 @@ if [ "$fetch_only" -eq 0 ] && [ $# -eq 0 ]; then
 fi
 
 # ---- the kernel ---------------------------------------------------------------------------
-# Cached as build/qemu/vmlinuz (+ vmlinuz.source naming the package). Only the vmlinuz is taken
-# out of the package; the package itself is deleted afterwards.
+# Cached as build/qemu/vmlinuz (+ vmlinuz.source naming the package), or with --kernel-package
+# as build/qemu/PKG/vmlinuz. Only the vmlinuz is taken out of the package; the package itself is
+# deleted afterwards.
 fetch_kernel() {
-  local cached="$cache_dir/vmlinuz"
+  local kdir=$cache_dir
+  [ -z "$kpkg" ] || kdir="$cache_dir/$kpkg"
+  local cached="$kdir/vmlinuz"
   if [ -s "$cached" ]; then kernel=$cached; return 0; fi
   command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 \
     || missing "no cached kernel and no apt-get/dpkg-deb to download a Debian linux-image package"
-  mkdir -p "$cache_dir"
+  mkdir -p "$kdir"
   local pkg dl
-  # The generic kernel the linux-image-amd64 meta-package currently points at.
-  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null \
-          | awk '$1 ~ /Depends:/ && $2 ~ /^linux-image-[0-9]/ {print $2; exit}') || true
-  [ -n "$pkg" ] || missing "cannot find the Debian kernel package (apt-cache depends linux-image-amd64 names none; run apt-get update?)"
+  if [ -n "$kpkg" ]; then
+    pkg=$kpkg
+  else
+    # The generic kernel the linux-image-amd64 meta-package currently points at.
+    pkg=$(apt-cache depends linux-image-amd64 2>/dev/null \
+            | awk '$1 ~ /Depends:/ && $2 ~ /^linux-image-[0-9]/ {print $2; exit}') || true
+    [ -n "$pkg" ] || missing "cannot find the Debian kernel package (apt-cache depends linux-image-amd64 names none; run apt-get update?)"
+  fi
   dl=$(mktemp -d "$cache_dir/download.XXXXXX")
   # shellcheck disable=SC2064
   trap "rm -rf '$dl'" EXIT
@@ -123,8 +140,8 @@ fetch_kernel() {
   local vm
   vm=$(ls "$dl"/x/boot/vmlinuz-* | head -n1)
   [ -s "$vm" ] || die "no vmlinuz in $(basename "$deb")"
-  printf '%s %s\n' "$(basename "$deb")" "$(basename "$vm")" > "$cache_dir/vmlinuz.source.tmp"
-  mv "$cache_dir/vmlinuz.source.tmp" "$cache_dir/vmlinuz.source"
+  printf '%s %s\n' "$(basename "$deb")" "$(basename "$vm")" > "$kdir/vmlinuz.source.tmp"
+  mv "$kdir/vmlinuz.source.tmp" "$kdir/vmlinuz.source"
   cp "$vm" "$cached.tmp" && mv "$cached.tmp" "$cached"
   rm -rf "$dl"
   trap - EXIT

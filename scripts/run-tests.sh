@@ -3,7 +3,8 @@
 #   tests: P passed, F failed, S skipped
 # Suites: the dependency check (scripts/check-deps.sh), the C tests (cmocka), the same tests under AddressSanitizer and
 # UndefinedBehaviorSanitizer, the concurrency tests under ThreadSanitizer,
-# the Python tests (pytest), and the NUMA virtual machine test (QEMU).
+# the Python tests (pytest), the NUMA virtual machine test (QEMU), and the kernel
+# module in a QEMU machine running a Debian cloud kernel (tests/test_kbench_guest.sh).
 # Exit status: 0 only when nothing failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -104,6 +105,19 @@ s=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p'); s=${s:-0}
 if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 [ "$f" -ne 0 ] && failures+=("qemu-numa (see $log)")
+
+echo "== kernel module in a QEMU machine with a Debian cloud kernel (kbench)"
+log="$log_dir/kbench-guest.log"
+timeout 600 tests/test_kbench_guest.sh >"$log" 2>&1
+rc=$?
+line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+echo "  $line"
+p=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p'); p=${p:-0}
+f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p'); f=${f:-0}
+s=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p'); s=${s:-0}
+if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+[ "$f" -ne 0 ] && failures+=("kbench-guest (see $log)")
 
 if [ ${#failures[@]} -ne 0 ]; then
   echo "failed:"

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages the lab builds and runs with, only those that are missing.
-# Usage: scripts/setup-deps.sh [build|test|bench|all]   (default: all)
+# Usage: scripts/setup-deps.sh [build|test|bench|kbench|all]   (default: all)
 #        scripts/setup-deps.sh --list SET      print the packages of SET, install nothing
 # Runs apt-get (through sudo when not root). Safe to run again: it does nothing when all is present.
+# test: the guest test of the kernel module (tests/test_kbench_guest.sh) builds it against the
+#   Debian cloud kernel's headers (linux-headers-cloud-amd64, which brings its gcc and kbuild) and
+#   boots the image of the same version, downloaded (never installed) by scripts/qemu-numa.sh.
+# kbench: make kbench builds the module against the running kernel's headers,
+#   linux-headers-$(uname -r) (named only when apt knows that package: a custom kernel brings
+#   its own headers, and scripts/kbench.sh says so).
 set -euo pipefail
 
 list_only=0
@@ -13,15 +19,21 @@ fi
 what=${1:-all}
 build_pkgs=(gcc g++ make pkg-config libbenchmark-dev libhwloc-dev hwloc liburcu-dev libcmocka-dev)
 test_pkgs=(clang libclang-rt-14-dev python3-pytest python3-matplotlib python3-scipy valgrind chromium linux-perf
-           qemu-system-x86 busybox-static cpio)
+           qemu-system-x86 busybox-static cpio linux-headers-cloud-amd64)
 bench_pkgs=(python3-matplotlib python3-scipy libbenchmark-tools linux-perf valgrind)
+kbench_pkgs=(make gcc)
+running_headers="linux-headers-$(uname -r)"
+if apt-cache show "$running_headers" >/dev/null 2>&1; then
+  kbench_pkgs+=("$running_headers")
+fi
 
 case "$what" in
   build) want=("${build_pkgs[@]}") ;;
   test)  want=("${build_pkgs[@]}" "${test_pkgs[@]}" libbenchmark-tools) ;;
   bench) want=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  all)   want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "setup-deps: unknown set '$what' (accepted: build, test, bench, all)" >&2; exit 2 ;;
+  kbench) want=("${build_pkgs[@]}" "${bench_pkgs[@]}" "${kbench_pkgs[@]}") ;;
+  all)   want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "${kbench_pkgs[@]}") ;;
+  *) echo "setup-deps: unknown set '$what' (accepted: build, test, bench, kbench, all)" >&2; exit 2 ;;
 esac
 
 if [ "$list_only" = 1 ]; then

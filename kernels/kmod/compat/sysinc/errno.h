@@ -1,0 +1,2 @@
+/* <errno.h> in kernel mode. */
+#include <linux/errno.h>

@@ -1,0 +1,143 @@
+"""The kernel, the lab's model in kernel mode and the lab's userspace model, side by side.
+
+Reads a run folder written by `make kbench` (scripts/kbench.sh): kbench.json (refbench_kmod's
+windows) and, when present, bench.json (the userspace models on the same machine). For every
+scenario, lab scheme and thread count it sets the medians of ns_per_op beside each other:
+
+    kernel      the running kernel's own reference measured beside the scheme (its
+                refbench_kernel_reference), e.g. try_module_get(THIS_MODULE) for "atomic"
+    model/k     the lab's scheme compiled in kernel mode
+    model/u     the same scheme's userspace model (codegen:kernel; read at load:idle and the
+                kernel's NR_CPUS; spread uniform over as many modules)
+
+with the ratios model/k over kernel, model/u over model/k and model/u over kernel. Writes
+kbench-table.json into the run folder and prints the table, labelled with the kernel version.
+
+Usage: scripts/pyrun scripts/kbench_table.py RUN_DIR
+Exit status: 0, or 1 with one line when the run folder has no kbench.json or it cannot be read.
+"""
+import json
+import os
+import statistics
+import sys
+
+
+def fail(msg):
+    print("kbench_table: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def parse_name(name):
+    parts = name.split("/")
+    keys = dict(p.split(":", 1) for p in parts[2:] if ":" in p)
+    return parts[0], parts[1], keys
+
+
+def medians(benchmarks, select):
+    """{key: median ns_per_op} over the iteration runs select() maps to a key (None: skip)."""
+    groups = {}
+    for b in benchmarks:
+        if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
+            continue
+        if "ns_per_op" not in b:
+            continue
+        key = select(b)
+        if key is not None:
+            groups.setdefault(key, []).append(b["ns_per_op"])
+    return {k: statistics.median(v) for k, v in groups.items()}
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def main(argv):
+    if len(argv) != 2:
+        fail("usage: kbench_table.py RUN_DIR")
+    run = argv[1]
+    kpath = os.path.join(run, "kbench.json")
+    try:
+        with open(kpath) as f:
+            k = json.load(f)
+    except (OSError, ValueError) as e:
+        fail("cannot read %s: %s" % (kpath, e))
+    ctx = k["context"]["refbench_kbench"]
+    release, nr_cpus, peers = ctx["release"], ctx["nr_cpus"], ctx.get("peers", "0")
+
+    def kernel_key(b):
+        scen, subject, keys = parse_name(b["name"])
+        return (scen[len("kernel-"):], subject, keys["impl"], b["threads"])
+
+    kmed = medians(k["benchmarks"], kernel_key)
+    refs = {}
+    for b in k["benchmarks"]:
+        scen, subject, keys = parse_name(b["name"])
+        if keys["impl"] == "kernel":
+            refs.setdefault((scen[len("kernel-"):], b["refbench_kernel_reference"]), set()).add(subject)
+
+    umed = {}
+    upath = os.path.join(run, "bench.json")
+    if os.path.exists(upath):
+        try:
+            with open(upath) as f:
+                u = json.load(f)
+        except (OSError, ValueError) as e:
+            fail("cannot read %s: %s" % (upath, e))
+
+        def user_key(b):
+            scen, scheme, keys = parse_name(b["name"])
+            if keys.get("codegen") != "kernel" or keys.get("nr_cpus") != nr_cpus:
+                return None
+            if scen == "read" and keys.get("load") != "idle":
+                return None
+            if scen == "spread" and (keys.get("dist") != "uniform" or keys.get("modules") != peers):
+                return None
+            return (scen, scheme, b["threads"])
+
+        umed = medians(u["benchmarks"], user_key)
+
+    rows = []
+    for (scen, subject, impl, threads), kmodel in sorted(kmed.items()):
+        if impl != "model":
+            continue
+        umodel = umed.get((scen, subject, threads))
+        for ref in sorted(refs.get((scen, subject), [])) or [None]:
+            kern = kmed.get((scen, ref, "kernel", threads)) if ref else None
+            rows.append({
+                "scenario": scen, "scheme": subject, "threads": threads,
+                "kernel_reference": ref, "kernel_ns": kern,
+                "model_kernel_mode_ns": kmodel, "model_userspace_ns": umodel,
+                "model_kernel_mode_over_kernel": ratio(kmodel, kern),
+                "model_userspace_over_model_kernel_mode": ratio(umodel, kmodel),
+                "model_userspace_over_kernel": ratio(umodel, kern),
+            })
+    out = {"kernel_release": release, "timing_note": ctx.get("timing_note", ""),
+           "nr_cpus": nr_cpus, "rows": rows}
+    tmp = os.path.join(run, "kbench-table.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(out, f, indent=1)
+    os.replace(tmp, os.path.join(run, "kbench-table.json"))
+
+    def fmt(x, r=False):
+        if x is None:
+            return "-"
+        return ("%.2fx" % x) if r else ("%.2f" % x)
+
+    print("ns per operation, medians; kernel %s%s" % (
+        release, " (" + ctx["timing_note"] + ")" if ctx.get("timing_note") else ""))
+    head = ("scenario", "scheme", "thr", "kernel reference", "kernel", "model/k", "model/u",
+            "k-model/kernel", "u-model/k-model", "u-model/kernel")
+    table = [head] + [(r["scenario"], r["scheme"], str(r["threads"]), r["kernel_reference"] or "-",
+                       fmt(r["kernel_ns"]), fmt(r["model_kernel_mode_ns"]),
+                       fmt(r["model_userspace_ns"]),
+                       fmt(r["model_kernel_mode_over_kernel"], True),
+                       fmt(r["model_userspace_over_model_kernel_mode"], True),
+                       fmt(r["model_userspace_over_kernel"], True)) for r in rows]
+    width = [max(len(row[i]) for row in table) for i in range(len(head))]
+    for row in table:
+        print("  ".join(c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(row, width))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
