@@ -21,6 +21,9 @@
  *                       reference taken on one CPU is dropped on another
  *                       during the sum (tests/test_race.c checks the claim)
  *   SCHEME_NEEDS_THIS_CPU  (optional) 1 when it uses %gs this_cpu operations
+ *   SCHEME_KERNEL_MODE_ABSENT  (optional, one line) why make kbench does not
+ *                       build it in kernel mode (kernels/kmod/ lists it with
+ *                       this reason instead of timing it)
  *
  * and struct module_ref_storage plus, all static inline:
  *   module_ref_embedded_bytes()   bytes the scheme embeds in struct module

@@ -52,6 +52,8 @@
 /* module_refcount() sums only after a grace period: no word moves then. */
 #define SCHEME_MIGRATION_SAFE 1
 #define SCHEME_NEEDS_THIS_CPU 1
+/* In the kernel the model's names are the kernel's own percpu_ref, which kbench times. */
+#define SCHEME_KERNEL_MODE_ABSENT "in kernel mode the model's percpu_ref names are the kernel's own lib/percpu-refcount.c, timed as kernel-percpu-ref"
 
 #include "compat.h"
 #include "this_cpu.h"

@@ -96,10 +96,18 @@ def main(argv):
 
         umed = medians(u["benchmarks"], user_key)
 
+    # A row for every scheme timed in kernel mode, and for every scheme a kernel subject is
+    # the reference of (a scheme not built in kernel mode then has the kernel's figure and
+    # the userspace model's, and the reason its kernel-mode figure is missing).
+    absent = {(u["scenario"], u["subject"]): u["reason"] for u in ctx.get("unavailable", [])}
+    keys = {(scen, subject, threads) for (scen, subject, impl, threads) in kmed if impl == "model"}
+    for (scen, subject, impl, threads) in kmed:
+        if impl == "kernel":
+            keys |= {(scen, ref, threads) for (rs, ref), subs in refs.items()
+                     if rs == scen and subject in subs}
     rows = []
-    for (scen, subject, impl, threads), kmodel in sorted(kmed.items()):
-        if impl != "model":
-            continue
+    for (scen, subject, threads) in sorted(keys):
+        kmodel = kmed.get((scen, subject, "model", threads))
         umodel = umed.get((scen, subject, threads))
         for ref in sorted(refs.get((scen, subject), [])) or [None]:
             kern = kmed.get((scen, ref, "kernel", threads)) if ref else None
@@ -107,6 +115,7 @@ def main(argv):
                 "scenario": scen, "scheme": subject, "threads": threads,
                 "kernel_reference": ref, "kernel_ns": kern,
                 "model_kernel_mode_ns": kmodel, "model_userspace_ns": umodel,
+                "model_kernel_mode_absent": None if kmodel is not None else absent.get((scen, subject)),
                 "model_kernel_mode_over_kernel": ratio(kmodel, kern),
                 "model_userspace_over_model_kernel_mode": ratio(umodel, kmodel),
                 "model_userspace_over_kernel": ratio(umodel, kern),
@@ -136,6 +145,9 @@ def main(argv):
     width = [max(len(row[i]) for row in table) for i in range(len(head))]
     for row in table:
         print("  ".join(c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(row, width))))
+    for scheme, why in sorted({(r["scheme"], r["model_kernel_mode_absent"]) for r in rows
+                               if r["model_kernel_mode_absent"]}):
+        print("%s: no kernel-mode model: %s" % (scheme, why))
     return 0
 
 

@@ -197,7 +197,7 @@ static void pref_hot(void *state, struct kbench_thread *t)
 }
 
 static const struct kbench_case pref_hot_case = {
-	.scenario = KBENCH_HOT, .subject = "kernel-percpu_ref", .impl = "kernel", .reference = "percpu",
+	.scenario = KBENCH_HOT, .subject = "kernel-percpu_ref", .impl = "kernel", .reference = "percpu-ref",
 	.includes = "percpu_ref_tryget_live() and percpu_ref_put() inline: rcu_read_lock (preemption counted under PREEMPT_RCU), a this_cpu_inc/dec of an unsigned long on the %gs segment",
 	.setup = pref_setup, .loop = pref_hot, .count = pref_count, .teardown = pref_teardown,
 };

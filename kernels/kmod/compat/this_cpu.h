@@ -25,5 +25,23 @@ static inline void __this_cpu_inc_uint(unsigned int *p)
 {
 	__this_cpu_inc(*p);
 }
+static inline void __this_cpu_inc_ulong(unsigned long *p)
+{
+	__this_cpu_inc(*p);
+}
+static inline void __this_cpu_dec_ulong(unsigned long *p)
+{
+	__this_cpu_dec(*p);
+}
+/* The kernel's own this_cpu_inc()/this_cpu_dec(), safe against preemption
+ * (on x86-64 the same single instruction). */
+static inline void this_cpu_inc_ulong(unsigned long *p)
+{
+	this_cpu_inc(*p);
+}
+static inline void this_cpu_dec_ulong(unsigned long *p)
+{
+	this_cpu_dec(*p);
+}
 
 #endif
