@@ -22,10 +22,15 @@
 
 #ifdef REFBENCH_INJECT_SLOWDOWN
 /*
- * Test builds only (make inject-check): try_module_get()'s local_inc() as a
- * load, REFBENCH_INJECT_SLOWDOWN dependent one-cycle steps and a store.  It
- * lengthens the chain from one get/put to the next by a known amount, so
- * that make compare can be shown to see a real slowdown.
+ * Test builds only (make BUILD=build/inject
+ * EXTRA_CFLAGS=-DREFBENCH_INJECT_SLOWDOWN=N): try_module_get()'s local_inc()
+ * as a load, N dependent multiplications by 1 (3 cycles each on current x86
+ * cores) and a store.  It lengthens the chain from one get/put to the next
+ * (the put's local_dec() reads what the get stored), so that make compare
+ * can be shown to see a real slowdown.  A chain of "add $0" was hidden by the
+ * out-of-order core (no change at N=8); N=1 multiplication made hot at one
+ * thread 10-20% slower for the NR_CPUS-array schemes on the development
+ * machine.
  */
 #define INJECT_STR_(x) #x
 #define INJECT_STR(x) INJECT_STR_(x)
@@ -35,7 +40,7 @@ static inline void injected_local_inc(local_t *l)
 
 	__asm__ __volatile__("movq %1, %0\n\t"
 			     ".rept " INJECT_STR(REFBENCH_INJECT_SLOWDOWN) "\n\t"
-			     "addq $0, %0\n\t"
+			     "imulq $1, %0, %0\n\t"
 			     ".endr\n\t"
 			     "incq %0\n\t"
 			     "movq %0, %1"
