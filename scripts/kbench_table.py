@@ -11,11 +11,13 @@ scenario, lab scheme and thread count it sets the medians of ns_per_op beside ea
                 kernel's NR_CPUS; spread uniform over as many modules)
 
 with the ratios model/k over kernel, model/u over model/k and model/u over kernel. Writes
-kbench-table.json into the run folder and prints the table, labelled with the kernel version.
+kbench-table.json and index.html (the same table as a page, with what each kernel figure
+includes) into the run folder and prints the table, labelled with the kernel version.
 
 Usage: scripts/pyrun scripts/kbench_table.py RUN_DIR
 Exit status: 0, or 1 with one line when the run folder has no kbench.json or it cannot be read.
 """
+import html
 import json
 import os
 import statistics
@@ -49,6 +51,52 @@ def medians(benchmarks, select):
 
 def ratio(a, b):
     return a / b if a is not None and b else None
+
+
+HEAD = ("scenario", "scheme", "threads", "kernel reference", "kernel ns", "model/k ns",
+        "model/u ns", "model/k over kernel", "model/u over model/k", "model/u over kernel")
+
+
+def write_page(run, out, k, fmt):
+    """index.html: the table, the kernel it ran on, and what each kernel-side figure includes."""
+    e = lambda v: html.escape(str(v), quote=True)
+    ctx = k["context"]["refbench_kbench"]
+    rows = "".join(
+        "<tr>" + "".join("<td>%s</td>" % e(c) for c in (
+            r["scenario"], r["scheme"], r["threads"], r["kernel_reference"] or "-",
+            fmt(r["kernel_ns"]), fmt(r["model_kernel_mode_ns"]), fmt(r["model_userspace_ns"]),
+            fmt(r["model_kernel_mode_over_kernel"], True),
+            fmt(r["model_userspace_over_model_kernel_mode"], True),
+            fmt(r["model_userspace_over_kernel"], True))) + "</tr>\n" for r in out["rows"])
+    includes = {}
+    for b in k["benchmarks"]:
+        scen, subject, keys = parse_name(b["name"])
+        includes.setdefault((scen, subject, keys.get("impl", "")), b.get("refbench_includes", ""))
+    inc = "".join("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n" % (e(a), e(b), e(c), e(d))
+                  for (a, b, c), d in sorted(includes.items()))
+    absent = "".join("<li>%s, %s: %s</li>\n" % (e(u["scenario"]), e(u["subject"]), e(u["reason"]))
+                     for u in ctx.get("unavailable", []))
+    note = ctx.get("timing_note", "")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>kbench: kernel {e(out["kernel_release"])}</title>
+<style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:2px 6px}} td:nth-child(n+5){{text-align:right}}</style></head>
+<body><h1>The running kernel beside the models: kernel {e(out["kernel_release"])}</h1>
+<p>Medians of ns per operation (one get + put for hot and spread, one
+<code>module_refcount()</code> for read) over the windows of each case; NR_CPUS {e(out["nr_cpus"])}.
+model/k is the lab's scheme compiled in kernel mode, model/u its userspace model on the same
+machine, kernel the running kernel's own reference named beside it.{(" <strong>" + e(note) + "</strong>") if note else ""}</p>
+<table><tr>{"".join("<th>%s</th>" % e(h) for h in HEAD)}</tr>
+{rows}</table>
+<h2>Not measured, and why</h2><ul>{absent or "<li>none</li>"}</ul>
+<h2>What each kernel-side figure includes</h2>
+<table><tr><th>scenario</th><th>subject</th><th>impl</th><th>includes</th></tr>
+{inc}</table></body></html>
+"""
+    tmp = os.path.join(run, "index.html.tmp")
+    with open(tmp, "w") as f:
+        f.write(page)
+    os.replace(tmp, os.path.join(run, "index.html"))
 
 
 def main(argv):
@@ -131,6 +179,8 @@ def main(argv):
         if x is None:
             return "-"
         return ("%.2fx" % x) if r else ("%.2f" % x)
+
+    write_page(run, out, k, fmt)
 
     print("ns per operation, medians; kernel %s%s" % (
         release, " (" + ctx["timing_note"] + ")" if ctx.get("timing_note") else ""))

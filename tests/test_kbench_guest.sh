@@ -289,6 +289,8 @@ if scripts/pyrun scripts/kbench_table.py "$work/run" >"$work/table.txt" 2>&1; th
 else
   bad "kbench_table.py sets kernel, kernel-mode and userspace model side by side" "$(head -c 300 "$work/table.txt")"
 fi
+check "index.html shows the table, labelled with the guest's kernel" \
+  bash -c "grep -q 'kernel $release' '$work/run/index.html' && [ \$(grep -c '<tr><td>hot</td>' '$work/run/index.html') -ge 8 ]"
 check "table: every scheme's hot row has all three figures, atomic beside kernel-module" python3 - "$work/run/kbench-table.json" "$work/schemes.json" "$work/kbench.json" <<'EOF'
 import json, sys
 t = json.load(open(sys.argv[1]))
