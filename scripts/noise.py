@@ -31,6 +31,7 @@ another host, or on another build than the old run's, or with other run settings
 
 import json
 import math
+import os
 import statistics
 from pathlib import Path
 
@@ -257,7 +258,9 @@ def default_calibration_path(old_path):
     """results/<host>/calibration.json beside the old run folder."""
     p = Path(old_path)
     run_dir = p if p.is_dir() else p.parent
-    return run_dir.resolve().parent / CALIBRATION_FILE
+    # Relative to where the command runs, as the user named the run: notes and the report
+    # print it, and a published report names no absolute path of the machine.
+    return Path(os.path.relpath(run_dir.resolve().parent / CALIBRATION_FILE))
 
 
 # ---------------------------------------------------------------------------- comparability
