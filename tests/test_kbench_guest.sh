@@ -134,14 +134,14 @@ echo "=== online"; cat /sys/devices/system/cpu/online
 dmesg -c >/dev/null
 i=0
 while [ $i -lt $peers ]; do insmod "$ko/refbench_peer_$i.ko" || echo "peer $i failed"; i=$((i + 1)); done
-insmod "$ko/refbench_kmod.ko" window_ms=25 reps=2 peers=$peers; echo "=== load"; echo "rc=$?"
+insmod "$ko/refbench_kmod.ko" window_ms=25 reps=2 peers=$peers; rc=$?; echo "=== load"; echo "rc=$rc"
 echo "=== cases"; cat /sys/kernel/debug/refbench_kmod/cases
 build/refbench-kbench --out=/tmp/kbench.json --note="TCG software emulation: timings meaningless" 2>/tmp/kbench.err
-echo "=== driver"; echo "rc=$?"; cat /tmp/kbench.err
+rc=$?; echo "=== driver"; echo "rc=$rc"; cat /tmp/kbench.err
 echo "=== raw"; cat /sys/kernel/debug/refbench_kmod/results
 nr_cpus=$(sed -n 's/^kernel .* nr_cpus=\([0-9]*\) .*/\1/p' /sys/kernel/debug/refbench_kmod/results)
 echo "=== lsmod before rmmod"; lsmod
-rmmod refbench_kmod; echo "=== rmmod"; echo "rc=$?"
+rmmod refbench_kmod; rc=$?; echo "=== rmmod"; echo "rc=$rc"
 echo "=== peers after rmmod"; lsmod | grep refbench_peer
 i=0; prc=0
 while [ $i -lt $peers ]; do rmmod "refbench_peer_$i" || prc=1; i=$((i + 1)); done
@@ -152,7 +152,7 @@ echo "=== dmesg"; dmesg | sed 's/^\[[ 0-9.]*\] //'
 build/refbench --scenario=hot,spread,read --threads=1,4 --nr-cpus="$nr_cpus" --line=64 \
   --modules=$peers --iterations=2048 --counters=none \
   --benchmark_out=/tmp/bench.json --benchmark_out_format=json >/dev/null 2>/tmp/u.err
-echo "=== userspace"; echo "rc=$?"; tail -n 3 /tmp/u.err
+rc=$?; echo "=== userspace"; echo "rc=$rc"; tail -n 3 /tmp/u.err
 echo "=== ujson"; cat /tmp/bench.json
 echo "=== json"; cat /tmp/kbench.json
 EOF
