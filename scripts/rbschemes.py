@@ -11,7 +11,7 @@ context.json holds the same list under "schemes", in the order charts and tables
 Runs written before the descriptions have shorter entries (name, models, module_memory as
 prose) or none; their order is then the order in which the schemes first appear in the run's
 files. A scheme found in the files but not in the list is added at the end, never dropped.
-The baselines (noop, plain, atomic-private) are the harness's own, not schemes.
+The baselines (noop, plain, atomic-private, plain-gs) are the harness's own, not schemes.
 """
 
 import json
@@ -19,7 +19,7 @@ import subprocess
 
 from rbio import ResultsError, check_format
 
-BASELINES = ["noop", "plain", "atomic-private"]
+BASELINES = ["noop", "plain", "atomic-private", "plain-gs"]
 
 # Fields of a description that say where module memory comes from; two schemes whose other
 # fields all agree run the same code on different memory.

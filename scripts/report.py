@@ -247,7 +247,7 @@ def section_summary(run):
         return "\n".join(parts)
     parts.append("<p>Ranked by the median ns_per_op over the repetitions (lower is better); "
                  "the ratio is the runner-up's median over the winner's. Baselines "
-                 "(noop, plain, atomic-private) do not compete. <em>clear</em> means the "
+                 "(noop, plain, atomic-private, plain-gs) do not compete. <em>clear</em> means the "
                  "lead holds across processes, not only across back-to-back repetitions: the "
                  "winner's slowest process median beat the runner-up's fastest, or, with one "
                  "process a side, the gap exceeds both benchmarks' calibrated between-run "

@@ -125,7 +125,7 @@ def test_every_scenario_and_scheme_ran(short_run):
         for prefix in (f"hot/{s}/", f"spread/{s}/modules:64/dist:uniform", f"spread/{s}/modules:64/dist:zipf",
                        f"read/{s}/nr_cpus:8192/", f"lifecycle/{s}/", f"unload/{s}/"):
             assert any(n.startswith(prefix) for n in names), prefix
-    for base in ("hot/noop", "hot/plain", "hot/atomic-private"):
+    for base in ("hot/noop", "hot/plain", "hot/atomic-private", "hot/plain-gs"):
         assert any(n.startswith(base + "/") for n in names), base
     errors = [(b["name"], b.get("error_message")) for b in bench["benchmarks"] if b.get("error_occurred")]
     assert errors == []

@@ -26,7 +26,8 @@ matplotlib.rcParams.update({
 PALETTE = ["#d62728", "#ff7f0e", "#2ca02c", "#1f77b4", "#17becf", "#bcbd22", "#e377c2",
            "#8c564b", "#ff9896", "#ffbb78", "#98df8a", "#aec7e8", "#9edae5", "#dbdb8d",
            "#f7b6d2", "#c49c94"]
-BASELINE_COLORS = {"noop": "#8c8c8c", "plain": "#000000", "atomic-private": "#9467bd"}
+BASELINE_COLORS = {"noop": "#8c8c8c", "plain": "#000000", "atomic-private": "#9467bd",
+                   "plain-gs": "#5b3a29"}
 MARKERS = ["o", "^", "s", "D", "v", "P", "X", "*"]
 
 METHOD_COLORS = {"hardware-counter": "#1f77b4", "software-event": "#7f7f7f",

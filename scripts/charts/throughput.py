@@ -67,7 +67,7 @@ def plot_hot_throughput(run):
     notes = [settings_note(run, hot),
              f"points: median over repetitions ({reps_note(hot, 'ops_per_sec')}); "
              f"error bars: ±1 standard deviation over the repetitions.",
-             "noop and atomic-private baselines are in the tables, not drawn here."]
+             "noop, atomic-private and plain-gs baselines are in the tables, not drawn here."]
     if variant_note:
         notes.append(variant_note)
     if no_ideal:
