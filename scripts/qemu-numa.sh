@@ -322,8 +322,13 @@ qpid=""
 t1=$(date +%s.%N)
 elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
 
+# A failed run's console is kept twice: as last-console.log and under its own name (a later
+# run overwrites the first, as when a test goes on to its next machine).
+console_name=last-console.log
 keep_console() {
   if [ -f "$run/console.log" ]; then
+    console_name="console-$(date -u +%Y%m%dT%H%M%SZ)-$$.log"
+    cp "$run/console.log" "$cache_dir/$console_name"
     cp "$run/console.log" "$cache_dir/last-console.log.tmp" && mv "$cache_dir/last-console.log.tmp" "$cache_dir/last-console.log"
   fi
   if [ "$verbose" -eq 1 ] && [ -f "$run/console.log" ]; then
@@ -332,13 +337,13 @@ keep_console() {
 }
 if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
   keep_console
-  echo "$prog: timed out after $timeout_s s, qemu killed (kernel console in build/qemu/last-console.log)" >&2
+  echo "$prog: timed out after $timeout_s s, qemu killed (kernel console in build/qemu/$console_name)" >&2
   exit 124
 fi
 if ! grep -q "^@@qemu-numa $nonce exit [0-9]" "$run/data.log" 2>/dev/null; then
   keep_console
   why=$(grep -m1 -v '^$' "$run/qemu.log" 2>/dev/null || true)
-  echo "$prog: the VM returned no result (qemu exit $qrc${why:+: $why}; kernel console in build/qemu/last-console.log)" >&2
+  echo "$prog: the VM returned no result (qemu exit $qrc${why:+: $why}; kernel console in build/qemu/$console_name)" >&2
   exit 125
 fi
 

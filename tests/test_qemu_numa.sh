@@ -128,6 +128,21 @@ if [ -x "$probe" ] && [ "$(hwloc-calc -N numa all 2>/dev/null || echo 0)" -lt 2 
   check "membind probe fails without a node 1 (host)" test "$prc" -ne 0
 fi
 
+# A machine that hangs under software emulation is started once more, and the test says so
+# (once a first boot ran into the 300 s timeout where the same image booted in 11 s before and
+# after). A second timeout fails the test.
+exec 3>&1
+vm() {
+  local rc=0
+  "$script" "$@" || rc=$?
+  if [ "$rc" -eq 124 ]; then
+    echo "     note: the VM timed out; starting it once more" >&3
+    rc=0
+    "$script" "$@" || rc=$?
+  fi
+  return "$rc"
+}
+
 # ---- VM 1: 2 nodes x 2 CPUs, the NUMA checks ------------------------------------------------
 inner='cat /sys/devices/system/node/online
 echo "--- ls"; ls /sys/devices/system/node/
@@ -139,7 +154,7 @@ echo "note on stderr" >&2
 exit 7'
 t0=$(date +%s)
 rc=0
-"$script" --include "$probe" --include /usr/bin/hwloc-calc --include /usr/bin/lstopo-no-graphics \
+vm --include "$probe" --include /usr/bin/hwloc-calc --include /usr/bin/lstopo-no-graphics \
   --out "$work/vm1.out" -- sh -c "$inner" >"$work/vm1.stdout" 2>"$work/vm1.stderr" || rc=$?
 t1=$(date +%s)
 echo "     VM 1 (2x2, boot+run) took $((t1 - t0)) s"
@@ -167,7 +182,7 @@ fi
 # ---- VM 2: 3 nodes x 1 CPU, arguments and bytes pass through unchanged ----------------------
 rc=0
 t0=$(date +%s)
-"$script" --nodes 3 --cpus-per-node 1 --mem-mb 768 -- \
+vm --nodes 3 --cpus-per-node 1 --mem-mb 768 -- \
   sh -c 'cat /sys/devices/system/node/online; nproc; printf "%s|" "$@"' sh "a b" "it's" '$HOME' \
   >"$work/vm2.out" 2>"$work/vm2.err" || rc=$?
 t1=$(date +%s)
@@ -180,7 +195,7 @@ check "3 nodes, 3 CPUs, args and output byte-exact" cmp -s "$work/vm2.out" "$wor
 # Placement is real under emulation; timings are not, and nothing here reads them.
 if [ -x build/refbench-audit ] && [ -x build/refbench ]; then
   rc=0
-  "$script" --nodes 2 --cpus-per-node 2 --include build/refbench-audit --include build/refbench -- \
+  vm --nodes 2 --cpus-per-node 2 --include build/refbench-audit --include build/refbench -- \
     sh -c 'build/refbench-audit && echo ===bench=== && build/refbench --scenario=hot,unload --threads=4 --iterations=200 --counters=none --benchmark_format=json 2>/dev/null' \
     >"$work/vm3.out" 2>"$work/vm3.err" || rc=$?
   check "VM 3 (audit + benchmark) exits 0" test "$rc" -eq 0
