@@ -3,10 +3,12 @@
  * decrements share (2.6.34 to 3.18, scheme_percpu_incdec.h and
  * scheme_percpu_318.h): the zero-based __percpu refptr from alloc_percpu(),
  * module_unload_init(), and module_refcount() summing every CPU's
- * decrements before their increments (5fbfb18d7a5b).  The including header
+ * decrements before their increments (5fbfb18d7a5b), and __module_get()
+ * and try_module_get(), which read the same in both.  The including header
  * defines struct module_ref { incs, decs } (unsigned int in 2.6.34,
  * unsigned long in 3.18) and then includes this file; it defines the
- * get/put operations of its own kernel.
+ * module_put() of its own kernel (2.6.34's wakes a waiting delete, 3.18's
+ * has no waiting mode).
  */
 #ifndef REFBENCH_MODULE_REF_INCDEC_H
 #define REFBENCH_MODULE_REF_INCDEC_H
@@ -92,6 +94,38 @@ static inline void module_unload_init(struct module *mod)
 	per_cpu_zb(mod->ref.refptr, raw_smp_processor_id())->incs = 1;
 	/* Backwards compatibility macros put refcount during init. */
 	mod->waiter = get_current();
+}
+
+/*
+ * __this_cpu_inc() of a count, whatever struct module_ref made its type, as
+ * the kernel's type-generic __this_cpu_inc() is: one incl or incq %gs:(reg).
+ */
+#define __this_cpu_inc_count(p) \
+	_Generic((p), unsigned int *: __this_cpu_inc_uint, \
+		 unsigned long *: __this_cpu_inc_ulong)(p)
+
+static inline void __module_get(struct module *module)
+{
+	if (module) {
+		get_cpu();                  /* preempt_disable() */
+		__this_cpu_inc_count(pcpu_field(module->ref.refptr, incs));
+		put_cpu();
+	}
+}
+
+static inline bool try_module_get(struct module *module)
+{
+	bool ret = true;
+
+	if (module) {
+		get_cpu();
+		if (likely(module_is_live(module)))
+			__this_cpu_inc_count(pcpu_field(module->ref.refptr, incs));
+		else
+			ret = false;
+		put_cpu();
+	}
+	return ret;
 }
 
 #endif

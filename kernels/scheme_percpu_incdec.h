@@ -60,31 +60,8 @@ struct module_ref {
 	unsigned int decs;
 };
 
+/* __module_get() and try_module_get(), the same in 2.6.34 and 3.18 */
 #include "module_ref_incdec.h"
-
-static inline void __module_get(struct module *module)
-{
-	if (module) {
-		get_cpu();                  /* preempt_disable() */
-		__this_cpu_inc_uint(pcpu_field(module->ref.refptr, incs));
-		put_cpu();
-	}
-}
-
-static inline bool try_module_get(struct module *module)
-{
-	bool ret = true;
-
-	if (module) {
-		get_cpu();
-		if (likely(module_is_live(module)))
-			__this_cpu_inc_uint(pcpu_field(module->ref.refptr, incs));
-		else
-			ret = false;
-		put_cpu();
-	}
-	return ret;
-}
 
 static inline void module_put(struct module *module)
 {
