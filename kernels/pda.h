@@ -17,18 +17,7 @@
 #define REFBENCH_PDA_H
 
 #include "compat.h"
-
-struct x8664_pda {
-	void *pcurrent;                 /* 0  current process */
-	unsigned long data_offset;      /* 8  per-CPU data offset from the linker address */
-	unsigned long kernelstack;      /* 16 */
-	unsigned long oldrsp;           /* 24 */
-	int irqcount;                   /* 32 */
-	unsigned int cpunumber;         /* 36 logical CPU number */
-} __attribute__((aligned(64)));
-
-extern struct x8664_pda **_cpu_pda;
-#define cpu_pda(i) (_cpu_pda[i])
+#include "pda_layout.h"
 
 /* Point every CPU's pda at its per-CPU offset (percpu_alloc.c calls it). */
 void pda_set_offset(unsigned int cpu, uintptr_t offset);
