@@ -30,6 +30,22 @@ count_cmocka() {   # name logfile status
   printf '  %-40s %3d passed, %d failed\n' "$name" "$p" "$f"
 }
 
+# A test script that ends with "NAME: P passed, F failed, S skipped", bounded in seconds.
+run_script_suite() {   # name timeout script
+  local name=$1 limit=$2 script=$3 log="$log_dir/$1.log" rc line p f s
+  timeout "$limit" "$script" >"$log" 2>&1
+  rc=$?
+  line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+  echo "  $line"
+  p=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p'); p=${p:-0}
+  f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p'); f=${f:-0}
+  s=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p'); s=${s:-0}
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  [ "$f" -ne 0 ] && failures+=("$name (see $log)")
+  return 0
+}
+
 run_c_suite() {    # label build-dir [tests...]
   local label=$1 dir=$2; shift 2
   local t log rc
@@ -94,30 +110,10 @@ passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 [ "$f" -ne 0 ] && failures+=("pytest (see $log)")
 
 echo "== NUMA virtual machine (QEMU)"
-log="$log_dir/qemu-numa.log"
-timeout 900 tests/test_qemu_numa.sh >"$log" 2>&1
-rc=$?
-line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-echo "  $line"
-p=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p'); p=${p:-0}
-f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p'); f=${f:-0}
-s=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p'); s=${s:-0}
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-[ "$f" -ne 0 ] && failures+=("qemu-numa (see $log)")
+run_script_suite qemu-numa 900 tests/test_qemu_numa.sh
 
 echo "== kernel module in a QEMU machine with a Debian cloud kernel (kbench)"
-log="$log_dir/kbench-guest.log"
-timeout 600 tests/test_kbench_guest.sh >"$log" 2>&1
-rc=$?
-line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-echo "  $line"
-p=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p'); p=${p:-0}
-f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p'); f=${f:-0}
-s=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p'); s=${s:-0}
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-[ "$f" -ne 0 ] && failures+=("kbench-guest (see $log)")
+run_script_suite kbench-guest 600 tests/test_kbench_guest.sh
 
 if [ ${#failures[@]} -ne 0 ]; then
   echo "failed:"
