@@ -15,25 +15,9 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-passed=0 failed=0
+SUITE=kbench-guest
+. tests/vm_lib.sh
 peers=8
-
-skip() {
-  echo "kbench-guest: skipped: $*"
-  echo "kbench-guest: 0 passed, 0 failed, 1 skipped"
-  exit 0
-}
-ok()   { passed=$((passed + 1)); echo "ok   $1"; }
-bad()  { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; }
-check() { # check NAME COMMAND... : passes when COMMAND succeeds
-  local name=$1; shift
-  if "$@"; then ok "$name"; else bad "$name"; fi
-}
-finish() {
-  echo "kbench-guest: $passed passed, $failed failed, 0 skipped"
-  [ "$failed" -eq 0 ]
-  exit $?
-}
 
 # ---- prerequisites ------------------------------------------------------------------------
 command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "qemu-system-x86_64 not installed (qemu-system-x86)"
@@ -98,21 +82,6 @@ if [ "$(id -u)" -eq 0 ]; then
   refusal "no CONFIG_MODULE_UNLOAD" "has no CONFIG_MODULE_UNLOAD" env KDIR="$work/fake-kdir" scripts/kbench.sh
 fi
 refusal "bad PEERS" "PEERS='x' is not accepted" env PEERS=x scripts/kbench.sh
-
-# A machine that hangs under software emulation is started once more, and the test says so
-# (once a first boot ran into the 300 s timeout where the same image booted in 11 s before and
-# after). A second timeout fails the test.
-exec 3>&1
-vm() {
-  local rc=0
-  scripts/qemu-numa.sh "$@" || rc=$?
-  if [ "$rc" -eq 124 ]; then
-    echo "     note: the VM timed out; starting it once more" >&3
-    rc=0
-    scripts/qemu-numa.sh "$@" || rc=$?
-  fi
-  return "$rc"
-}
 
 # ---- the guest's script -------------------------------------------------------------------------
 vm_out=/lab/${out#"$PWD"/}

@@ -8,19 +8,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 script=scripts/qemu-numa.sh
-passed=0 failed=0
-
-skip() {
-  echo "qemu-numa: skipped: $*"
-  echo "qemu-numa: 0 passed, 0 failed, 1 skipped"
-  exit 0
-}
-ok()   { passed=$((passed + 1)); echo "ok   $1"; }
-bad()  { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; }
-check() { # check NAME COMMAND... : passes when COMMAND succeeds
-  local name=$1; shift
-  if "$@"; then ok "$name"; else bad "$name"; fi
-}
+SUITE=qemu-numa
+. tests/vm_lib.sh
 has_line() { grep -qxF -- "$2" "$1"; }
 count_re() { grep -cE -- "$2" "$1" || true; }
 
@@ -128,21 +117,6 @@ if [ -x "$probe" ] && [ "$(hwloc-calc -N numa all 2>/dev/null || echo 0)" -lt 2 
   check "membind probe fails without a node 1 (host)" test "$prc" -ne 0
 fi
 
-# A machine that hangs under software emulation is started once more, and the test says so
-# (once a first boot ran into the 300 s timeout where the same image booted in 11 s before and
-# after). A second timeout fails the test.
-exec 3>&1
-vm() {
-  local rc=0
-  "$script" "$@" || rc=$?
-  if [ "$rc" -eq 124 ]; then
-    echo "     note: the VM timed out; starting it once more" >&3
-    rc=0
-    "$script" "$@" || rc=$?
-  fi
-  return "$rc"
-}
-
 # ---- VM 1: 2 nodes x 2 CPUs, the NUMA checks ------------------------------------------------
 inner='cat /sys/devices/system/node/online
 echo "--- ls"; ls /sys/devices/system/node/
@@ -231,5 +205,4 @@ check "timeout: exit 124 with a one-line error" \
   bash -c "[ $rc -eq 124 ] && [ \$(wc -l <'$work/to.err') -eq 1 ] && grep -q 'timed out after 1 s' '$work/to.err'"
 check "no temporary directories left behind" bash -c '! ls -d build/qemu/run.* >/dev/null 2>&1'
 
-echo "qemu-numa: $passed passed, $failed failed, 0 skipped"
-[ "$failed" -eq 0 ]
+finish
