@@ -19,7 +19,7 @@ struct lab_options opt;
 static const char *const scenario_names[SC_COUNT + 1] = {
 	"hot", "spread", "read", "lifecycle", "unload", "handoff", "control", NULL
 };
-static const char *const codegen_names[CG_COUNT + 1] = { "kernel", "inline", NULL };
+static const char *const codegen_names[CG_COUNT + 1] = { "kernel", "inline", "plain", NULL };
 
 
 void usage(void)
@@ -42,7 +42,8 @@ void usage(void)
 "  --line=64|128      cache-line size of ____cacheline_aligned (default 128)\n"
 "  --codegen=LIST     kernel (the calls each scheme's kernel made: module_put() out\n"
 "                     of line until 3.18, all three in 3.19; default), inline (all\n"
-"                     inline: a control)\n"
+"                     inline: a control), plain (spread only, 1 thread: its loads and\n"
+"                     stores over the scheme's own modules, no scheme code: a control)\n"
 "  --percpu-unit=BYTES per-CPU unit size, the stride between CPUs' counts (default:\n"
 "                     256 KiB, 64 KiB past 64 possible CPUs, more for many modules)\n"
 "  --percpu-pages=P   pages of the per-CPU units: 2m (asked for, default) or 4k\n"

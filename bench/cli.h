@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 enum scenario { SC_HOT, SC_SPREAD, SC_READ, SC_LIFECYCLE, SC_UNLOAD, SC_HANDOFF, SC_CONTROL, SC_COUNT };
-enum codegen { CG_KERNEL, CG_INLINE, CG_COUNT };
+enum codegen { CG_KERNEL, CG_INLINE, CG_PLAIN, CG_COUNT };
 
 #define MAX_SPREAD_MODULES 16
 #define MAX_LAYOUTS 8

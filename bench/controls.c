@@ -14,6 +14,11 @@
  * reads the state word and increments then decrements the calling CPU's
  * line, on modules visited in the spread sequence (sequence.h): the loads
  * and stores try_module_get() + module_put() of an array scheme make.
+ *
+ * The filler cells add CONTROL_FILLER nops after each operation: no load,
+ * no store, no dependency, only fewer accesses issued per cycle.  They
+ * vary the density of the misses alone, which is what a scheme's code
+ * between its accesses also changes.
  */
 #define _GNU_SOURCE
 #include "controls.h"
@@ -33,7 +38,8 @@
 
 /* What one run of a control keeps between Google Benchmark's calls. */
 static struct {
-	const struct control_args *key;
+	struct control_args key;          /* the layout it was built for */
+	bool built;
 	char *map;
 	size_t map_len;
 	char **mods;             /* struct module of each core */
@@ -86,6 +92,25 @@ static bool build(const struct control_args *a)
 	return true;
 }
 
+/* The cores kept are those @a would build (the filler changes the loop only). */
+static bool same_layout(const struct control_args *a)
+{
+	const struct control_args *k = &kept.key;
+
+	return kept.built && k->nr_cpus == a->nr_cpus && k->modules == a->modules &&
+	       k->line == a->line && k->huge == a->huge && k->offset == a->offset;
+}
+
+#define CONTROL_OP(mods, seq, pos, cpu, line, sink)                                    \
+	do {                                                                           \
+		char *m = (mods)[(seq)[(pos)++ & (SPREAD_SEQ - 1)]];                   \
+		volatile long *count = (volatile long *)(m + CONTROL_HEADER +          \
+							 (size_t)(cpu) * (line));       \
+		(sink) += *(volatile int *)m;      /* the state word */                 \
+		__asm__ __volatile__("incq %0" : "+m"(*count));                        \
+		__asm__ __volatile__("decq %0" : "+m"(*count));                        \
+	} while (0)
+
 void control_spread(rb_state *st, void *arg)
 {
 	const struct control_args *a = arg;
@@ -97,12 +122,13 @@ void control_spread(rb_state *st, void *arg)
 
 	if (!harness_thread_enter(st, a->nr_cpus))
 		return;
-	if (rb_thread_index(st) == 0 && kept.key != a) {
+	if (rb_thread_index(st) == 0 && !same_layout(a)) {
 		drop_kept();
 		if (!build(a))
 			harness_setup_error("control: no memory for %u cores of NR_CPUS=%u",
 					    a->modules, a->nr_cpus);
-		kept.key = a;
+		kept.key = *a;
+		kept.built = true;
 	}
 	seq = malloc(SPREAD_SEQ * sizeof(*seq));
 	harness_barrier(st);
@@ -113,13 +139,15 @@ void control_spread(rb_state *st, void *arg)
 	cpu = (unsigned int)raw_smp_processor_id();
 
 	window_begin(st, &w);
-	WINDOW_RUN(&w, {
-		char *m = mods[seq[pos++ & (SPREAD_SEQ - 1)]];
-		volatile long *count = (volatile long *)(m + CONTROL_HEADER + (size_t)cpu * a->line);
-		sink += *(volatile int *)m;      /* the state word */
-		__asm__ __volatile__("incq %0" : "+m"(*count));
-		__asm__ __volatile__("decq %0" : "+m"(*count));
-	});
+	if (a->filler) {
+		_Static_assert(CONTROL_FILLER == 20, "the nops below are CONTROL_FILLER");
+		WINDOW_RUN(&w, {
+			CONTROL_OP(mods, seq, pos, cpu, a->line, sink);
+			__asm__ __volatile__(".rept 20\n\tnop\n\t.endr");
+		});
+	} else {
+		WINDOW_RUN(&w, { CONTROL_OP(mods, seq, pos, cpu, a->line, sink); });
+	}
 	window_end(st, &w);
 	(void)sink;
 out:

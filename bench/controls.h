@@ -16,10 +16,14 @@
  */
 #define CONTROL_HEADER 256
 
+/* Single-byte nops after each operation's accesses in the filler cells. */
+#define CONTROL_FILLER 20
+
 struct control_args {
 	unsigned int nr_cpus, modules, line;
 	bool huge;                    /* 2 MiB pages, else 4 KiB */
 	enum layout_offset offset;
+	unsigned int filler;          /* 0, or CONTROL_FILLER nops an operation */
 };
 
 struct walk_args {

@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const unsigned int read_nr_cpus[] = { 8, 64, 512, 4096, 8192 };
 
@@ -79,7 +80,32 @@ static const char *scheme_suffix(const struct scenario_fns *f, unsigned int page
 	return buf;
 }
 
-static void register_spread(const struct scenario_fns *f)
+/* Which of a scenario table's benchmarks a run asked for. */
+struct wanted {
+	bool own;    /* the table's own codegen (kernel or inline) */
+	bool plain;  /* spread's plain control, from the kernel table's loaded modules */
+};
+
+/*
+ * Spread on @a, and right after it (the same arguments, so the loaded
+ * modules are kept) its plain control, one thread, uniform.
+ */
+static void add_spread(const struct scenario_fns *f, struct wanted w, const char *name,
+		       struct scenario_args *a, const int *threads, int nr)
+{
+	char plain[256], *cg;
+
+	if (w.own)
+		add(name, f->spread, a, threads, nr);
+	if (!w.plain || !f->spread_plain || a->zipf)
+		return;
+	snprintf(plain, sizeof(plain), "%s", name);
+	if ((cg = strstr(plain, "/codegen:")))
+		snprintf(cg, sizeof(plain) - (size_t)(cg - plain), "/codegen:plain");
+	add(plain, f->spread_plain, a, (const int[]){ 1 }, 1);
+}
+
+static void register_spread(const struct scenario_fns *f, struct wanted w)
 {
 	unsigned int nc = run_cfg.nr_cpus, line = run_cfg.line, m = run_cfg.modules;
 	unsigned int pg = pages_for(f->scheme, opt.pages);
@@ -91,7 +117,7 @@ static void register_spread(const struct scenario_fns *f)
 		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:%s/nr_cpus:%u/line:%u/%s",
 			 f->scheme->name, m, z ? "zipf" : "uniform", nc, line,
 			 scheme_suffix(f, pg, opt.offset));
-		add(name, f->spread, new_args(nc, m, z, pg, opt.offset), lo_hi, nr_lo_hi);
+		add_spread(f, w, name, new_args(nc, m, z, pg, opt.offset), lo_hi, nr_lo_hi);
 	}
 	/* The working-set sweep: one thread, uniform. */
 	for (int k = 0; k < opt.nr_spread_modules; k++) {
@@ -100,7 +126,7 @@ static void register_spread(const struct scenario_fns *f)
 			continue;
 		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u/%s",
 			 f->scheme->name, sm, nc, line, scheme_suffix(f, pg, opt.offset));
-		add(name, f->spread, new_args(nc, sm, false, pg, opt.offset), one, 1);
+		add_spread(f, w, name, new_args(nc, sm, false, pg, opt.offset), one, 1);
 	}
 	/* Further layouts (the page size x in-page placement matrix): one thread, uniform. */
 	for (int k = 0; k < opt.nr_layouts; k++) {
@@ -110,7 +136,7 @@ static void register_spread(const struct scenario_fns *f)
 			continue;
 		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u/%s",
 			 f->scheme->name, m, nc, line, scheme_suffix(f, lp, lo));
-		add(name, f->spread, new_args(nc, m, false, lp, lo), one, 1);
+		add_spread(f, w, name, new_args(nc, m, false, lp, lo), one, 1);
 	}
 }
 
@@ -139,7 +165,7 @@ static void register_read(const struct scenario_fns *f)
 	}
 }
 
-static void register_scheme(const struct scenario_fns *f)
+static void register_scheme(const struct scenario_fns *f, struct wanted w)
 {
 	unsigned int nc = run_cfg.nr_cpus, line = run_cfg.line, m = run_cfg.modules;
 	unsigned int pg = pages_for(f->scheme, opt.pages);
@@ -147,14 +173,16 @@ static void register_scheme(const struct scenario_fns *f)
 	int one[] = { 1 }, max[] = { run_cfg.max_threads };
 	char name[256];
 
-	if (opt.scenario_on[SC_HOT]) {
+	if (opt.scenario_on[SC_HOT] && w.own) {
 		snprintf(name, sizeof(name), "hot/%s/nr_cpus:%u/line:%u/%s", f->scheme->name, nc,
 			 line, lay);
 		add(name, f->hot, new_args(nc, m, false, pg, opt.offset), run_cfg.threads,
 		    run_cfg.nr_threads);
 	}
 	if (opt.scenario_on[SC_SPREAD])
-		register_spread(f);
+		register_spread(f, w);
+	if (!w.own)
+		return;
 	if (opt.scenario_on[SC_READ])
 		register_read(f);
 	lay = scheme_suffix(f, pg, opt.offset);
@@ -199,17 +227,21 @@ static void register_controls(void)
 
 		if (pages == LAYOUT_PAGES_SCHEME)
 			continue;         /* a control has no scheme of its own */
-		if (!(a = malloc(sizeof(*a))))
-			die("out of memory registering benchmarks");
-		a->nr_cpus = run_cfg.nr_cpus;
-		a->modules = run_cfg.modules;
-		a->line = run_cfg.line;
-		a->huge = pages == LAYOUT_PAGES_2M;
-		a->offset = off;
-		snprintf(name, sizeof(name), "control/spread-array/modules:%u/dist:uniform/nr_cpus:%u/"
-			 "line:%u/%s", a->modules, a->nr_cpus, a->line,
-			 layout_suffix(a->huge ? 2u << 20 : 4096u, off));
-		add(name, control_spread, a, one, 1);
+		/* Without, then with the filler: the same cores, built once. */
+		for (unsigned int filler = 0; filler <= CONTROL_FILLER; filler += CONTROL_FILLER) {
+			if (!(a = malloc(sizeof(*a))))
+				die("out of memory registering benchmarks");
+			a->nr_cpus = run_cfg.nr_cpus;
+			a->modules = run_cfg.modules;
+			a->line = run_cfg.line;
+			a->huge = pages == LAYOUT_PAGES_2M;
+			a->offset = off;
+			a->filler = filler;
+			snprintf(name, sizeof(name), "control/spread-array/modules:%u/dist:uniform/"
+				 "nr_cpus:%u/line:%u/%s/filler:%u", a->modules, a->nr_cpus, a->line,
+				 layout_suffix(a->huge ? 2u << 20 : 4096u, off), filler);
+			add(name, control_spread, a, one, 1);
+		}
 	}
 }
 
@@ -243,15 +275,20 @@ void register_all(void)
 			snprintf(name, sizeof(name), "hot/%s", refbench_baselines[i].name);
 			add(name, refbench_baselines[i].fn, NULL, run_cfg.threads, run_cfg.nr_threads);
 		}
-	for (int c = 0; c < CG_COUNT; c++) {
+	for (int c = CG_KERNEL; c <= CG_INLINE; c++) {
 		const struct scenario_fns *const *t = c == CG_KERNEL ? refbench_scenarios :
 						      refbench_scenarios_inline;
-		if (!opt.codegen_on[c])
+		struct wanted w = { opt.codegen_on[c], c == CG_KERNEL && opt.codegen_on[CG_PLAIN] };
+
+		if (!w.own && !w.plain)
 			continue;
 		for (int s = 0; t[s]; s++)
 			if (opt.scheme_on[scheme_index(t[s]->scheme)])
-				register_scheme(t[s]);
+				register_scheme(t[s], w);
 	}
+	if (opt.codegen_on[CG_PLAIN] && !opt.scenario_on[SC_SPREAD])
+		fprintf(stderr, "refbench: --codegen=plain applies to spread only, which this run "
+			"does not have (--scenario)\n");
 	if (opt.scenario_on[SC_CONTROL]) {
 		register_controls();
 		if (opt.walk_counts)

@@ -7,7 +7,8 @@
  * defines (try_module_get, module_put, module_refcount).
  *
  *   hot        every thread: try_module_get + module_put on one module
- *   spread     the same on modules drawn from N, uniform or Zipf(1)
+ *   spread     the same on modules drawn from N, uniform or Zipf(1); its
+ *              plain control does the same loads and stores with no scheme code
  *   read       module_refcount() at NR_CPUS 8..8192, idle or with the
  *              other threads doing get/put on the same module
  *   lifecycle  load_module (with module_unload_init) + free_module of N
@@ -203,32 +204,83 @@ out:
 
 /* ---- spread -------------------------------------------------------------- */
 
+/*
+ * The frame of spread and its plain control: the modules loaded (or kept
+ * from the last call with the same arguments) and this thread's sequence.
+ * RUN_GONE, RUN_SKIP (go to spread_end()) or RUN_GO, as begin_one_module().
+ */
+/*
+ * Loading thousands of modules takes longer than measuring them: they are
+ * kept for the next benchmark that would load the same modules (its counts
+ * are checked), whatever it then does with them (uniform or Zipf, the model
+ * or its plain loop).  The cache key is this translation unit's copy of the
+ * arguments they were loaded with.
+ */
+static struct scenario_args loaded_as;
+
+static const void *spread_key(const struct scenario_args *a)
+{
+	const struct scenario_args *l = &loaded_as;
+
+	if (l->modules == a->modules && l->nr_cpus == a->nr_cpus &&
+	    l->module_pages == a->module_pages && l->offset == a->offset)
+		return l;
+	return a;
+}
+
+static int spread_begin(rb_state *st, const struct scenario_args *a, uint32_t **seq)
+{
+	const void *key = spread_key(a);
+
+	*seq = NULL;
+	if (!harness_thread_enter_cached(st, a->nr_cpus, key))
+		return RUN_GONE;
+	if (rb_thread_index(st) == 0 && harness_setup_ok_quiet() && !harness_cache_hit(key)) {
+		if (load_many(a, a->modules)) {
+			loaded_as = *a;
+			harness_cache_set(&loaded_as, unload_all);
+		}
+	}
+	*seq = malloc(SPREAD_SEQ * sizeof(**seq));
+	harness_barrier(st);
+	if (!harness_setup_ok(st))
+		return RUN_SKIP;
+	if (!*seq) {
+		rb_skip_with_error(st, "no memory for the spread sequence");
+		return RUN_SKIP;
+	}
+	spread_sequence(*seq, a->modules, a->zipf, (uint64_t)rb_thread_index(st) + 1);
+	return RUN_GO;
+}
+
+static void spread_end(rb_state *st, const struct scenario_args *a, uint32_t *seq)
+{
+	bool ok;
+
+	free(seq);
+	harness_barrier(st);
+	ok = !rb_error_occurred(st) && harness_setup_ok_quiet();
+	if (rb_thread_index(st) == 0 && !ok)
+		harness_cache_drop();
+	if (rb_thread_index(st) == 0 && !harness_cache_hit(spread_key(a)))
+		unload_all();
+	harness_thread_exit(st);
+}
+
 static void bench_spread(rb_state *st, void *arg)
 {
 	const struct scenario_args *a = arg;
 	struct window w;
-	uint32_t *seq = NULL;
+	uint32_t *seq;
 	struct module **mods;
 	unsigned int pos = 0;
-	bool ok;
 
-	/* Loading thousands of modules takes longer than measuring them: keep
-	 * them for the next call of this benchmark (its counts are checked). */
-	if (!harness_thread_enter_cached(st, a->nr_cpus, a))
+	switch (spread_begin(st, a, &seq)) {
+	case RUN_GONE:
 		return;
-	if (rb_thread_index(st) == 0 && harness_setup_ok_quiet() && !harness_cache_hit(a)) {
-		if (load_many(a, a->modules))
-			harness_cache_set(a, unload_all);
-	}
-	seq = malloc(SPREAD_SEQ * sizeof(*seq));
-	harness_barrier(st);
-	if (!harness_setup_ok(st))
-		goto out;
-	if (!seq) {
-		rb_skip_with_error(st, "no memory for the spread sequence");
+	case RUN_SKIP:
 		goto out;
 	}
-	spread_sequence(seq, a->modules, a->zipf, (uint64_t)rb_thread_index(st) + 1);
 	mods = run_mods;
 
 	window_begin(st, &w);
@@ -243,14 +295,68 @@ static void bench_spread(rb_state *st, void *arg)
 		for (unsigned int i = 0; i < run_nr_mods; i++)
 			check_count(st, mods[i], 0);
 out:
-	free(seq);
-	harness_barrier(st);
-	ok = !rb_error_occurred(st) && harness_setup_ok_quiet();
-	if (rb_thread_index(st) == 0 && !ok)
-		harness_cache_drop();
-	if (rb_thread_index(st) == 0 && !harness_cache_hit(a))
-		unload_all();
-	harness_thread_exit(st);
+	spread_end(st, a, seq);
+}
+
+/*
+ * The plain control of spread, over the scheme's own loaded modules: the
+ * loads and stores of a get and a put (struct module's state word, then an
+ * increment and a decrement of this CPU's count) with none of the scheme's
+ * code between them.  Each module's two addresses are found before the
+ * window (one pair a module, as the control loop keeps one pointer).  It
+ * differs from spread in code alone and from the control loop
+ * (controls.c) in memory alone.  One thread: for a shared count the plain
+ * increment is not atomic.  The 32-bit inc/dec restores any count of 4
+ * bytes or more, which is checked after the window.
+ */
+struct plain_ref {
+	volatile int *state;
+	volatile unsigned int *count;
+	unsigned int before;     /* the count's low word before the window */
+};
+
+static void bench_spread_plain(rb_state *st, void *arg)
+{
+	const struct scenario_args *a = arg;
+	struct plain_ref *refs = NULL;
+	struct window w;
+	uint32_t *seq;
+	unsigned int pos = 0;
+
+	switch (spread_begin(st, a, &seq)) {
+	case RUN_GONE:
+		return;
+	case RUN_SKIP:
+		goto out;
+	}
+	if (!(refs = malloc(run_nr_mods * sizeof(*refs)))) {
+		rb_skip_with_error(st, "no memory for the plain control's addresses");
+		goto out;
+	}
+	for (unsigned int i = 0; i < run_nr_mods; i++) {
+		refs[i].state = &run_mods[i]->state;
+		refs[i].count = module_ref_cpu_addr(run_mods[i], raw_smp_processor_id());
+		refs[i].before = *refs[i].count;
+	}
+
+	window_begin(st, &w);
+	WINDOW_RUN(&w, {
+		const struct plain_ref *r = &refs[seq[pos++ & (SPREAD_SEQ - 1)]];
+		(void)*r->state;
+		__asm__ __volatile__("incl %0" : "+m"(*r->count));
+		__asm__ __volatile__("decl %0" : "+m"(*r->count));
+	});
+	window_end(st, &w);
+	/* Every word it touched is back (module_refcount() over NR_CPUS lines
+	 * of 2000 modules would cost more than the window). */
+	for (unsigned int i = 0; i < run_nr_mods; i++)
+		if (*refs[i].count != refs[i].before) {
+			rb_skip_with_error(st, "plain loop: a count did not come back");
+			break;
+		}
+out:
+	free(refs);
+	spread_end(st, a, seq);
 }
 
 /* ---- read ---------------------------------------------------------------- */
@@ -796,6 +902,7 @@ const struct scenario_fns SCENARIOS_SYM = {
 	.codegen = CODEGEN,
 	.hot = bench_hot,
 	.spread = bench_spread,
+	.spread_plain = bench_spread_plain,
 	.read = bench_read,
 	.lifecycle = bench_lifecycle,
 	.unload = bench_unload,

@@ -29,6 +29,7 @@ struct scenario_fns {
 	const struct scheme_ops *scheme;
 	const char *codegen;           /* "kernel" (the kernel's calls) or "inline" */
 	rb_fn hot, spread, read, lifecycle, unload, handoff;
+	rb_fn spread_plain;            /* spread's loads and stores, no scheme code */
 };
 
 #define SCHEME(id) extern const struct scenario_fns scenarios_##id, scenarios_inline_##id;

@@ -67,6 +67,7 @@ BAD = [
     (["--placement=core:999"], "999", ""),
     (["--counters=bogus"], "bogus", "cycles"),
     (["--iterations=0"], "0", "1"),
+    (["--codegen=plane"], "plane", "plain"),
     (["--no-such-flag"], "--no-such-flag", "--help"),
 ]
 
@@ -245,6 +246,42 @@ def test_spread_sweep_keeps_modules_between_calls(tmp_path):
             assert (f"spread/{s}/modules:{m}/dist:uniform/nr_cpus:64/line:128/pages:4k/offset:kernel/codegen:kernel/"
                     "iterations:500/manual_time/threads:1") in names
     assert not [b["name"] for b in bench if b.get("error_occurred")]
+
+
+def test_plain_loop_runs_over_every_schemes_modules(tmp_path):
+    """--codegen=plain adds, right after each uniform spread benchmark, the plain loop over
+    the same loaded modules: one thread, every scheme, every count back where it was; the
+    control loop's cells come without and with the filler."""
+    out = tmp_path / "bench.json"
+    r = run([str(REFBENCH), "--scenario=spread,control", "--codegen=kernel,plain",
+             "--modules=64", "--nr-cpus=64", "--module-pages=4k", "--iterations=300", "--threads=1,2"
+             if ncpus() >= 2 else "--threads=1", "--spread-layouts=2m:page-aligned",
+             f"--benchmark_out={out}", "--benchmark_out_format=json"], timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    bench = json.loads(out.read_text())["benchmarks"]
+    assert not [b["name"] for b in bench if b.get("error_occurred")]
+    names = [b["run_name"] for b in bench]
+    plain = [n for n in names if "/codegen:plain/" in n]
+    for s in SCHEMES:
+        for lay in ("pages:4k/offset:kernel", "pages:2m/offset:page-aligned"):
+            want = (f"spread/{s}/modules:64/dist:uniform/nr_cpus:64/line:128/{lay}/"
+                    "codegen:plain/iterations:300/manual_time/threads:1")
+            assert want in plain, (want, plain)
+            # right after the model's own benchmark on the same modules
+            kern = want.replace("codegen:plain", "codegen:kernel")
+            assert names.index(want) > names.index(kern)
+    assert all("/threads:1" in n and "/dist:uniform/" in n for n in plain), plain
+    for lay in ("pages:4k/offset:kernel", "pages:2m/offset:page-aligned"):
+        for filler in (0, 20):
+            assert (f"control/spread-array/modules:64/dist:uniform/nr_cpus:64/line:128/{lay}/"
+                    f"filler:{filler}/iterations:300/manual_time/threads:1") in names
+
+
+def test_plain_codegen_without_spread_says_so():
+    r = run([str(REFBENCH), "--scenario=hot", "--codegen=plain", "--threads=1",
+             "--benchmark_filter=^$"])
+    assert r.returncode == 0
+    assert "--codegen=plain applies to spread only" in r.stderr
 
 
 def test_bad_spread_modules():
