@@ -49,6 +49,9 @@ void usage(void)
 "  --percpu-pages=P   pages of the per-CPU units: 2m (asked for, default) or 4k\n"
 "  --walk-counts=N    control: also sum N words 128 B, 40, 64 and 68 KiB apart on 4 KiB\n"
 "                     and 2 MiB pages (module_refcount()'s loads alone; default 0: off)\n"
+"  --tlb-spans=LIST   control: a dependent chase over one line in each of N pages, on\n"
+"                     4 KiB and on 2 MiB pages, for each N (1..65536): the TLB's reach\n"
+"                     measured (default none)\n"
 "  --unload-hold-us=N unload: each getter holds its reference N us, then waits N us\n"
 "                     without one, so deletes meet held references (default 20; 0:\n"
 "                     get and put back to back)\n"
@@ -133,26 +136,30 @@ static void parse_threads(const char *val)
 		die("--threads is empty (accepted: a comma list of thread counts)");
 }
 
-static void parse_spread_modules(const char *val)
+/* A comma list of counts in lo..hi into @out (at most @max), or "none". */
+static int parse_uint_list(const char *flag, const char *val, unsigned int *out, int max,
+			   unsigned long lo, unsigned long hi)
 {
-	char buf[256], *save = NULL;
+	char buf[512], *save = NULL;
+	int n = 0;
 
+	if (strlen(val) >= sizeof(buf))
+		die("%s: the list is longer than %zu characters", flag, sizeof(buf) - 1);
 	snprintf(buf, sizeof(buf), "%s", val);
-	opt.nr_spread_modules = 0;
 	if (strcmp(val, "none") == 0)
-		return;
+		return 0;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (opt.nr_spread_modules == MAX_SPREAD_MODULES)
-			die("--spread-modules has more than %d entries", MAX_SPREAD_MODULES);
-		opt.spread_modules[opt.nr_spread_modules++] =
-			(unsigned int)parse_uint_flag("--spread-modules", t, 1, SPREAD_MODULES_MAX);
+		if (n == max)
+			die("%s has more than %d entries", flag, max);
+		out[n++] = (unsigned int)parse_uint_flag(flag, t, lo, hi);
 	}
+	return n;
 }
 
 static const char *const valued_flags[] = {
 	"--scheme", "--scenario", "--threads", "--placement", "--modules", "--spread-modules",
 	"--nr-cpus", "--nr-cpu-ids", "--line", "--counters", "--iterations", "--context-out",
-	"--codegen", "--unload-hold-us", "--walk-counts", "--percpu-unit", "--percpu-pages", "--module-pages", "--module-offset", "--module-layout", "--layout-seed", "--spread-layouts",
+	"--codegen", "--unload-hold-us", "--walk-counts", "--tlb-spans", "--percpu-unit", "--percpu-pages", "--module-pages", "--module-offset", "--module-layout", "--layout-seed", "--spread-layouts",
 	NULL
 };
 
@@ -221,7 +228,8 @@ static bool parse_valued(const char *flag, const char *val)
 	} else if (strcmp(flag, "--modules") == 0) {
 		run_cfg.modules = (unsigned int)parse_uint_flag(flag, val, 1, MODULES_MAX);
 	} else if (strcmp(flag, "--spread-modules") == 0) {
-		parse_spread_modules(val);
+		opt.nr_spread_modules = parse_uint_list(flag, val, opt.spread_modules,
+							MAX_SPREAD_MODULES, 1, SPREAD_MODULES_MAX);
 	} else if (strcmp(flag, "--nr-cpus") == 0) {
 		run_cfg.nr_cpus = (unsigned int)parse_uint_flag(flag, val, 1, REFBENCH_NR_CPUS_MAX);
 	} else if (strcmp(flag, "--nr-cpu-ids") == 0) {
@@ -243,6 +251,9 @@ static bool parse_valued(const char *flag, const char *val)
 		if (strcmp(val, "4k") != 0 && strcmp(val, "2m") != 0)
 			die("--percpu-pages value '%s' not accepted (accepted: 4k, 2m)", val);
 		run_cfg.percpu_small_pages = strcmp(val, "4k") == 0;
+	} else if (strcmp(flag, "--tlb-spans") == 0) {
+		opt.nr_tlb_spans = parse_uint_list(flag, val, opt.tlb_spans, MAX_TLB_SPANS, 1,
+						   TLB_SPAN_MAX);
 	} else if (strcmp(flag, "--walk-counts") == 0) {
 		opt.walk_counts = (unsigned int)parse_uint_flag(flag, val, 0, REFBENCH_NR_CPUS_MAX);
 	} else if (strcmp(flag, "--unload-hold-us") == 0) {

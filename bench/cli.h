@@ -14,6 +14,8 @@ enum codegen { CG_KERNEL, CG_INLINE, CG_PLAIN, CG_COUNT };
 
 #define MAX_SPREAD_MODULES 16
 #define MAX_LAYOUTS 8
+#define MAX_TLB_SPANS 24
+#define TLB_SPAN_MAX 65536u
 #define MODULES_MAX 1000000ul
 #define SPREAD_MODULES_MAX 100000ul
 #define ITERATIONS_MAX 1000000000000ul
@@ -30,6 +32,8 @@ struct lab_options {
 	int nr_layouts;                /* --spread-layouts */
 	unsigned int hold_us;          /* --unload-hold-us */
 	unsigned int walk_counts;      /* --walk-counts */
+	unsigned int tlb_spans[MAX_TLB_SPANS];  /* --tlb-spans: pages a chase visits */
+	int nr_tlb_spans;
 	bool scenario_on[SC_COUNT];
 	bool codegen_on[CG_COUNT];     /* --codegen */
 	const char *context_out;

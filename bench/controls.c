@@ -28,6 +28,7 @@
 #include "sequence.h"
 #include "window.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,9 +216,95 @@ out:
 	harness_thread_exit(st);
 }
 
+/*
+ * The TLB chase: a dependent load chain through one line in each of @span
+ * consecutive 4 KiB-sized pieces of one mapping, in a random order, on
+ * 4 KiB or on 2 MiB pages.  Both page sizes get the same virtual addresses
+ * and so the same lines (line (i + i / 32) % 64 of piece i: consecutive
+ * pieces in different L1 sets, and on a 2 MiB page up to 2048 pieces in
+ * 2048 different sets of a 2048-set L2), so
+ * what differs between them is the translation alone: one TLB entry per
+ * piece on 4 KiB pages, one per 512 pieces on 2 MiB pages.  The span at
+ * which 4 KiB starts to cost more is the reach of a TLB level.  One
+ * operation is one load.
+ */
+static struct {
+	const struct tlb_args *key;
+	char *map;
+	size_t len;
+	void **start;
+} tlb_kept;
+
+static void tlb_drop(void)
+{
+	if (tlb_kept.map)
+		munmap(tlb_kept.map, tlb_kept.len);
+	memset(&tlb_kept, 0, sizeof(tlb_kept));
+}
+
+static bool tlb_build(const struct tlb_args *a)
+{
+	unsigned int *order = malloc((size_t)a->span * sizeof(*order));
+	uint64_t x = 0x9e3779b97f4a7c15ull;     /* a fixed seed: every run, the same chain */
+	char *base;
+
+	tlb_kept.len = (size_t)a->span * PAGE_4K + HUGE_2M;
+	tlb_kept.map = mmap(NULL, tlb_kept.len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (tlb_kept.map == MAP_FAILED || !order) {
+		tlb_kept.map = tlb_kept.map == MAP_FAILED ? NULL : tlb_kept.map;
+		free(order);
+		return false;
+	}
+	madvise(tlb_kept.map, tlb_kept.len, a->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	base = (char *)round_up((size_t)tlb_kept.map, HUGE_2M);
+	for (unsigned int i = 0; i < a->span; i++)
+		order[i] = i;
+	for (unsigned int i = a->span - 1; i > 0; i--) {     /* Fisher-Yates, xorshift64 */
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		unsigned int j = (unsigned int)(x % (i + 1)), t = order[i];
+		order[i] = order[j], order[j] = t;
+	}
+#define TLB_LINE(i) ((void **)(base + (size_t)(i) * PAGE_4K + (((i) + ((i) >> 5)) % 64) * 64))
+	for (unsigned int k = 0; k < a->span; k++)
+		*TLB_LINE(order[k]) = TLB_LINE(order[(k + 1) % a->span]);
+	tlb_kept.start = TLB_LINE(order[0]);
+#undef TLB_LINE
+	free(order);
+	return true;
+}
+
+void control_tlb_chase(rb_state *st, void *arg)
+{
+	const struct tlb_args *a = arg;
+	struct window w;
+	void **p;
+
+	if (!harness_thread_enter(st, run_cfg.nr_cpus))
+		return;
+	if (rb_thread_index(st) == 0 && tlb_kept.key != a) {
+		tlb_drop();
+		if (!tlb_build(a))
+			harness_setup_error("control: no memory for a chase over %u pages", a->span);
+		tlb_kept.key = a;
+	}
+	harness_barrier(st);
+	if (!harness_setup_ok(st))
+		goto out;
+	p = tlb_kept.start;
+	window_begin(st, &w);
+	WINDOW_RUN(&w, { p = (void **)*p; });
+	window_end(st, &w);
+	__asm__ __volatile__("" : : "r"(p));
+out:
+	harness_barrier(st);
+	harness_thread_exit(st);
+}
+
 void controls_release(void)
 {
 	drop_kept();
+	tlb_drop();
 	if (walk_kept.map)
 		munmap(walk_kept.map, walk_kept.len);
 	memset(&walk_kept, 0, sizeof(walk_kept));

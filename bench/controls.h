@@ -32,6 +32,14 @@ struct walk_args {
 	bool huge;                    /* 2 MiB pages, else 4 KiB */
 };
 
+struct tlb_args {
+	unsigned int span;            /* pages the chase visits, one line in each */
+	bool huge;                    /* 2 MiB pages, else 4 KiB */
+};
+
+/* A dependent chase over one line in each of @span pages: the TLB's reach. */
+void control_tlb_chase(rb_state *st, void *arg);
+
 /* module_refcount()'s loads alone: @counts words @stride apart. */
 void control_walk(rb_state *st, void *arg);
 

@@ -266,6 +266,25 @@ static void register_walks(void)
 		}
 }
 
+/* The TLB chase: each span on 2 MiB, then on 4 KiB pages. */
+static void register_tlb_chase(void)
+{
+	int one[] = { 1 };
+	char name[256];
+
+	for (int k = 0; k < opt.nr_tlb_spans; k++)
+		for (int huge = 1; huge >= 0; huge--) {
+			struct tlb_args *a = malloc(sizeof(*a));
+			if (!a)
+				die("out of memory registering benchmarks");
+			a->span = opt.tlb_spans[k];
+			a->huge = huge;
+			snprintf(name, sizeof(name), "control/tlb-chase/span:%u/pages:%s", a->span,
+				 huge ? "2m" : "4k");
+			add(name, control_tlb_chase, a, one, 1);
+		}
+}
+
 void register_all(void)
 {
 	char name[256];
@@ -293,5 +312,6 @@ void register_all(void)
 		register_controls();
 		if (opt.walk_counts)
 			register_walks();
+		register_tlb_chase();
 	}
 }

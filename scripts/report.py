@@ -523,6 +523,44 @@ def section_correctness(run):
     return "\n".join(out)
 
 
+def tlb_reach_text(reach):
+    """One line each: the TLB geometry cpuid reported (or why none), and the reach the chase
+    control measured (or why it cannot be read)."""
+    rep = reach["reported"]
+    if rep and rep.get("levels"):
+        lv = ", ".join(f"L{x.get('level')} {x.get('pages')} {x.get('entries')} entries"
+                       for x in rep["levels"])
+        reported = f"Reported ({rep.get('method')}): {lv}."
+    else:
+        reported = ("Reported: none" + (f" ({rep.get('reason')})" if rep and rep.get("reason")
+                                         else " (no tlb in context.json)") + ".")
+    if not reach["spans"]:
+        measured = "Measured: not in this run (the seed part runs the chase, --tlb-spans)."
+    elif reach["between"]:
+        a, b = reach["between"]
+        measured = (f"Measured ({reach['method']}): from {b} pages on, every span measured "
+                    f"costs more on 4 KiB pages than on 2 MiB pages; at {a} pages it does "
+                    f"not: the reach of the last TLB level lies between {a} and {b} pages "
+                    f"({a * 4} and {b * 4} KiB).")
+    else:
+        measured = (f"Measured ({reach['method']}): no span from which 4 KiB pages cost more "
+                    f"at every larger span; the reach cannot be read from "
+                    f"{reach['spans'][0]['span']}-{reach['spans'][-1]['span']} pages.")
+    return reported, measured
+
+
+def section_tlb_reach(run):
+    reach = why.tlb_reach(run)
+    reported, measured = tlb_reach_text(reach)
+    out = ["<h3>TLB reach</h3>", f"<p>{esc(reported)} {esc(measured)}</p>"]
+    if reach["spans"]:
+        out.append(table(["pages in the chase", "ns/load, 2 MiB", "ns/load, 4 KiB",
+                          "difference", "sd", "established"],
+                         [(r["span"], r["a"], r["b"], r["diff"], r["sd"],
+                           "yes" if r["established"] else "no") for r in reach["spans"]]))
+    return "\n".join(out)
+
+
 def section_why(run):
     """Each cause the lab names, its control and the figures (scripts/why.py)."""
     out = ['<h2 id="why">Why: each claimed cause and its control</h2>',
@@ -537,6 +575,7 @@ def section_why(run):
             out.append(table(["benchmark", "other settings", f"ns/op, {c['a']}",
                               f"ns/op, {c['b']}", "ratio", "difference", "sd", "established"],
                              rows))
+    out.append(section_tlb_reach(run))
     agree = why.model_vs_control(run)
     out.append("<h3>The spread model against its plain control loop</h3>"
                "<p>For each page size, page-aligned over kernel-layout ns/op, three ways: the "
@@ -546,8 +585,18 @@ def section_why(run):
                "agrees with the control's within 15%. Where the plain loop agrees and the model "
                "does not, the model's memory makes the control's matrix and the difference is "
                "its code: the last two columns give the ns the code adds to the plain loop at "
-               "each placement.</p>")
+               "each placement. The first table gives the four cells themselves. On 4 KiB "
+               "pages a cell also depends on which physical pages the run got (the L2 is "
+               "indexed by physical address), which no setting of the lab holds fixed.</p>")
     yes = {True: "yes", False: "NO", None: "not in this run"}
+    cells = why.matrix_cells(run)
+    if cells:
+        out.append(table(["scheme", "pages", "offset", "model ns", "plain loop ns (model memory)",
+                          "control loop ns", "plain / control", "within 15%",
+                          "model - plain (code ns)"],
+                         [(c["scheme"], c["pages"], c["offset"], c["model"], c["plain"],
+                           c["control"], c["plain_over_control"], yes[c["agree"]],
+                           c["code_ns"]) for c in cells]))
     if agree:
         out.append(table(["scheme", "pages", "model ratio", "plain loop ratio (model memory)",
                           "control ratio", "model agrees", "model memory agrees",

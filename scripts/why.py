@@ -16,6 +16,7 @@ import math
 MIN_SHARE = 0.10
 SIGMAS = 3.0
 AGREE = 0.15  # model and control ratios agree within this share
+TLB_SHARE = 0.05  # the TLB chase's share rule (see tlb_reach)
 FILLER = 20   # nops of the control loop's filler cells (bench/controls.h CONTROL_FILLER)
 
 
@@ -138,16 +139,92 @@ def model_vs_control(run):
     return out
 
 
+def matrix_cells(run):
+    """The four cells (page size x placement) of the seed's matrix, each array scheme's
+    model and its plain loop (over the model's own modules) beside the control loop (over
+    memory of its own): plain / control per cell, whether it is within 15%, and the ns the
+    model's code adds to the plain loop."""
+    describe = getattr(run, "scheme", None)
+    ctrl = {(b.params.get("pages"), b.params.get("offset")): b for b in run.benchmarks
+            if b.scenario == "control" and b.scheme == "spread-array" and b.get("ns_per_op")
+            and not b.params.get("filler")}
+    out = []
+    if not ctrl:
+        return out
+    any_c = next(iter(ctrl.values()))
+    found = {}
+    for b in run.benchmarks:
+        d = describe(b.scheme) if describe else None
+        if (b.scenario != "spread" or b.threads != 1 or b.params.get("dist") != "uniform"
+                or not b.get("ns_per_op")
+                or (d and d.get("ref_storage") not in (None, "embedded-nr-cpus-array"))
+                or b.params.get("modules") != any_c.params.get("modules")
+                or b.params.get("nr_cpus") != any_c.params.get("nr_cpus")):
+            continue
+        key = (b.scheme, b.params.get("pages"), b.params.get("offset"))
+        found.setdefault(key, {})[b.params.get("codegen")] = b
+    for (scheme, pages, offset), by_cg in found.items():
+        c, m, p = ctrl.get((pages, offset)), by_cg.get("kernel"), by_cg.get("plain")
+        if not c or not m:
+            continue
+        share = p.get("ns_per_op") / c.get("ns_per_op") if p else None
+        out.append({"scheme": scheme, "pages": pages, "offset": offset,
+                    "model": m.get("ns_per_op"), "plain": p.get("ns_per_op") if p else None,
+                    "control": c.get("ns_per_op"), "plain_over_control": share,
+                    "agree": None if share is None else abs(share - 1) <= AGREE,
+                    "code_ns": m.get("ns_per_op") - p.get("ns_per_op") if p else None})
+    return out
+
+
+def tlb_reach(run):
+    """The TLB's reach as this run can tell it, with the method of each figure.
+
+    "reported": the levels cpuid gave (context.json "tlb"), or the reason there are none.
+    "measured": the chase control (control/tlb-chase/span:N/pages:4k|2m): a dependent load
+    through one line in each of N pages, the same addresses on 4 KiB and on 2 MiB pages, so
+    that the pair differs in the translation alone. For each span the 4 KiB - 2 MiB
+    difference and whether it passes the noise rule; the reach lies between the last span
+    from which every larger span's difference is established, and the span before it
+    ("between": (last span that is not, first span from which all are)), or is None when
+    no span, or only some isolated ones, pass the rule. The rule here: 4 KiB costs more than
+    three combined standard deviations and more than TLB_SHARE of the 2 MiB figure (the two
+    run back to back in one process, so the 10% allowance for between-benchmark drift of
+    the general rule is not needed; past the L1 the chase's figure is mostly cache
+    latency, and a TLB miss is a few ns of it)."""
+    ctx = getattr(run, "context", {}) or {}
+    reported = ctx.get("tlb") if isinstance(ctx.get("tlb"), dict) else None
+    rows = []
+    for x, y in pairs(run, "control", "pages", "2m", "4k",
+                      where=lambda b: b.scheme == "tlb-chase"):
+        diff, sd, _ = verdict(x, y)
+        rows.append({"span": x.params.get("span"), "a": x.get("ns_per_op"),
+                     "b": y.get("ns_per_op"), "diff": diff, "sd": sd,
+                     "established": (sd is not None and diff > SIGMAS * sd
+                                     and diff > TLB_SHARE * x.get("ns_per_op"))})
+    spans = sorted(rows, key=lambda r: r["span"])
+    between = None
+    for k in range(len(spans)):
+        if all(r["established"] for r in spans[k:]):
+            if k > 0:
+                between = (spans[k - 1]["span"], spans[k]["span"])
+            break
+    return {"reported": reported, "spans": spans, "between": between,
+            "method": "dependent chase, one line per page, 4 KiB against 2 MiB pages "
+                      "(control/tlb-chase)"}
+
+
 def claims(run):
     """Every claimed cause with its control's figures (see the module docstring)."""
     return [
         _claim("page size (TLB)",
                "4 KiB module pages cost more than 2 MiB pages in spread",
-               "spread and its plain control loop with every setting equal but pages",
+               "spread, its plain control loop and the TLB chase (one line in each of N pages) "
+               "with every setting equal but pages",
                "2 MiB", "4 KiB",
                _rows(pairs(run, "spread", "pages", "2m", "4k"), "pages") +
                _rows(pairs(run, "control", "pages", "2m", "4k",
-                           where=lambda b: b.scheme == "spread-array"), "pages")),
+                           where=lambda b: b.scheme in ("spread-array", "tlb-chase")),
+                     "pages")),
         _claim("in-page placement of struct module (cache-set aliasing)",
                "struct module at the same offset of every page costs more than where the "
                "kernel's layout puts it",

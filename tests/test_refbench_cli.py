@@ -68,6 +68,8 @@ BAD = [
     (["--counters=bogus"], "bogus", "cycles"),
     (["--iterations=0"], "0", "1"),
     (["--codegen=plane"], "plane", "plain"),
+    (["--tlb-spans=0"], "0", "65536"),
+    (["--tlb-spans=64,x"], "x", "65536"),
     (["--no-such-flag"], "--no-such-flag", "--help"),
 ]
 

@@ -80,6 +80,11 @@ def test_plain_loop_over_the_models_memory_separates_memory_from_code():
                        "codegen:kernel", [1.0, 1.0]))
     (row,) = why.model_vs_control(run)
     assert row["memory_agree"] is True and row["agree"] is False
+    cells = {(c["pages"], c["offset"]): c for c in why.matrix_cells(run)}
+    assert set(cells) == {("2m", "kernel"), ("2m", "page-aligned")}
+    k = cells[("2m", "kernel")]
+    assert k["model"] == 4.05 and k["plain"] == 2.2 and k["control"] == 2.0 and k["agree"]
+    assert abs(k["code_ns"] - 1.85) < 1e-9
     assert abs(row["plain_ratio"] - 6.2 / 2.2) < 1e-9
     assert abs(row["code_ns_kernel"] - 1.85) < 1e-9 and abs(row["code_ns_aligned"] - 1.85) < 1e-9
     code = claim(run, "the scheme's code")
@@ -109,3 +114,34 @@ def test_filler_control_is_its_own_claim_and_not_the_matrix():
     rows = claim(run, "density of the misses")["rows"]
     assert sorted((r["a"], r["b"]) for r in rows) == [(2.0, 2.8), (10.0, 8.0)]
     assert all(r["established"] for r in rows)
+
+
+TLB = "control/tlb-chase/span:{}/pages:{}"
+
+
+def chase(spans):
+    """Benchmarks of the TLB chase: {span: (2m values, 4k values)}."""
+    out = []
+    for n, (huge, small) in spans.items():
+        out += [bench(TLB.format(n, "2m"), huge), bench(TLB.format(n, "4k"), small)]
+    return out
+
+
+def test_tlb_reach_lies_where_4k_starts_to_cost_more_for_good():
+    run = run_of(*chase({64: ([2.0, 2.0, 2.0], [2.0, 2.0, 2.0]),
+                         512: ([4.0, 4.0, 4.0], [4.6, 4.6, 4.6]),   # a blip: not the reach
+                         1024: ([8.0, 8.0, 8.0], [8.0, 8.1, 8.0]),
+                         2048: ([11.0, 11.1, 11.0], [15.0, 15.1, 15.0]),
+                         4096: ([16.0, 16.1, 16.0], [22.0, 22.1, 22.0])}))
+    reach = why.tlb_reach(run)
+    assert [r["span"] for r in reach["spans"]] == [64, 512, 1024, 2048, 4096]
+    assert reach["between"] == (1024, 2048)
+    assert reach["reported"] is None
+
+
+def test_no_tlb_reach_without_a_lasting_step():
+    run = run_of(*chase({64: ([2.0, 2.0], [2.0, 2.0]), 512: ([4.0, 4.0], [4.6, 4.6]),
+                         1024: ([8.0, 8.0], [8.0, 8.0])}))
+    assert why.tlb_reach(run)["between"] is None
+    run.context = {"tlb": {"method": None, "reason": "cpuid 0x18 empty", "levels": []}}
+    assert why.tlb_reach(run)["reported"]["reason"] == "cpuid 0x18 empty"

@@ -2,6 +2,7 @@
 (a curve per scheme and distribution) or, with one module count, bars per setting."""
 
 import rbresults as rb
+import why
 from charts import style
 from charts.layout import (Skip, finish, grouped_bars, legend_right, maybe_log_y, new_figure,
                            pick_variant, reps_note, settings_note, short_labels, stat,
@@ -36,7 +37,35 @@ def _curves(ax, run, sp):
     ax.set_xscale("log")
     maybe_log_y(ax, ys)
     ax.set_xlabel("modules (log scale)")
-    return sp, [variant_note, f"threads:{tsel} drawn"]
+    return sp, [variant_note, f"threads:{tsel} drawn", _mark_tlb_reach(ax, run)]
+
+
+def _mark_tlb_reach(ax, run):
+    """Vertical marks where the TLB runs out, as pages of 4 KiB: the levels cpuid reported and
+    the span the chase control measured. On 4 KiB module pages a spread operation of an
+    array scheme touches about one page a module (its state word and this CPU's count lie
+    within a few hundred bytes of each other), so N pages read as about N modules there."""
+    reach = why.tlb_reach(run)
+    notes = []
+    rep = reach["reported"] or {}
+    for lv in rep.get("levels") or []:
+        if lv.get("pages") == "4k" and rb.is_num(lv.get("entries")):
+            ax.axvline(lv["entries"], color="0.4", ls=":", lw=1,
+                       gid=f"tlb:reported:L{lv.get('level')}")
+            notes.append(f"L{lv.get('level')} {lv['entries']} entries")
+    text = []
+    if notes:
+        text.append(f"dotted: 4 KiB TLB entries cpuid reports ({', '.join(notes)})")
+    elif rep.get("reason"):
+        text.append(f"no TLB geometry reported: {rep['reason']}")
+    if reach["between"]:
+        a, b = reach["between"]
+        ax.axvspan(a, b, color="0.85", zorder=0, gid="tlb:measured")
+        text.append(f"grey band: the reach measured by the chase control, {a}-{b} pages of "
+                    f"4 KiB (about as many modules of an array scheme on 4 KiB pages)")
+    elif reach["spans"]:
+        text.append("the chase control found no span past which 4 KiB pages always cost more")
+    return "; ".join(text) if text else None
 
 
 def plot_spread(run):
