@@ -72,6 +72,36 @@ def _rows(found, vary, counter="ns_per_op"):
     return rows
 
 
+TWIN_KEYS = ("ref_storage", "unload_era", "out_of_line")
+
+
+def twin_pairs(run, scenario="spread"):
+    """[(2 MiB bench, 4 KiB bench)] of two schemes that describe themselves alike but for
+    their module pages (the same code on either page size, as the two NR_CPUS array
+    variants), at every setting they share: the page-size contrast of a run that leaves
+    each scheme its own pages (the module-count sweep)."""
+    describe = getattr(run, "scheme", None)
+    if not describe:
+        return []
+    by_key = {}
+    for b in run.benchmarks:
+        d = describe(b.scheme)
+        if b.scenario != scenario or not d or b.get("ns_per_op") is None:
+            continue
+        twin = tuple(d.get(k) for k in TWIN_KEYS)
+        settings = tuple(sorted((k, v) for k, v in b.params.items() if k != "pages"))
+        by_key.setdefault((twin, settings, b.threads), {})[b.params.get("pages")] = b
+    return [(v["2m"], v["4k"]) for v in by_key.values()
+            if "2m" in v and "4k" in v and v["2m"].scheme != v["4k"].scheme]
+
+
+def _twin_rows(run):
+    rows = _rows(twin_pairs(run), "pages")
+    for r, (x, y) in zip(rows, twin_pairs(run)):
+        r["what"] = f"{x.scheme} (2 MiB) / {y.scheme} (4 KiB)"
+    return rows
+
+
 def _claim(cause, claim, control, a_label, b_label, rows):
     if not rows:
         status = "no control in this run"
@@ -218,10 +248,11 @@ def claims(run):
     return [
         _claim("page size (TLB)",
                "4 KiB module pages cost more than 2 MiB pages in spread",
-               "spread, its plain control loop and the TLB chase (one line in each of N pages) "
-               "with every setting equal but pages",
+               "spread (one scheme on either page size, or two schemes alike but for their "
+               "pages), its plain control loop and the TLB chase (one line in each of N "
+               "pages) with every setting equal but pages",
                "2 MiB", "4 KiB",
-               _rows(pairs(run, "spread", "pages", "2m", "4k"), "pages") +
+               _rows(pairs(run, "spread", "pages", "2m", "4k"), "pages") + _twin_rows(run) +
                _rows(pairs(run, "control", "pages", "2m", "4k",
                            where=lambda b: b.scheme in ("spread-array", "tlb-chase")),
                      "pages")),

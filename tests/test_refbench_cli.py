@@ -279,6 +279,20 @@ def test_plain_loop_runs_over_every_schemes_modules(tmp_path):
                     f"filler:{filler}/iterations:300/manual_time/threads:1") in names
 
 
+def test_tlb_chase_runs_both_page_sizes(tmp_path):
+    out = tmp_path / "bench.json"
+    r = run([str(REFBENCH), "--scenario=control", "--threads=1", "--tlb-spans=16,600",
+             "--iterations=1000", f"--benchmark_out={out}", "--benchmark_out_format=json"])
+    assert r.returncode == 0, r.stderr[-2000:]
+    bench = json.loads(out.read_text())["benchmarks"]
+    assert not [b["name"] for b in bench if b.get("error_occurred")]
+    got = [b["run_name"] for b in bench if b["run_name"].startswith("control/tlb-chase/")]
+    assert got == [f"control/tlb-chase/span:{n}/pages:{p}/iterations:1000/manual_time/threads:1"
+                   for n in (16, 600) for p in ("2m", "4k")]
+    # a chase of one load an operation: the figure is a load's latency, not zero
+    assert all(b["ns_per_op"] > 0.1 for b in bench if b["run_name"] in got)
+
+
 def test_plain_codegen_without_spread_says_so():
     r = run([str(REFBENCH), "--scenario=hot", "--codegen=plain", "--threads=1",
              "--benchmark_filter=^$"])

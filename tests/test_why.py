@@ -145,3 +145,28 @@ def test_no_tlb_reach_without_a_lasting_step():
     assert why.tlb_reach(run)["between"] is None
     run.context = {"tlb": {"method": None, "reason": "cpuid 0x18 empty", "levels": []}}
     assert why.tlb_reach(run)["reported"]["reason"] == "cpuid 0x18 empty"
+
+
+def test_twin_schemes_give_the_page_size_contrast_of_the_sweep():
+    """Two schemes that describe themselves alike but for their pages (the array variants)
+    pair up at every module count; a scheme of another storage does not."""
+    desc = {"arr-2m": {"ref_storage": "embedded-nr-cpus-array", "unload_era": 2009,
+                       "out_of_line": 4, "module_pages": "2m"},
+            "arr-4k": {"ref_storage": "embedded-nr-cpus-array", "unload_era": 2009,
+                       "out_of_line": 4, "module_pages": "4k"},
+            "other": {"ref_storage": "percpu-units", "unload_era": 2009, "out_of_line": 4,
+                      "module_pages": "4k"}}
+    sweep = "spread/{}/modules:{}/dist:uniform/nr_cpus:64/line:128/pages:{}/offset:kernel/" \
+            "codegen:kernel"
+    benches = []
+    for m, (a, b) in {2000: (4.0, 7.8), 10000: (10.0, 18.7)}.items():
+        benches += [bench(sweep.format("arr-2m", m, "2m"), [a, a, a]),
+                    bench(sweep.format("arr-4k", m, "4k"), [b, b, b]),
+                    bench(sweep.format("other", m, "4k"), [b, b, b])]
+    run = run_of(*benches)
+    run.scheme = desc.get
+    pairs = why.twin_pairs(run)
+    assert sorted((x.params["modules"], x.scheme, y.scheme) for x, y in pairs) == \
+        [(2000, "arr-2m", "arr-4k"), (10000, "arr-2m", "arr-4k")]
+    rows = [r for r in claim(run, "page size")["rows"] if "arr-2m" in r["what"]]
+    assert len(rows) == 2 and all(r["established"] for r in rows)

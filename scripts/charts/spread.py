@@ -12,28 +12,34 @@ LINE_STYLES = ["-", "--", ":", "-."]
 
 
 def _curves(ax, run, sp):
-    """Cost against the module count, one line per scheme and distribution. Returns the
-    notes of what is drawn."""
-    sp, variant_note = pick_variant(run, sp, vary=("threads", "modules", "dist"))
+    """Cost against the module count, one line per scheme, distribution and page size (the
+    two array variants differ in page size alone). Returns the notes of what is drawn."""
+    sp, variant_note = pick_variant(run, sp, vary=("threads", "modules", "dist", "pages"))
     dists = sorted({str(b.params.get("dist", "")) for b in sp})
     tsel = min(b.threads for b in sp)
     sp = [b for b in sp if b.threads == tsel]
     ys = []
+    page_sizes = sorted({str(b.params.get("pages", "")) for b in sp})
     for scheme in run.order(b.scheme for b in sp):
         for k, d in enumerate(dists):
-            pts = sorted((b for b in sp if b.scheme == scheme
-                          and str(b.params.get("dist", "")) == d),
-                         key=lambda b: b.params.get("modules", 0))
-            if not pts:
-                continue
-            y = [stat(b, "ns_per_op") for b in pts]
-            ys += y
-            name = run.scheme_label(scheme)
-            ax.errorbar([b.params["modules"] for b in pts], y,
-                        yerr=[stat(b, "ns_per_op", "stddev") or 0.0 for b in pts],
-                        color=style.color(run, scheme), ls=LINE_STYLES[k % len(LINE_STYLES)],
-                        marker=style.marker(run, scheme), ms=4, capsize=2,
-                        label=f"{name}, dist:{d}" if d else name, gid=f"line:{scheme}:{d}")
+            for pg in page_sizes:
+                pts = sorted((b for b in sp if b.scheme == scheme
+                              and str(b.params.get("dist", "")) == d
+                              and str(b.params.get("pages", "")) == pg),
+                             key=lambda b: b.params.get("modules", 0))
+                if not pts:
+                    continue
+                y = [stat(b, "ns_per_op") for b in pts]
+                ys += y
+                name = run.scheme_label(scheme) + (f", {pg} pages" if pg else "")
+                ax.errorbar([b.params["modules"] for b in pts], y,
+                            yerr=[stat(b, "ns_per_op", "stddev") or 0.0 for b in pts],
+                            color=style.color(run, scheme),
+                            ls=LINE_STYLES[k % len(LINE_STYLES)],
+                            marker=style.marker(run, scheme), ms=4, capsize=2,
+                            mfc="none" if pg == "2m" and len(page_sizes) > 1 else None,
+                            label=f"{name}, dist:{d}" if d else name,
+                            gid=f"line:{scheme}:{d}" + (f":{pg}" if len(page_sizes) > 1 else ""))
     ax.set_xscale("log")
     maybe_log_y(ax, ys)
     ax.set_xlabel("modules (log scale)")
