@@ -13,7 +13,9 @@
  * each (vmalloc's guard), or back to back for 'packed'.  One operation
  * reads the state word and increments then decrements the calling CPU's
  * line, on modules visited in the spread sequence (sequence.h): the loads
- * and stores try_module_get() + module_put() of an array scheme make.
+ * and stores try_module_get() + module_put() of an array scheme make, with
+ * the instructions of spread's plain loop over a scheme's own modules
+ * (SPREAD_PLAIN_OP), so that the two differ in memory alone.
  *
  * The filler cells add CONTROL_FILLER nops after each operation: no load,
  * no store, no dependency, only fewer accesses issued per cycle.  They
@@ -102,24 +104,13 @@ static bool same_layout(const struct control_args *a)
 	       k->line == a->line && k->huge == a->huge && k->offset == a->offset;
 }
 
-#define CONTROL_OP(mods, seq, pos, cpu, line, sink)                                    \
-	do {                                                                           \
-		char *m = (mods)[(seq)[(pos)++ & (SPREAD_SEQ - 1)]];                   \
-		volatile long *count = (volatile long *)(m + CONTROL_HEADER +          \
-							 (size_t)(cpu) * (line));       \
-		(sink) += *(volatile int *)m;      /* the state word */                 \
-		__asm__ __volatile__("incq %0" : "+m"(*count));                        \
-		__asm__ __volatile__("decq %0" : "+m"(*count));                        \
-	} while (0)
-
 void control_spread(rb_state *st, void *arg)
 {
 	const struct control_args *a = arg;
+	struct spread_ref *refs = NULL;
 	unsigned int pos = 0, cpu;
 	uint32_t *seq = NULL;
 	struct window w;
-	char **mods;
-	long sink = 0;
 
 	if (!harness_thread_enter(st, a->nr_cpus))
 		return;
@@ -132,26 +123,31 @@ void control_spread(rb_state *st, void *arg)
 		kept.built = true;
 	}
 	seq = malloc(SPREAD_SEQ * sizeof(*seq));
+	refs = malloc(a->modules * sizeof(*refs));
 	harness_barrier(st);
-	if (!harness_setup_ok(st) || !seq)
+	if (!harness_setup_ok(st) || !seq || !refs)
 		goto out;
 	spread_sequence(seq, a->modules, false, (uint64_t)rb_thread_index(st) + 1);
-	mods = kept.mods;
 	cpu = (unsigned int)raw_smp_processor_id();
+	for (unsigned int i = 0; i < a->modules; i++) {
+		refs[i].state = (volatile int *)kept.mods[i];
+		refs[i].count = (volatile unsigned int *)(kept.mods[i] + CONTROL_HEADER +
+							  (size_t)cpu * a->line);
+	}
 
 	window_begin(st, &w);
 	if (a->filler) {
 		_Static_assert(CONTROL_FILLER == 20, "the nops below are CONTROL_FILLER");
 		WINDOW_RUN(&w, {
-			CONTROL_OP(mods, seq, pos, cpu, a->line, sink);
+			SPREAD_PLAIN_OP(refs, seq, pos);
 			__asm__ __volatile__(".rept 20\n\tnop\n\t.endr");
 		});
 	} else {
-		WINDOW_RUN(&w, { CONTROL_OP(mods, seq, pos, cpu, a->line, sink); });
+		WINDOW_RUN(&w, { SPREAD_PLAIN_OP(refs, seq, pos); });
 	}
 	window_end(st, &w);
-	(void)sink;
 out:
+	free(refs);
 	free(seq);
 	harness_barrier(st);
 	harness_thread_exit(st);
@@ -260,9 +256,8 @@ static bool tlb_build(const struct tlb_args *a)
 	base = (char *)round_up((size_t)tlb_kept.map, HUGE_2M);
 	for (unsigned int i = 0; i < a->span; i++)
 		order[i] = i;
-	for (unsigned int i = a->span - 1; i > 0; i--) {     /* Fisher-Yates, xorshift64 */
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		unsigned int j = (unsigned int)(x % (i + 1)), t = order[i];
+	for (unsigned int i = a->span - 1; i > 0; i--) {     /* Fisher-Yates */
+		unsigned int j = (unsigned int)(xorshift64(&x) % (i + 1)), t = order[i];
 		order[i] = order[j], order[j] = t;
 	}
 #define TLB_LINE(i) ((void **)(base + (size_t)(i) * PAGE_4K + (((i) + ((i) >> 5)) % 64) * 64))

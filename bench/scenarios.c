@@ -302,23 +302,17 @@ out:
  * The plain control of spread, over the scheme's own loaded modules: the
  * loads and stores of a get and a put (struct module's state word, then an
  * increment and a decrement of this CPU's count) with none of the scheme's
- * code between them.  Each module's two addresses are found before the
- * window (one pair a module, as the control loop keeps one pointer).  It
- * differs from spread in code alone and from the control loop
- * (controls.c) in memory alone.  One thread: for a shared count the plain
- * increment is not atomic.  The 32-bit inc/dec restores any count of 4
- * bytes or more, which is checked after the window.
+ * code between them (SPREAD_PLAIN_OP, the control loop's own).  Each
+ * module's two addresses are found before the window.  It differs from
+ * spread in code alone and from the control loop (controls.c) in memory
+ * alone.  One thread: for a shared count the plain increment is not
+ * atomic.  Every count it touched is checked to be back after the window.
  */
-struct plain_ref {
-	volatile int *state;
-	volatile unsigned int *count;
-	unsigned int before;     /* the count's low word before the window */
-};
-
 static void bench_spread_plain(rb_state *st, void *arg)
 {
 	const struct scenario_args *a = arg;
-	struct plain_ref *refs = NULL;
+	struct spread_ref *refs = NULL;
+	unsigned int *before = NULL;
 	struct window w;
 	uint32_t *seq;
 	unsigned int pos = 0;
@@ -329,32 +323,30 @@ static void bench_spread_plain(rb_state *st, void *arg)
 	case RUN_SKIP:
 		goto out;
 	}
-	if (!(refs = malloc(run_nr_mods * sizeof(*refs)))) {
-		rb_skip_with_error(st, "no memory for the plain control's addresses");
+	refs = malloc(run_nr_mods * sizeof(*refs));
+	before = malloc(run_nr_mods * sizeof(*before));
+	if (!refs || !before) {
+		rb_skip_with_error(st, "no memory for the plain loop's addresses");
 		goto out;
 	}
 	for (unsigned int i = 0; i < run_nr_mods; i++) {
 		refs[i].state = &run_mods[i]->state;
 		refs[i].count = module_ref_cpu_addr(run_mods[i], raw_smp_processor_id());
-		refs[i].before = *refs[i].count;
+		before[i] = *refs[i].count;
 	}
 
 	window_begin(st, &w);
-	WINDOW_RUN(&w, {
-		const struct plain_ref *r = &refs[seq[pos++ & (SPREAD_SEQ - 1)]];
-		(void)*r->state;
-		__asm__ __volatile__("incl %0" : "+m"(*r->count));
-		__asm__ __volatile__("decl %0" : "+m"(*r->count));
-	});
+	WINDOW_RUN(&w, { SPREAD_PLAIN_OP(refs, seq, pos); });
 	window_end(st, &w);
 	/* Every word it touched is back (module_refcount() over NR_CPUS lines
 	 * of 2000 modules would cost more than the window). */
 	for (unsigned int i = 0; i < run_nr_mods; i++)
-		if (*refs[i].count != refs[i].before) {
+		if (*refs[i].count != before[i]) {
 			rb_skip_with_error(st, "plain loop: a count did not come back");
 			break;
 		}
 out:
+	free(before);
 	free(refs);
 	spread_end(st, a, seq);
 }

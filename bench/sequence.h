@@ -20,4 +20,28 @@ uint64_t xorshift64(uint64_t *s);
  */
 void spread_sequence(uint32_t *seq, unsigned int n, bool zipf, uint64_t seed);
 
+/*
+ * The two words a get and a put touch in one module, found before the
+ * window: what the plain loops (spread's codegen:plain over a scheme's own
+ * modules, the control loop over memory of its own) walk, with the same
+ * instructions, so that the two differ in memory alone.
+ */
+struct spread_ref {
+	volatile int *state;             /* struct module's state word */
+	volatile unsigned int *count;    /* this CPU's count */
+};
+
+/*
+ * One plain operation on the module @seq names next: read its state, then
+ * increment and decrement this CPU's count (32 bits: any count of 4 bytes
+ * or more comes back).
+ */
+#define SPREAD_PLAIN_OP(refs, seq, pos)                                              \
+	do {                                                                         \
+		const struct spread_ref *r_ = &(refs)[(seq)[(pos)++ & (SPREAD_SEQ - 1)]]; \
+		(void)*r_->state;                                                    \
+		__asm__ __volatile__("incl %0" : "+m"(*r_->count));                  \
+		__asm__ __volatile__("decl %0" : "+m"(*r_->count));                  \
+	} while (0)
+
 #endif
