@@ -53,8 +53,9 @@ void usage(void)
 "                     4 KiB and on 2 MiB pages, for each N (1..65536): the TLB's reach\n"
 "                     measured (default none)\n"
 "  --unload-hold-us=N unload: each getter holds its reference N us, then waits N us\n"
-"                     without one, so deletes meet held references (default 20; 0:\n"
-"                     get and put back to back)\n"
+"                     without one, so deletes meet held references (default: each\n"
+"                     scheme's unload_hold_us in --list-schemes, 20 for most; 0: get\n"
+"                     and put back to back)\n"
 "  --module-pages=P   module memory pages: scheme (each scheme's design, default), 4k, 2m\n"
 "  --module-offset=O  struct module in its core: kernel (after the module's text and\n"
 "                     data, drawn from real modules; default), page-aligned, packed\n"
@@ -258,6 +259,7 @@ static bool parse_valued(const char *flag, const char *val)
 		opt.walk_counts = (unsigned int)parse_uint_flag(flag, val, 0, REFBENCH_NR_CPUS_MAX);
 	} else if (strcmp(flag, "--unload-hold-us") == 0) {
 		opt.hold_us = (unsigned int)parse_uint_flag(flag, val, 0, 100000);
+		opt.hold_us_set = true;
 	} else if (strcmp(flag, "--codegen") == 0) {
 		parse_list("codegen", val, codegen_names, opt.codegen_on);
 	} else if (strcmp(flag, "--module-pages") == 0) {

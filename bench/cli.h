@@ -30,7 +30,8 @@ struct lab_options {
 	const char *layout_file;       /* --module-layout; NULL: built in */
 	struct { enum layout_pages pages; enum layout_offset offset; } layouts[MAX_LAYOUTS];
 	int nr_layouts;                /* --spread-layouts */
-	unsigned int hold_us;          /* --unload-hold-us */
+	unsigned int hold_us;          /* --unload-hold-us, when hold_us_set */
+	bool hold_us_set;
 	unsigned int walk_counts;      /* --walk-counts */
 	unsigned int tlb_spans[MAX_TLB_SPANS];  /* --tlb-spans: pages a chase visits */
 	int nr_tlb_spans;

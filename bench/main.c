@@ -80,10 +80,12 @@ static void write_schemes_json(FILE *f)
 		fprintf(f, ", \"models\": ");
 		json_string(f, o->models);
 		fprintf(f, ", \"module_memory\": \"%s\", \"module_pages\": \"%s\", "
-			"\"ref_storage\": \"%s\", \"unload_era\": %d, \"out_of_line\": %u}",
+			"\"ref_storage\": \"%s\", \"unload_era\": %d, \"out_of_line\": %u, "
+			"\"unload_hold_us\": %u}",
 			module_mem_name(o->mem_kind),
 			o->mem_kind == MODULE_MEM_VMALLOC ? "4k" : "2m",
-			ref_storage_name(o->ref_storage), o->unload_era, o->out_of_line);
+			ref_storage_name(o->ref_storage), o->unload_era, o->out_of_line,
+			o->unload_hold_us);
 	}
 	fprintf(f, "]");
 }

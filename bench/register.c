@@ -193,9 +193,9 @@ static void register_scheme(const struct scenario_fns *f, struct wanted w)
 	}
 	if (opt.scenario_on[SC_UNLOAD]) {
 		struct scenario_args *ua = new_args(nc, m, false, pg, opt.offset);
-		ua->hold_us = opt.hold_us;
+		ua->hold_us = opt.hold_us_set ? opt.hold_us : f->scheme->unload_hold_us;
 		snprintf(name, sizeof(name), "unload/%s/nr_cpus:%u/line:%u/hold_us:%u/%s",
-			 f->scheme->name, nc, line, opt.hold_us, lay);
+			 f->scheme->name, nc, line, ua->hold_us, lay);
 		add(name, f->unload, ua, max, 1);
 	}
 	if (opt.scenario_on[SC_HANDOFF] && run_cfg.max_threads < 2) {

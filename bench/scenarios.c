@@ -552,11 +552,12 @@ static void unload_lead(rb_state *st, const struct scenario_args *a, struct wind
 		}
 		__atomic_store_n(&unload_cycle, i + 1, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&unload_pub, mod, __ATOMIC_SEQ_CST);
-		/* Wait until every getter has used it, for 10 ms at most. */
+		/* Wait until every getter has used it, for 10 ms at most beyond
+		 * a getter's hold and pause. */
 		t = harness_now();
 		for (int g = 1; g < w->threads; g++) {
 			while (__atomic_load_n(&unload_seen[g].cycle, __ATOMIC_ACQUIRE) != i + 1 &&
-			       harness_now() - t < 0.01)
+			       harness_now() - t < 0.01 + 2 * hold)
 				cpu_quiescent();
 			if (__atomic_load_n(&unload_seen[g].cycle, __ATOMIC_ACQUIRE) != i + 1) {
 				(*lonely)++;

@@ -20,6 +20,9 @@
  *   SCHEME_MIGRATION_SAFE  1 when module_refcount() cannot read low while a
  *                       reference taken on one CPU is dropped on another
  *                       during the sum (tests/test_race.c checks the claim)
+ *   SCHEME_UNLOAD_HOLD_US  (optional, default 20) how long unload's getters
+ *                       hold a reference unless --unload-hold-us says: long
+ *                       enough that about half the deletes meet a held one
  *   SCHEME_NEEDS_THIS_CPU  (optional) 1 when it uses %gs this_cpu operations
  *   SCHEME_KERNEL_MODE_ABSENT  (optional, one line) why make kbench does not
  *                       build it in kernel mode (kernels/kmod/ lists it with
@@ -73,6 +76,7 @@ struct scheme_ops {
 	int unload_era;               /* 2009, 2013, 2014 or 2018 */
 	unsigned int out_of_line;     /* OOL_* of codegen.h */
 	bool migration_safe;          /* SCHEME_MIGRATION_SAFE */
+	unsigned int unload_hold_us;  /* SCHEME_UNLOAD_HOLD_US */
 	/* NULL when the scheme can run on this machine, else why not. */
 	const char *(*unavailable)(void);
 

@@ -41,6 +41,9 @@ static size_t ops_core_size(struct module *mod) { return mod->core_size; }
 #ifndef SCHEME_NEEDS_THIS_CPU
 #define SCHEME_NEEDS_THIS_CPU 0
 #endif
+#ifndef SCHEME_UNLOAD_HOLD_US
+#define SCHEME_UNLOAD_HOLD_US 20
+#endif
 static const char *ops_unavailable(void)
 {
 	return SCHEME_NEEDS_THIS_CPU ? this_cpu_unavailable() : NULL;
@@ -61,6 +64,7 @@ const struct scheme_ops CONCAT(scheme_, SCHEME_ID) = {
 	.free_module = free_module,
 	.out_of_line = SCHEME_OUT_OF_LINE,
 	.migration_safe = SCHEME_MIGRATION_SAFE,
+	.unload_hold_us = SCHEME_UNLOAD_HOLD_US,
 	.unavailable = ops_unavailable,
 	.__module_get = OOL_FN(__module_get),
 	.try_module_get = OOL_FN(try_module_get),

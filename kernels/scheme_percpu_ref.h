@@ -47,6 +47,12 @@
 	"percpu_ref_tryget_live, percpu_ref_kill_and_confirm, switch to atomic via call_rcu; " \
 	"module use is the lab's mapping"
 #define SCHEME_UNLOAD_ERA 2018
+/*
+ * The delete reads the count only once kill's grace period is over (about
+ * 10 ms with the lab's call_rcu here): a getter must hold its reference
+ * longer than that for a delete to wait and be woken by the releasing put.
+ */
+#define SCHEME_UNLOAD_HOLD_US 30000
 #define SCHEME_REF_STORAGE REF_STORAGE_PERCPU_ATOMIC
 #define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT)
 /* module_refcount() sums only after a grace period: no word moves then. */

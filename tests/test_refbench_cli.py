@@ -293,6 +293,27 @@ def test_tlb_chase_runs_both_page_sizes(tmp_path):
     assert all(b["ns_per_op"] > 0.1 for b in bench if b["run_name"] in got)
 
 
+def scheme_descriptions():
+    r = run([str(REFBENCH), "--list-schemes"])
+    return {d["name"]: d for d in json.loads(r.stdout)["schemes"]}
+
+
+def test_unload_hold_is_each_schemes_own_unless_given():
+    """Each scheme declares how long unload's getters hold a reference (long enough for
+    its delete to meet a held one); --unload-hold-us overrides it for every scheme."""
+    desc = scheme_descriptions()
+    assert all(isinstance(d.get("unload_hold_us"), int) for d in desc.values())
+    listed = run([str(REFBENCH), "--scenario=unload", "--threads=1", "--benchmark_list_tests"])
+    names = listed.stdout.split()
+    for s, d in desc.items():
+        assert any(n.startswith(f"unload/{s}/") and f"/hold_us:{d['unload_hold_us']}/" in n
+                   for n in names), (s, names)
+    given = run([str(REFBENCH), "--scenario=unload", "--threads=1", "--unload-hold-us=7",
+                 "--benchmark_list_tests"]).stdout.split()
+    unload = [n for n in given if n.startswith("unload/")]
+    assert unload and all("/hold_us:7/" in n for n in unload)
+
+
 def test_plain_codegen_without_spread_says_so():
     r = run([str(REFBENCH), "--scenario=hot", "--codegen=plain", "--threads=1",
              "--benchmark_filter=^$"])
