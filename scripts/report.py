@@ -570,7 +570,8 @@ def section_why(run):
         out.append(f"<h3>{esc(c['cause'])}</h3><p>Claim: {esc(c['claim'])}. Control: "
                    f"{esc(c['control'])}. <strong>{esc(c['status'])}</strong>.</p>")
         rows = [(r["what"], r["setting"], r["a"], r["b"], r["ratio"], r["diff"], r["sd"],
-                 "yes" if r["established"] else "no") for r in c["rows"]]
+                 "yes" if r["established"] else "the other way" if r.get("against") else "no")
+                for r in c["rows"]]
         if rows:
             out.append(table(["benchmark", "other settings", f"ns/op, {c['a']}",
                               f"ns/op, {c['b']}", "ratio", "difference", "sd", "established"],
