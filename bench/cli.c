@@ -288,7 +288,6 @@ void parse_args(int argc, char **argv)
 	for (int i = 0; i < SC_COUNT; i++)
 		opt.scenario_on[i] = true;
 	opt.codegen_on[CG_KERNEL] = true;
-	opt.hold_us = 20;
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *val = strchr(a, '=');
 		char flag[64];

@@ -36,6 +36,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 #define PAGE_4K 4096ul
 #define HUGE_2M (2ul << 20)
 
@@ -137,10 +139,9 @@ void control_spread(rb_state *st, void *arg)
 
 	window_begin(st, &w);
 	if (a->filler) {
-		_Static_assert(CONTROL_FILLER == 20, "the nops below are CONTROL_FILLER");
 		WINDOW_RUN(&w, {
 			SPREAD_PLAIN_OP(refs, seq, pos);
-			__asm__ __volatile__(".rept 20\n\tnop\n\t.endr");
+			__asm__ __volatile__(".rept " STRINGIFY(CONTROL_FILLER) "\n\tnop\n\t.endr");
 		});
 	} else {
 		WINDOW_RUN(&w, { SPREAD_PLAIN_OP(refs, seq, pos); });
@@ -244,11 +245,13 @@ static bool tlb_build(const struct tlb_args *a)
 	uint64_t x = 0x9e3779b97f4a7c15ull;     /* a fixed seed: every run, the same chain */
 	char *base;
 
+	if (!order)
+		return false;
 	tlb_kept.len = (size_t)a->span * PAGE_4K + HUGE_2M;
 	tlb_kept.map = mmap(NULL, tlb_kept.len, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (tlb_kept.map == MAP_FAILED || !order) {
-		tlb_kept.map = tlb_kept.map == MAP_FAILED ? NULL : tlb_kept.map;
+	if (tlb_kept.map == MAP_FAILED) {
+		tlb_kept.map = NULL;
 		free(order);
 		return false;
 	}

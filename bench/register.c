@@ -54,18 +54,16 @@ static struct scenario_args *new_args(unsigned int nr_cpus, unsigned int modules
 #define UNLOAD_LONG_HOLD_US 1000u
 #define UNLOAD_LONG_CYCLES 24
 
-static rb_bench *last_added;
-
-static void add(const char *name, rb_fn fn, void *arg, const int *threads, int nr)
+static rb_bench *add(const char *name, rb_fn fn, void *arg, const int *threads, int nr)
 {
 	rb_bench *b = rb_register(name, fn, arg);
 
-	last_added = b;
 	rb_bench_use_manual_time(b);
 	if (run_cfg.iterations)
 		rb_bench_iterations(b, run_cfg.iterations);
 	for (int i = 0; i < nr; i++)
 		rb_bench_threads(b, threads[i]);
+	return b;
 }
 
 /* "pages:4k/offset:kernel": the layout part of every benchmark's name. */
@@ -200,15 +198,17 @@ static void register_scheme(const struct scenario_fns *f, struct wanted w)
 	}
 	if (opt.scenario_on[SC_UNLOAD]) {
 		struct scenario_args *ua = new_args(nc, m, false, pg, opt.offset);
+		rb_bench *b;
+
 		ua->hold_us = opt.hold_us_set ? opt.hold_us : f->scheme->unload_hold_us;
 		snprintf(name, sizeof(name), "unload/%s/nr_cpus:%u/line:%u/hold_us:%u/%s",
 			 f->scheme->name, nc, line, ua->hold_us, lay);
-		add(name, f->unload, ua, max, 1);
+		b = add(name, f->unload, ua, max, 1);
 		/* Held for milliseconds, a cycle is as long: Google Benchmark
 		 * would stop after two or three, too few to count how the
 		 * deletes end.  A fixed number of cycles instead. */
 		if (ua->hold_us >= UNLOAD_LONG_HOLD_US && !run_cfg.iterations)
-			rb_bench_iterations(last_added, UNLOAD_LONG_CYCLES);
+			rb_bench_iterations(b, UNLOAD_LONG_CYCLES);
 	}
 	if (opt.scenario_on[SC_HANDOFF] && run_cfg.max_threads < 2) {
 		/* A reference handed from one CPU to another needs two threads. */

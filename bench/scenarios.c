@@ -205,11 +205,6 @@ out:
 /* ---- spread -------------------------------------------------------------- */
 
 /*
- * The frame of spread and its plain control: the modules loaded (or kept
- * from the last call with the same arguments) and this thread's sequence.
- * RUN_GONE, RUN_SKIP (go to spread_end()) or RUN_GO, as begin_one_module().
- */
-/*
  * Loading thousands of modules takes longer than measuring them: they are
  * kept for the next benchmark that would load the same modules (its counts
  * are checked), whatever it then does with them (uniform or Zipf, the model
@@ -228,6 +223,11 @@ static const void *spread_key(const struct scenario_args *a)
 	return a;
 }
 
+/*
+ * The frame of spread and its plain control: the modules loaded (or kept
+ * from the last benchmark that loaded the same) and this thread's sequence.
+ * RUN_GONE, RUN_SKIP (go to spread_end()) or RUN_GO, as begin_one_module().
+ */
 static int spread_begin(rb_state *st, const struct scenario_args *a, uint32_t **seq)
 {
 	const void *key = spread_key(a);
