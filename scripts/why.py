@@ -17,7 +17,6 @@ MIN_SHARE = 0.10
 SIGMAS = 3.0
 AGREE = 0.15  # model and control ratios agree within this share
 TLB_SHARE = 0.05  # the TLB chase's share rule (see tlb_reach)
-FILLER = 20   # nops of the control loop's filler cells (bench/controls.h CONTROL_FILLER)
 
 
 def _key(b, vary):
@@ -96,8 +95,9 @@ def twin_pairs(run, scenario="spread"):
 
 
 def _twin_rows(run):
-    rows = _rows(twin_pairs(run), "pages")
-    for r, (x, y) in zip(rows, twin_pairs(run)):
+    found = twin_pairs(run)
+    rows = _rows(found, "pages")
+    for r, (x, y) in zip(rows, found):
         r["what"] = f"{x.scheme} (2 MiB) / {y.scheme} (4 KiB)"
     return rows
 
@@ -124,67 +124,17 @@ def _claim(cause, claim, control, a_label, b_label, rows, both_ways=False):
             "rows": rows, "status": status}
 
 
-def _ratio(x, y):
-    return y.get("ns_per_op") / x.get("ns_per_op") if x and y and x.get("ns_per_op") else None
-
-
 def _agree(r1, r2):
     return None if r1 is None or r2 is None else abs(r1 / r2 - 1) <= AGREE
 
 
-def model_vs_control(run):
-    """The page size x placement matrix of the spread model against the plain control loop:
-    for each page size, page-aligned / kernel for the model (each scheme that keeps its
-    counts in an NR_CPUS array, whose accesses the loop makes), for the plain loop over the
-    model's own modules (codegen:plain: the model's memory, none of its code) and for the
-    control loop (its own memory); whether each ratio agrees with the control's within 15%,
-    and the ns the model's code adds to the plain loop at each placement."""
-    out = []
-    describe = getattr(run, "scheme", None)
-
-    def is_array(name):
-        d = describe(name) if describe else None
-        return not d or d.get("ref_storage") in (None, "embedded-nr-cpus-array")
-
-    ctrl = {(b.params.get("pages"), b.params.get("offset")): b for b in run.benchmarks
-            if b.scenario == "control" and b.scheme == "spread-array" and b.get("ns_per_op")
-            and not b.params.get("filler")}
-    for pages in ("4k", "2m"):
-        c_k, c_p = ctrl.get((pages, "kernel")), ctrl.get((pages, "page-aligned"))
-        if not (c_k and c_p):
-            continue
-
-        def same_case(b, cg, pages=pages, c_k=c_k):
-            return (is_array(b.scheme) and b.params.get("pages") == pages
-                    and b.params.get("codegen") == cg
-                    and b.params.get("modules") == c_k.params.get("modules")
-                    and b.params.get("nr_cpus") == c_k.params.get("nr_cpus")
-                    and b.params.get("dist") == "uniform" and b.threads == 1)
-
-        plain = {x.scheme: (x, y) for x, y in pairs(run, "spread", "offset", "kernel",
-                                                    "page-aligned",
-                                                    where=lambda b: same_case(b, "plain"))}
-        c_ratio = _ratio(c_k, c_p)
-        for x, y in pairs(run, "spread", "offset", "kernel", "page-aligned",
-                          where=lambda b: same_case(b, "kernel")):
-            px, py = plain.get(x.scheme, (None, None))
-            m_ratio, p_ratio = _ratio(x, y), _ratio(px, py)
-            out.append({"scheme": x.scheme, "pages": pages, "model_ratio": m_ratio,
-                        "plain_ratio": p_ratio, "control_ratio": c_ratio,
-                        "agree": _agree(m_ratio, c_ratio),
-                        "memory_agree": _agree(p_ratio, c_ratio),
-                        "code_ns_kernel": (x.get("ns_per_op") - px.get("ns_per_op")
-                                           if px else None),
-                        "code_ns_aligned": (y.get("ns_per_op") - py.get("ns_per_op")
-                                            if py else None)})
-    return out
-
-
 def matrix_cells(run):
-    """The four cells (page size x placement) of the seed's matrix, each array scheme's
-    model and its plain loop (over the model's own modules) beside the control loop (over
-    memory of its own): plain / control per cell, whether it is within 15%, and the ns the
-    model's code adds to the plain loop."""
+    """The cells (page size x placement) of the seed's matrix: each NR_CPUS array scheme's
+    model (codegen:kernel) and its plain loop over the model's own modules (codegen:plain),
+    1 thread, uniform, beside the control loop over memory of its own (no filler) at the
+    same module count and NR_CPUS: plain / control per cell, whether it is within 15%, and
+    the ns the model's code adds to the plain loop. Schemes that keep their counts
+    elsewhere make other accesses than the control loop and are left out."""
     describe = getattr(run, "scheme", None)
     ctrl = {(b.params.get("pages"), b.params.get("offset")): b for b in run.benchmarks
             if b.scenario == "control" and b.scheme == "spread-array" and b.get("ns_per_op")
@@ -212,8 +162,34 @@ def matrix_cells(run):
         out.append({"scheme": scheme, "pages": pages, "offset": offset,
                     "model": m.get("ns_per_op"), "plain": p.get("ns_per_op") if p else None,
                     "control": c.get("ns_per_op"), "plain_over_control": share,
-                    "agree": None if share is None else abs(share - 1) <= AGREE,
+                    "agree": _agree(share, 1.0),
                     "code_ns": m.get("ns_per_op") - p.get("ns_per_op") if p else None})
+    return out
+
+
+def model_vs_control(run):
+    """The same matrix as ratios: for each array scheme and page size, page-aligned /
+    kernel for the model, for the plain loop over the model's own modules (the model's
+    memory, none of its code) and for the control loop (its own memory); whether each
+    ratio agrees with the control's within 15%, and the ns the model's code adds to the
+    plain loop at each placement (matrix_cells)."""
+    cells = {(c["scheme"], c["pages"], c["offset"]): c for c in matrix_cells(run)}
+    out = []
+    for pages in ("4k", "2m"):
+        for (scheme, pg, offset), k in cells.items():
+            a = cells.get((scheme, pg, "page-aligned"))
+            if pg != pages or offset != "kernel" or not a:
+                continue
+
+            def ratio(field, k=k, a=a):
+                return a[field] / k[field] if k[field] and a[field] is not None else None
+
+            m_ratio, p_ratio, c_ratio = ratio("model"), ratio("plain"), ratio("control")
+            out.append({"scheme": scheme, "pages": pages, "model_ratio": m_ratio,
+                        "plain_ratio": p_ratio, "control_ratio": c_ratio,
+                        "agree": _agree(m_ratio, c_ratio),
+                        "memory_agree": _agree(p_ratio, c_ratio),
+                        "code_ns_kernel": k["code_ns"], "code_ns_aligned": a["code_ns"]})
     return out
 
 
@@ -256,6 +232,9 @@ def tlb_reach(run):
 
 def claims(run):
     """Every claimed cause with its control's figures (see the module docstring)."""
+    # the nops of the control loop's filler cells, as the run names them (filler:N)
+    filler = max((b.params.get("filler") or 0 for b in run.benchmarks
+                  if b.scenario == "control" and b.scheme == "spread-array"), default=0)
     return [
         _claim("page size (TLB)",
                "4 KiB module pages cost more than 2 MiB pages in spread",
@@ -286,10 +265,10 @@ def claims(run):
                "where struct module lies at the same offset of every page, the accesses cost "
                "less when fewer are issued per cycle; where the kernel's layout puts it, the "
                "same spacing costs what its instructions cost",
-               f"the plain control loop with and without {FILLER} nops after each operation "
+               f"the plain control loop with and without {filler} nops after each operation "
                "(no load, store or dependency), at each layout",
-               "no filler", f"{FILLER} nops",
-               _rows(pairs(run, "control", "filler", 0, FILLER,
+               "no filler", f"{filler} nops",
+               _rows(pairs(run, "control", "filler", 0, filler,
                            where=lambda b: b.scheme == "spread-array"), "filler"),
                both_ways=True),
         _claim("call structure",
