@@ -10,12 +10,17 @@
 #
 # What it checks, and how:
 #   shared libraries   ldd of every binary under $BUILD (the lab, its tests and
-#                      the sanitizer builds) -> dpkg -S
+#                      the sanitizer builds; for the build and bench sets the
+#                      lab's programs alone) -> dpkg -S
 #   pkg-config         the .pc files of the packages the Makefile names
-#   Python modules     every top-level import in scripts/ and tests/, resolved
-#                      by the interpreter scripts/pyrun picks (standard library
-#                      and the lab's own modules exempt)
-#   commands           the programs the scripts and tests run
+#   Python modules     test set: every top-level import in scripts/ and tests/;
+#                      bench set: what the scripts that run-bench.sh and the
+#                      Makefile run import, followed through the lab's modules
+#                      (scripts/pyimports.py); resolved by the interpreter
+#                      scripts/pyrun picks (standard library and the lab's own
+#                      modules exempt)
+#   commands           the programs the scripts and tests run (bench set: those
+#                      make bench runs)
 # Each must belong to a declared package or to the Depends/Pre-Depends closure
 # of one (Recommends do not count: setup-deps installs without them).  What
 # hwloc loads at run time from libhwloc-plugins is not visible here; the tests
@@ -116,7 +121,8 @@ want libs && while IFS= read -r bin; do
     seen_lib[$lib]=$bin
     check_path "$lib" "$bin"
   done < <(ldd "$bin" 2>/dev/null | awk '/=> \// {print $3} /^\s*\/[^ ]+ \(/ {print $1}')
-done < <(find "$BUILD" -maxdepth 3 -type f -perm -u+x \( -name 'refbench*' -o -name 'test_*' \) ! -name '*.o' ! -name '*.d' 2>/dev/null)
+done < <(depth=3; case "$set_name" in build|bench|kbench) depth=1 ;; esac
+         find "$BUILD" -maxdepth "$depth" -type f -perm -u+x \( -name 'refbench*' -o -name 'test_*' \) ! -name '*.o' ! -name '*.d' 2>/dev/null)
 
 # 2. pkg-config packages the Makefile names, and the tests' cmocka
 want pkgconfig && for pc in $(sed -n 's/^PKGS *:= *//p' Makefile) cmocka; do
@@ -129,69 +135,36 @@ want pkgconfig && for pc in $(sed -n 's/^PKGS *:= *//p' Makefile) cmocka; do
   fi
 done
 
-# 3. Python modules the scripts and tests import
-if ! want python; then
+# 3. Python modules: for the test set every import of scripts/ and tests/; for the others the
+#    scripts their own make targets run (traced from run-bench.sh and the Makefile), followed
+#    through the lab's modules by scripts/pyimports.py.
+python_entries() {
+  case "$set_name" in
+    test|all) echo "--path scripts scripts tests" ;;
+    build) ;;
+    *) { grep -ohE 'scripts/pyrun scripts/[a-z_]+\.py' scripts/run-bench.sh Makefile \
+           | awk '{print $2}' | sort -u | grep -v '^scripts/pyimports'; } ;;
+  esac
+}
+if ! want python || [ -z "$(python_entries)" ]; then
   :
 elif py=$(scripts/pyrun -c 'import sys; print(sys.executable)' 2>/dev/null); then
-  while read -r mod file user; do
+  # shellcheck disable=SC2046
+  while read -r mod; do
     [ -n "$mod" ] || continue
+    file=$("$py" -c 'import importlib.util, sys
+s = importlib.util.find_spec(sys.argv[1])
+o = s.origin if s and s.origin not in (None, "built-in", "frozen") else None
+if s and o is None and s.submodule_search_locations:
+    o = list(s.submodule_search_locations)[0]
+print(o or "-")' "$mod" 2>/dev/null) || file=-
     if [ "$file" = "-" ]; then
-      echo "check-deps: Python module $mod (imported by $user) is not importable by $py"
+      echo "check-deps: Python module $mod (imported by the $set_name set's scripts) is not importable by $py"
       problems=$((problems + 1))
     else
-      check_path "$file" "$user"
+      check_path "$file" "the $set_name set's Python scripts"
     fi
-  done < <("$py" - scripts tests <<'EOF'
-import ast, importlib.util, os, sys
-local = set()
-for d in sys.argv[1:]:
-    for root, dirs, files in os.walk(d):
-        local.update(f[:-3] for f in files if f.endswith(".py"))
-        local.update(dirs)
-seen = {}
-def optional(tree):
-    """Imports inside a try block with a handler: the script copes without them."""
-    out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Try) and node.handlers:
-            for sub in node.body:
-                out.update(id(n) for n in ast.walk(sub))
-    return out
-for d in sys.argv[1:]:
-    for root, _, files in os.walk(d):
-        for f in files:
-            if not f.endswith(".py"):
-                continue
-            path = os.path.join(root, f)
-            try:
-                tree = ast.parse(open(path).read())
-            except (OSError, SyntaxError):
-                continue
-            skip = optional(tree)
-            for node in ast.walk(tree):
-                if id(node) in skip:
-                    continue
-                names = []
-                if isinstance(node, ast.Import):
-                    names = [a.name for a in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    names = [node.module]
-                for n in names:
-                    top = n.split(".")[0]
-                    if top in local or top in sys.stdlib_module_names or top in seen:
-                        continue
-                    seen[top] = path
-for top, user in sorted(seen.items()):
-    try:
-        spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        spec = None
-    origin = spec.origin if spec and spec.origin not in (None, "built-in", "frozen") else None
-    if spec and origin is None and spec.submodule_search_locations:
-        origin = list(spec.submodule_search_locations)[0]
-    print(top, origin or "-", user)
-EOF
-)
+  done < <("$py" scripts/pyimports.py $(python_entries))
 else
   echo "check-deps: no Python interpreter that scripts/pyrun accepts"
   problems=$((problems + 1))
@@ -200,6 +173,8 @@ fi
 # 4. commands the scripts and tests run
 COMMANDS="cc gcc g++ make pkg-config clang clang++ objdump valgrind perf qemu-system-x86_64 busybox
           cpio chromium lstopo-no-graphics hwloc-calc ldd dpkg-deb"
+case "$set_name" in build) COMMANDS="cc gcc g++ make pkg-config" ;;
+  bench) COMMANDS="cc gcc g++ make pkg-config valgrind perf lstopo-no-graphics" ;; esac
 want commands && for c in $COMMANDS; do
   path=$(command -v "$c" 2>/dev/null) || path=""
   if [ -z "$path" ]; then

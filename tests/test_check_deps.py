@@ -51,3 +51,51 @@ def test_bad_option_is_one_line():
     r = run("--only", "everything")
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "everything" in r.stderr
+
+
+def bench_declared():
+    out = subprocess.run([str(ROOT / "scripts" / "setup-deps.sh"), "--list", "bench"],
+                         capture_output=True, text=True, check=True).stdout
+    return out.split()
+
+
+def test_bench_set_covers_what_make_bench_runs():
+    r = run("--set", "bench", "--only", "python")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = run("--set", "bench", "--only", "commands")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_bench_set_without_matplotlib_fails_naming_it():
+    pkgs = [p for p in bench_declared() if p != "python3-matplotlib"]
+    r = run("--set", "bench", "--only", "python", "--declared", " ".join(pkgs))
+    assert r.returncode == 1
+    assert "comes from python3-matplotlib" in r.stdout
+
+
+def pyimports(*args):
+    r = subprocess.run([str(ROOT / "scripts" / "pyrun"), str(ROOT / "scripts" / "pyimports.py"), *args],
+                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.split()
+
+
+def test_each_script_needs_only_what_it_imports():
+    # The charts need matplotlib through the lab's own charts package; the report and the
+    # merge of benchmark files need nothing outside the standard library; nothing but the
+    # tests needs pytest.
+    assert pyimports("scripts/plots.py") == ["matplotlib"]
+    assert pyimports("scripts/merge_bench.py") == []
+    assert "pytest" not in pyimports("scripts/report.py")
+    assert "pytest" not in pyimports("scripts")
+    assert "pytest" in pyimports("--path", "scripts", "tests")
+
+
+def test_pyrun_names_what_is_missing(tmp_path):
+    script = tmp_path / "needs_missing.py"
+    script.write_text("import refbench_no_such_module\n")
+    r = subprocess.run([str(ROOT / "scripts" / "pyrun"), str(script)], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "refbench_no_such_module" in r.stderr
+    assert "python3-refbench_no_such_module" in r.stderr
