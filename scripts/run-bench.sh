@@ -3,7 +3,8 @@
 #   results/<host>/<UTC timestamp>/  bench.json context.json topology.xml footprint.json
 #                                     audit.json cachegrind.json perf/ perf.json COMPLETE
 # The run is assembled in results/<host>/.<timestamp>.partial and renamed when
-# complete, so an interrupted run never leaves a file under a final name.
+# complete, so an interrupted run never leaves a file under a final name; a run
+# that stops for any reason removes its partial folder.
 #
 # Settings (environment, set by the Makefile from `make bench VAR=...`):
 #   THREADS MODULES SPREAD_MODULES NR_CPUS NR_CPU_IDS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER
@@ -57,12 +58,20 @@ if ! mkdir -p "$work" 2>/dev/null || ! touch "$work/.probe" 2>/dev/null; then
   exit 2
 fi
 rm -f "$work/.probe"
-cleanup() {
-  echo "run-bench: interrupted; nothing was written under $RESULTS/$host/ (partial work removed)" >&2
+# Whatever ends the run before its folder is renamed (a failing step, bad input found late,
+# an interrupt) removes the partial folder: no exit path leaves one behind.
+current_step="set-up"
+on_exit() {
+  local rc=$?
+  [ -d "$work" ] || return 0
   rm -rf "$work"
-  exit 130
+  rmdir "$RESULTS/$host" 2>/dev/null || true
+  [ "$current_step" = set-up ] ||
+    echo "run-bench: stopped in step '$current_step' (exit $rc); nothing was written under $RESULTS/$host/" >&2
 }
-trap cleanup INT TERM
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 lab_args=(--modules="$MODULES" --nr-cpus="$NR_CPUS" --line="$LINE" --placement="$PLACEMENT"
           --counters="$COUNTERS")
@@ -75,7 +84,7 @@ gb_args=(--benchmark_repetitions="$REPS" --benchmark_min_time="$MIN_TIME")
 [ -n "${FILTER:-}" ] && gb_args+=(--benchmark_filter="$FILTER")
 
 start_s=$SECONDS
-step() { echo "== [$((SECONDS - start_s)) s] $*" >&2; }
+step() { current_step=$*; echo "== [$((SECONDS - start_s)) s] $*" >&2; }
 
 # The suite's parts (bench/suite.def), each its own process; SUITE picks some.
 parts=()
@@ -91,7 +100,6 @@ while read -r part quick rest; do
 done <bench/suite.def
 if [ ${#parts[@]} -eq 0 ]; then
   echo "run-bench: SUITE='${SUITE:-}' names no part of bench/suite.def (accepted: $(awk '!/^#/ && NF {printf "%s ", $1}' bench/suite.def))" >&2
-  rm -rf "$work"
   exit 2
 fi
 # Repetitions of a part: the last --benchmark_repetitions of its arguments wins.
@@ -124,7 +132,7 @@ for entry in "${plan[@]}"; do
   read -r part round k <<<"$entry"
   declare -n pa="part_args_$part"
   nvar="nproc_$part"
-  step "benchmarks, part $part, process $((round + 1)) of ${!nvar} ($k repetitions) -> $final/bench.json"
+  step "benchmarks, part $part, process $((round + 1)) of ${!nvar} ($k repetitions)"
   ctx=()
   [ "$part" = "${parts[0]}" ] && [ "$round" = 0 ] && ctx=(--context-out="$work/lab-context.json")
   after=()
@@ -137,6 +145,7 @@ for entry in "${plan[@]}"; do
   merge_args+=("$part=$work/bench-$part-$round.json")
   unset -n pa
 done
+current_step="merging the parts' benchmark files"
 scripts/pyrun scripts/merge_bench.py --out "$work/bench.json" "${merge_args[@]}"
 
 step "machine context"
@@ -182,5 +191,6 @@ fi
 
 date -u +%Y-%m-%dT%H:%M:%SZ >"$work/COMPLETE"
 mv "$work" "$final"
-trap - INT TERM
+trap - EXIT INT TERM
+echo "run-bench: wrote $final" >&2
 echo "$final" >&3

@@ -217,9 +217,33 @@ def test_interrupted_bench_leaves_no_final_folder(tmp_path):
     # nothing new under a final name, the earlier run untouched
     for h in hosts:
         for run_dir in h.iterdir():
-            assert run_dir.name == "20000101T000000Z" or run_dir.name.startswith("."), run_dir
+            assert run_dir.name == "20000101T000000Z", run_dir   # no .partial folder either
     assert (earlier / "bench.json").read_text() == "{}"
     assert folders  # the earlier run is still there
+
+
+def test_failing_step_leaves_nothing_half_made(tmp_path):
+    """A step that fails (here the footprint program, after the benchmarks ran) ends the run
+    with its name, removes the partial folder, and no progress line named a run folder."""
+    build = tmp_path / "build"
+    build.mkdir()
+    for prog in ("refbench", "refbench-race", "refbench-audit"):
+        (build / prog).symlink_to(BUILD.resolve() / prog)
+    fail = build / "refbench-footprint"
+    fail.write_text("#!/bin/sh\necho 'refbench-footprint: made to fail' >&2\nexit 3\n")
+    fail.chmod(0o755)
+    results = tmp_path / "results"
+    env = dict(os.environ, RESULTS=str(results), QUICK="1", SUITE="main", FILTER="^read/atomic/",
+               CACHEGRIND="0", PERF="0", BUILD=str(build))
+    r = subprocess.run([str(ROOT / "scripts" / "run-bench.sh")], env=env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0
+    assert r.stdout == ""                       # no run folder handed to make
+    left = [str(p) for p in results.rglob("*")] if results.exists() else []
+    assert left == [], left
+    assert "stopped in step 'memory footprint" in r.stderr, r.stderr[-2000:]
+    progress = [ln for ln in r.stderr.splitlines() if ln.startswith("== [")]
+    assert progress and not any(str(results) in ln for ln in progress), progress
 
 
 def test_unwritable_results_folder():
