@@ -19,7 +19,7 @@ fi
 what=${1:-all}
 build_pkgs=(gcc g++ make pkg-config libbenchmark-dev libhwloc-dev hwloc liburcu-dev libcmocka-dev)
 test_pkgs=(clang libclang-rt-14-dev python3-pytest python3-matplotlib python3-scipy valgrind chromium linux-perf
-           qemu-system-x86 busybox-static cpio linux-headers-cloud-amd64)
+           qemu-system-x86 busybox-static cpio linux-headers-cloud-amd64 mmdebstrap)
 bench_pkgs=(python3-matplotlib python3-scipy libbenchmark-tools linux-perf valgrind)
 kbench_pkgs=(make gcc)
 running_headers="linux-headers-$(uname -r)"
