@@ -4,7 +4,8 @@
 # Suites: the dependency check (scripts/check-deps.sh), the C tests (cmocka), the same tests under AddressSanitizer and
 # UndefinedBehaviorSanitizer, the concurrency tests under ThreadSanitizer,
 # the Python tests (pytest), the NUMA virtual machine test (QEMU), and the kernel
-# module in a QEMU machine running a Debian cloud kernel (tests/test_kbench_guest.sh).
+# module in a QEMU machine running a Debian cloud kernel (tests/test_kbench_guest.sh), and
+# make bench-quick on a fresh Debian 12 root (tests/test_fresh_debian.sh).
 # Exit status: 0 only when nothing failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -37,6 +38,7 @@ run_script_suite() {   # name timeout script
   rc=$?
   line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
   echo "  $line"
+  grep -E "^$name: skipped: " "$log" | sed 's/^/    /' || true
   p=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p'); p=${p:-0}
   f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p'); f=${f:-0}
   s=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p'); s=${s:-0}
@@ -67,12 +69,15 @@ fi
 c_tests=$(cd "$BUILD/tests" && ls test_* 2>/dev/null | grep -v '\.' || true)
 
 echo "== dependencies: everything used comes from scripts/setup-deps.sh"
-log="$log_dir/check-deps.log"
-if BUILD="$BUILD" scripts/check-deps.sh --set test >"$log" 2>&1; then
-  passed=$((passed + 1)); echo "  check-deps: 1 passed"
-else
-  failed=$((failed + 1)); failures+=("check-deps (see $log)"); sed 's/^/  /' "$log"
-fi
+# The test set covers the tests; the bench set alone must cover what make bench runs.
+for set in test bench; do
+  log="$log_dir/check-deps-$set.log"
+  if BUILD="$BUILD" scripts/check-deps.sh --set "$set" >"$log" 2>&1; then
+    passed=$((passed + 1)); echo "  check-deps --set $set: 1 passed"
+  else
+    failed=$((failed + 1)); failures+=("check-deps --set $set (see $log)"); sed 's/^/  /' "$log"
+  fi
+done
 
 echo "== C tests"
 # shellcheck disable=SC2086
@@ -114,6 +119,9 @@ run_script_suite qemu-numa 900 tests/test_qemu_numa.sh
 
 echo "== kernel module in a QEMU machine with a Debian cloud kernel (kbench)"
 run_script_suite kbench-guest 600 tests/test_kbench_guest.sh
+
+echo "== make bench-quick on a fresh Debian 12 root (apt, git, make only)"
+run_script_suite fresh-debian 1500 tests/test_fresh_debian.sh
 
 if [ ${#failures[@]} -ne 0 ]; then
   echo "failed:"
