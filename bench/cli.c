@@ -210,11 +210,32 @@ static bool is_valued_flag(const char *flag)
 	return false;
 }
 
+/* The options that take a comma list: an empty entry ("a,,b", ",a", "a,") is refused,
+ * not skipped. */
+static const char *const list_flags[] = {
+	"--scheme", "--scenario", "--threads", "--spread-modules", "--codegen", "--tlb-spans",
+	"--spread-layouts", NULL
+};
+
+static void check_list_entries(const char *flag, const char *val)
+{
+	size_t n = strlen(val);
+
+	for (int i = 0; list_flags[i]; i++) {
+		if (strcmp(list_flags[i], flag) != 0)
+			continue;
+		if (val[0] == ',' || val[n - 1] == ',' || strstr(val, ",,"))
+			die("%s value '%s' has an empty entry (accepted: a comma list, each entry "
+			    "named; see --help)", flag, val);
+	}
+}
+
 /* One option of valued_flags[] with its (non-empty) value. */
 static bool parse_valued(const char *flag, const char *val)
 {
 	static const char *names[64];
 
+	check_list_entries(flag, val);
 	if (strcmp(flag, "--scheme") == 0) {
 		for (int i = 0; refbench_schemes[i]; i++)
 			names[i] = refbench_schemes[i]->name;

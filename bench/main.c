@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <hwloc.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,9 +213,44 @@ static void add_context(void)
 	rb_add_context("refbench_format", "1");
 }
 
+/*
+ * Google Benchmark's own flags that it would take badly: a repetition count below 1 ends
+ * in a C++ exception (vector::reserve) after the set-up, and a filter that is not a regular
+ * expression runs nothing and exits 0.  Checked here, before the library sees them; the
+ * filter is returned for the "matched nothing" message.  The library compiles the filter
+ * as a POSIX extended expression (a leading '-' negates it).
+ */
+static const char *check_gbench_flags(int argc, char **argv)
+{
+	const char *filter = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "--benchmark_repetitions=", 24) == 0) {
+			unsigned long v;
+			if (!lab_parse_uint(a + 24, 1, 1000000, &v))
+				die("--benchmark_repetitions value '%s' not accepted (accepted: 1 to "
+				    "1000000)", a + 24);
+		} else if (strncmp(a, "--benchmark_filter=", 19) == 0) {
+			regex_t re;
+			const char *f = a + 19;
+			filter = f;
+			if (*f == '-')
+				f++;
+			if (regcomp(&re, f, REG_EXTENDED | REG_NOSUB) != 0)
+				die("--benchmark_filter value '%s' is not a regular expression "
+				    "(accepted: a POSIX extended regular expression, e.g. '^hot/')",
+				    a + 19);
+			regfree(&re);
+		}
+	}
+	return filter;
+}
+
 int main(int argc, char **argv)
 {
 	char err[512];
+	const char *filter = check_gbench_flags(argc, argv);
 
 	if (rb_initialize_with_help(&argc, argv, usage) != 0)
 		return 2;
@@ -242,7 +278,14 @@ int main(int argc, char **argv)
 	write_context();
 	add_context();
 	register_all();
-	rb_run_specified();
+	if (rb_run_specified() == 0) {
+		/* Exit 3, apart from bad input's 2: a suite's part may hold nothing a filter
+		 * picks, and scripts/run-bench.sh skips such a part. */
+		fprintf(stderr, "refbench: no benchmark matched --benchmark_filter '%s' (refbench "
+			"--benchmark_list_tests lists them)\n", filter ? filter : "");
+		rb_shutdown();
+		return 3;
+	}
 	rb_shutdown();
 	return 0;
 }
