@@ -155,14 +155,25 @@ int main(int argc, char **argv)
 	const char *why = NULL;
 	unsigned long v;
 	int rc = 0, first = 1;
+	bool *on = calloc((size_t)scheme_count(), sizeof(bool));
+	char err[1024];
 
+	if (!on)
+		return 2;
+	for (int s = 0; s < scheme_count(); s++)
+		on[s] = true;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0) {
-			printf("usage: refbench-audit [--nr-cpus=N] [--line=64|128]\n"
-			       "  For each scheme, the NUMA node of each CPU's counter, as JSON.\n"
-			       "  All CPUs this process may use take part.\n");
+			printf("usage: refbench-audit [--schemes=LIST] [--nr-cpus=N] [--line=64|128]\n"
+			       "  For each scheme (default all), the NUMA node of each CPU's counter,\n"
+			       "  as JSON.  All CPUs this process may use take part.\n");
 			return 0;
+		} else if (strncmp(a, "--schemes=", 10) == 0) {
+			if (lab_parse_schemes(a + 10, on, err, sizeof(err)) != 0) {
+				fprintf(stderr, "refbench-audit: %s\n", err);
+				return 2;
+			}
 		} else if (strncmp(a, "--nr-cpus=", 10) == 0 && lab_parse_uint(a + 10, 1, 8192, &v)) {
 			nr_cpus = (unsigned int)v;
 		} else if (strncmp(a, "--line=", 7) == 0 && lab_parse_uint(a + 7, 64, 128, &v) &&
@@ -170,7 +181,7 @@ int main(int argc, char **argv)
 			line = (unsigned int)v;
 		} else {
 			fprintf(stderr, "refbench-audit: option '%s' not accepted (accepted: "
-				"--nr-cpus=1..8192, --line=64|128)\n", a);
+				"--schemes=LIST, --nr-cpus=1..8192, --line=64|128)\n", a);
 			return 2;
 		}
 	}
@@ -193,6 +204,8 @@ int main(int argc, char **argv)
 		pid_t pid;
 		int status;
 
+		if (!on[s])
+			continue;
 		printf("%s", first ? "" : ", ");
 		first = 0;
 		fflush(stdout);

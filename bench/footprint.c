@@ -223,16 +223,11 @@ static struct {
 
 static void parse_schemes(const char *val)
 {
-	char buf[512], *save = NULL;
+	char err[1024];
 
-	if (strlen(val) >= sizeof(buf))
-		fail("--schemes (too long)", val, scheme_names());
-	snprintf(buf, sizeof(buf), "%s", val);
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		const struct scheme_ops *o = scheme_find(t);
-		if (!o)
-			fail("scheme", t, scheme_names());
-		opt.scheme_on[scheme_index(o)] = true;
+	if (lab_parse_schemes(val, opt.scheme_on, err, sizeof(err)) != 0) {
+		fprintf(stderr, "refbench-footprint: %s\n", err);
+		exit(2);
 	}
 }
 

@@ -3,6 +3,7 @@
 #include "compat.h"
 #include "numa.h"
 #include "percpu_alloc.h"
+#include "scheme.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -47,6 +48,31 @@ int lab_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned l
 		return 0;
 	*out = v;
 	return 1;
+}
+
+int lab_parse_schemes(const char *val, bool *on, char *err, size_t errlen)
+{
+	char buf[512], *save = NULL;
+	size_t n = strlen(val);
+
+	if (n == 0 || n >= sizeof(buf) || val[0] == ',' || val[n - 1] == ',' || strstr(val, ",,")) {
+		snprintf(err, errlen, "--schemes value '%s' not accepted (accepted: a comma list "
+			 "of %s)", val, scheme_names());
+		return -1;
+	}
+	for (int i = 0; i < scheme_count(); i++)
+		on[i] = false;
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const struct scheme_ops *o = scheme_find(t);
+		if (!o) {
+			snprintf(err, errlen, "unknown scheme '%s' in --schemes (accepted: %s)", t,
+				 scheme_names());
+			return -1;
+		}
+		on[scheme_index(o)] = true;
+	}
+	return 0;
 }
 
 int lab_setup(unsigned int nr_cpus, unsigned int line, unsigned int cpu_ids,

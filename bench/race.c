@@ -186,14 +186,22 @@ static bool matches_claim(const struct race_ops *r, const struct outcome *o)
 	return o->error[0] || (r->scheme->migration_safe ? o->under == 0 : o->under > 0);
 }
 
+/* The races run: races[i] is picked when its scheme is (--schemes=LIST, default all). */
+static bool picked[64];
+
 static void print_json(const struct outcome *out)
 {
+	int first = 1;
+
 	printf("{\"refbench_format\": 1, \"method\": \"deterministic interleaving: one reference "
 	       "held on CPU B; before each step of module_refcount()'s sum, a get on CPU A and a "
 	       "put on CPU B\", \"held\": 1, \"schemes\": [");
 	for (int i = 0; races[i]; i++) {
 		const struct outcome *o = &out[i];
-		printf("%s\n {\"scheme\": ", i ? "," : "");
+		if (!picked[i])
+			continue;
+		printf("%s\n {\"scheme\": ", first ? "" : ",");
+		first = 0;
 		json_string(stdout, races[i]->scheme->name);
 		printf(", \"claims_migration_safe\": %s", races[i]->scheme->migration_safe ? "true" : "false");
 		if (o->error[0]) {
@@ -213,15 +221,31 @@ static void print_json(const struct outcome *out)
 int main(int argc, char **argv)
 {
 	static struct outcome out[64];
-	bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
-	char err[256];
+	bool json = false, *on = calloc((size_t)scheme_count(), sizeof(bool));
+	char err[1024];
 	pthread_t b;
 	int bad = 0;
 
-	if (argc > 2 || (argc == 2 && !json)) {
-		fprintf(stderr, "refbench-race: unknown argument '%s' (accepted: --json)\n", argv[1]);
+	if (!on)
 		return 2;
+	for (int s = 0; s < scheme_count(); s++)
+		on[s] = true;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strncmp(argv[i], "--schemes=", 10) == 0) {
+			if (lab_parse_schemes(argv[i] + 10, on, err, sizeof(err)) != 0) {
+				fprintf(stderr, "refbench-race: %s\n", err);
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "refbench-race: unknown argument '%s' (accepted: --json, "
+				"--schemes=LIST)\n", argv[i]);
+			return 2;
+		}
 	}
+	for (int i = 0; races[i]; i++)
+		picked[i] = on[scheme_index(races[i]->scheme)];
 	if (lab_setup(64, 128, 2, 4, err, sizeof(err)) != 0) {
 		fprintf(stderr, "refbench-race: %s\n", err);
 		return 2;
@@ -234,13 +258,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 0; races[i]; i++)
-		run_scheme(races[i], &out[i]);
+		if (picked[i])
+			run_scheme(races[i], &out[i]);
 	__atomic_store_n(&b_thread.cmd, CMD_QUIT, __ATOMIC_RELEASE);
 	pthread_join(b, NULL);
 	if (json)
 		print_json(out);
 	for (int i = 0; races[i]; i++) {
 		const struct outcome *o = &out[i];
+		if (!picked[i])
+			continue;
 		if (!json) {
 			if (o->error[0])
 				printf("%-16s %s\n", races[i]->scheme->name, o->error);
