@@ -190,8 +190,8 @@ report:
 
 # perf stat per scheme into an existing run folder (default: the newest).
 perf: all
-	@scripts/pyrun scripts/perf_stat.py --binary $(BUILD)/refbench \
-	  --run-dir "$${RUN:-$$(scripts/pyrun scripts/rbresults.py --newest)}"
+	@run="$(RUN)"; if [ -z "$$run" ]; then run=$$(scripts/pyrun scripts/rbresults.py --newest) || exit 2; fi; \
+	 scripts/pyrun scripts/perf_stat.py --binary $(BUILD)/refbench --run-dir "$$run"
 
 # Compare two runs: make compare OLD=results/h/t1 NEW=results/h/t2 [THRESHOLD=5]
 #   [CALIBRATION=file] [ANYWAY=1: compare runs of different hosts, settings or schemes]

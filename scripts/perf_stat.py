@@ -253,6 +253,9 @@ def check_args(args):
     events, explicit = parse_events(args.events)
     if args.timeout <= 0:
         raise UsageError("--timeout %g: must be > 0" % args.timeout)
+    if not os.path.isdir(args.run_dir or ""):
+        raise UsageError("run folder '%s' does not exist (accepted: a folder make bench wrote, "
+                         "results/<host>/<time>/)" % args.run_dir)
     if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
         raise UsageError("--binary %s: no such executable (build it with make)" % args.binary)
     known = [s.name for s in schemes_of_binary(args.binary)]
@@ -315,7 +318,6 @@ def main(argv=None):
         print("perf_stat: %s" % e, file=sys.stderr)
         return 2
 
-    os.makedirs(args.run_dir, exist_ok=True)
     out_path = os.path.join(args.run_dir, "perf.json")
     paranoid = read_paranoid()
     perf = args.perf or shutil.which("perf")

@@ -66,12 +66,33 @@ on_exit() {
   [ -d "$work" ] || return 0
   rm -rf "$work"
   rmdir "$RESULTS/$host" 2>/dev/null || true
-  [ "$current_step" = set-up ] ||
+  [ "$current_step" = set-up ] || [ "${said:-0}" = 1 ] ||
     echo "run-bench: stopped in step '$current_step' (exit $rc); nothing was written under $RESULTS/$host/" >&2
 }
 trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# Settings checked before anything runs, each error naming the make variable the user typed.
+whole() { [[ $1 =~ ^[0-9]+$ ]] && [ "${#1}" -le 7 ] && [ "$1" -ge 1 ]; }
+whole "$REPS" || { echo "run-bench: REPS='$REPS' not accepted (accepted: a whole number of repetitions, 1 to 9999999)" >&2; exit 2; }
+[[ $MIN_TIME =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)$ ]] && awk -v t="$MIN_TIME" 'BEGIN {exit !(t > 0)}' \
+  || { echo "run-bench: MIN_TIME='$MIN_TIME' not accepted (accepted: seconds > 0, e.g. 0.1)" >&2; exit 2; }
+for pair in THREADS:--threads MODULES:--modules SPREAD_MODULES:--spread-modules NR_CPUS:--nr-cpus \
+            NR_CPU_IDS:--nr-cpu-ids LINE:--line PLACEMENT:--placement COUNTERS:--counters \
+            SCHEMES:--scheme SCENARIOS:--scenario; do
+  var=${pair%%:*} flag=${pair#*:}
+  [ -n "${!var:-}" ] || continue
+  if ! err=$("$BUILD/refbench" "$flag=${!var}" --plan 2>&1 >/dev/null); then
+    accepted=$(printf '%s\n' "$err" | sed -n 's/.*(accepted: \(.*\))$/\1/p' | head -n1)
+    if [ -n "$accepted" ]; then
+      echo "run-bench: $var='${!var}' not accepted (accepted: $accepted)" >&2
+    else
+      echo "run-bench: $var='${!var}' not accepted: $(printf '%s' "$err" | head -n1)" >&2
+    fi
+    exit 2
+  fi
+done
 
 lab_args=(--modules="$MODULES" --nr-cpus="$NR_CPUS" --line="$LINE" --placement="$PLACEMENT"
           --counters="$COUNTERS")
@@ -138,13 +159,25 @@ for entry in "${plan[@]}"; do
   after=()
   [ -n "${SCHEMES:-}" ] && after+=(--scheme="$SCHEMES")
   [ "$part" = main ] && [ -n "${SCENARIOS:-}" ] && after+=(--scenario="$SCENARIOS")
+  rc=0
   "$BUILD/refbench" "${lab_args[@]}" "${gb_args[@]}" "${pa[@]}" "${after[@]}" "${ctx[@]}" \
     --benchmark_repetitions="$k" \
-    --benchmark_out="$work/bench-$part-$round.json.tmp" --benchmark_out_format=json
+    --benchmark_out="$work/bench-$part-$round.json.tmp" --benchmark_out_format=json || rc=$?
+  unset -n pa
+  if [ "$rc" -eq 3 ] && [ -n "${FILTER:-}" ]; then
+    # Nothing of this part matches FILTER (refbench said so): the part is left out.
+    rm -f "$work/bench-$part-$round.json.tmp"
+    continue
+  fi
+  [ "$rc" -eq 0 ] || exit "$rc"
   mv "$work/bench-$part-$round.json.tmp" "$work/bench-$part-$round.json"
   merge_args+=("$part=$work/bench-$part-$round.json")
-  unset -n pa
 done
+if [ ${#merge_args[@]} -eq 0 ]; then
+  echo "run-bench: FILTER='${FILTER:-}' matched no benchmark in any part (${parts[*]}); refbench --benchmark_list_tests lists them" >&2
+  said=1
+  exit 2
+fi
 current_step="merging the parts' benchmark files"
 scripts/pyrun scripts/merge_bench.py --out "$work/bench.json" "${merge_args[@]}"
 
@@ -162,21 +195,23 @@ else
 fi
 
 step "memory footprint (NR_CPUS $FOOTPRINT_NR_CPUS, $MODULES modules)"
+scheme_sel=()
+[ -n "${SCHEMES:-}" ] && scheme_sel=(--schemes="$SCHEMES")
 "$BUILD/refbench-footprint" --modules="$MODULES" --line="$LINE" --nr-cpus="$FOOTPRINT_NR_CPUS" \
-  --out="$work/footprint.json"
+  "${scheme_sel[@]}" --out="$work/footprint.json"
 
 step "the race of the 2009 refcount, step by step"
-"$BUILD/refbench-race" --json >"$work/race.json.tmp" || \
+"$BUILD/refbench-race" --json "${scheme_sel[@]}" >"$work/race.json.tmp" || \
   echo "run-bench: a scheme's race outcome does not match its claim (see race.json)" >&2
 mv "$work/race.json.tmp" "$work/race.json"
 
 step "NUMA placement audit"
-"$BUILD/refbench-audit" --nr-cpus="$NR_CPUS" --line="$LINE" >"$work/audit.json.tmp"
+"$BUILD/refbench-audit" --nr-cpus="$NR_CPUS" --line="$LINE" "${scheme_sel[@]}" >"$work/audit.json.tmp"
 mv "$work/audit.json.tmp" "$work/audit.json"
 
 if [ "$CACHEGRIND" = 1 ]; then
   step "simulated cache misses (cachegrind)"
-  scripts/pyrun scripts/cachegrind.py --binary "$BUILD/refbench" --run-dir "$work" \
+  scripts/pyrun scripts/cachegrind.py --binary "$BUILD/refbench" --run-dir "$work" "${scheme_sel[@]}" \
     --paths "$CG_PATHS" --n1 "$CG_N1" --n2 "$CG_N2" --read-nr-cpus "$CG_READ_NR_CPUS" \
     --spread-dists "$CG_SPREAD_DISTS" -- --modules="$MODULES" --line="$LINE" || \
     echo "run-bench: cachegrind step failed; the run goes on without it" >&2
@@ -184,7 +219,7 @@ fi
 
 if [ "$PERF" = 1 ]; then
   step "perf stat per scheme"
-  scripts/pyrun scripts/perf_stat.py --binary "$BUILD/refbench" --run-dir "$work" -- \
+  scripts/pyrun scripts/perf_stat.py --binary "$BUILD/refbench" --run-dir "$work" "${scheme_sel[@]}" -- \
     --benchmark_min_time="$MIN_TIME" --nr-cpus="$NR_CPUS" --line="$LINE" || \
     echo "run-bench: perf stat step failed; the run goes on without it" >&2
 fi
