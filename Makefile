@@ -1,14 +1,47 @@
-# refbench - module reference counting, measured.
+# refbench - module reference counting, measured.  `make help` prints this.
 #
-#   make bench        set up, build, run the default suite, write results/ and charts
-#   make bench-quick  the same in under a minute
-#   make calibrate    run the suite CAL_RUNS times (default 3) and store this machine's
-#                     between-run noise for make compare (results/<host>/calibration.json)
-#   make test         set up, build, run every test
-#   make kbench       the running kernel's own refcount beside the models (root)
-#   make              build only (no set-up)
+# Targets
+#   bench         set up, build, run the default suite; writes results/<host>/<time>/ with
+#                 charts, index.html and summary.txt, and ends with what the run found
+#   bench-quick   the same with fewer settings and repetitions (a few minutes)
+#   test          set up, build, run every test (scripts/run-tests.sh)
+#   calibrate     run the suite CAL_RUNS times and store this machine's between-run noise
+#                 for compare (results/<host>/calibration.json)
+#   compare       OLD=run NEW=run: which benchmarks got slower, beyond the machine's noise
+#   plots report  redraw the charts / rewrite index.html of RUN (default: the newest run)
+#   perf          perf stat per scheme into RUN (default: the newest run)
+#   footprint     the memory table (refbench-footprint); race: the 2009 race step by step
+#   qemu-numa     the placement audit in a 2-node virtual machine (QEMU, software emulation)
+#   kbench        (root) the running kernel's own refcount beside the models
+#   all           build only, no set-up (also: tests-build, test-asan, test-tsan)
+#   deps deps-bench deps-test   install the build / bench / test packages (apt-get)
+#   clean         remove build/
 #
-# Settings a user may override:  make bench THREADS=1,2,4 MODULES=500 NR_CPUS=256 ...
+# Variables (default in brackets; make bench and bench-quick)
+#   SUITE=main,hot      parts of bench/suite.def to run [the suite; bench-quick: its quick parts]
+#   SCENARIOS=hot,read  scenarios of the main part [all]   SCHEMES=percpu,atomic  [all]
+#   THREADS=1,2,4       thread counts [1, 2, then the topology's boundaries]
+#   PLACEMENT=scatter   compact, scatter or an hwloc location list [compact]
+#   MODULES=2000        modules for spread and lifecycle [2000]
+#   SPREAD_MODULES=...  working-set sweep [200,2000,10000,50000; bench-quick: none]
+#   NR_CPUS=64          NR_CPUS of the models [64]   NR_CPU_IDS=N  possible CPUs [threads]
+#   LINE=128            cache-line size, 64 or 128 [128]
+#   COUNTERS=all        perf events in the benchmarks, all or none or a list [all]
+#   REPS=5              repetitions [5; bench-quick: 2]   MIN_TIME=0.1  seconds each [0.1; 0.02]
+#   PROCESSES=2         fresh processes a part's repetitions are spread over [2]
+#   INTERLEAVE=1        random interleaving of repetitions (1/0) [1]
+#   FILTER=REGEX        only the benchmarks whose names match [all]
+#   FOOTPRINT_NR_CPUS=LIST  NR_CPUS of the memory table [8,16,...,8192; bench-quick: 8,64,4096]
+#   CACHEGRIND=1 PERF=1 the simulated-miss and perf stat steps (1/0) [1, 1]
+#   VERBOSE=0           1: every step's own output live (else logs/ in the run folder) [0]
+#   V=0                 1: every build command [0]
+#   RESULTS=results BUILD=build   where runs and builds go [results, build]
+#   CALIBRATE=0         bench: also calibrate from CAL_RUNS runs [0]   CAL_RUNS=3 [3]
+#   RUN=DIR             plots, report, perf: the run folder [the newest]
+#   OLD=DIR NEW=DIR     compare: the two runs [none: both needed]   THRESHOLD=5 percent [5]
+#   CALIBRATION=FILE    compare: the noise model [results/<host>/calibration.json]
+#   ANYWAY=1            compare runs of other hosts, settings or schemes [0]
+#   CPUS PEERS WINDOW_MS KDIR   kbench: see scripts/kbench.sh [every CPU, 64, 200, running kernel]
 
 CC       ?= gcc
 CXX      ?= g++
@@ -35,13 +68,14 @@ KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/k
 KERNEL_LIB  := $(BUILD)/libkernels.a
 
 .PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
-        plots report perf compare qemu-numa footprint race kbench clean help
+        build-quiet calibrate calibrate-runs plots report perf compare qemu-numa footprint race \
+        kbench clean help
 
 all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race \
      $(BUILD)/refbench-kbench
 
 help:
-	@sed -n '1,10p' Makefile
+	@sed -n '1,/^$$/{s/^# \{0,1\}//;p}' Makefile
 
 # ---- set-up ------------------------------------------------------------------
 deps:
@@ -152,16 +186,31 @@ test-tsan:
 # ---- running -----------------------------------------------------------------
 # Settings passed to scripts/run-bench.sh (empty = its default).
 export PEERS WINDOW_MS CPUS KDIR
-export SUITE THREADS MODULES SPREAD_MODULES NR_CPUS NR_CPU_IDS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER SCHEMES SCENARIOS \
+export VERBOSE SUITE THREADS MODULES SPREAD_MODULES NR_CPUS NR_CPU_IDS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER SCHEMES SCENARIOS \
        FOOTPRINT_NR_CPUS CACHEGRIND PERF RESULTS BUILD PROCESSES INTERLEAVE
 RUN ?=
 
+# The build as make bench shows it: nothing but errors and warnings (V=1: every command).
+build-quiet:
+	@echo "== building the lab (make all)"
+	@$(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) all
+
+# After a run: its charts and report (their progress in RUN/logs/charts.log), then what it
+# found, on one screen (RUN/summary.txt).
+define finish_run
+mkdir -p "$$run/logs" && echo "== charts and report" && \
+ if [ "$(VERBOSE)" = 1 ]; then $(MAKE) --no-print-directory plots report RUN=$$run; \
+ else $(MAKE) --no-print-directory plots report RUN=$$run >"$$run/logs/charts.log" 2>&1 || \
+   { tail -n 15 "$$run/logs/charts.log"; exit 1; }; fi && \
+ echo && scripts/pyrun scripts/summary.py --write "$$run"
+endef
+
 # make bench CALIBRATE=1: the run, then CAL_RUNS-1 more of the same build, and the
 # machine's calibration from all of them.
-bench: deps-bench all
+bench: deps-bench build-quiet
 	@run=$$(scripts/run-bench.sh) && \
 	 if [ "$(CALIBRATE)" = 1 ]; then $(MAKE) --no-print-directory calibrate-runs FIRST=$$run; fi && \
-	 $(MAKE) --no-print-directory plots report RUN=$$run
+	 $(finish_run)
 
 # The machine's noise model: CAL_RUNS runs of the suite back to back (benchmarks, without
 # the cachegrind and perf steps), then scripts/calibrate.py over them.
@@ -179,8 +228,8 @@ calibrate-runs:
 	 done; \
 	 scripts/pyrun scripts/calibrate.py $$runs
 
-bench-quick: deps-bench all
-	@run=$$(QUICK=1 scripts/run-bench.sh) && $(MAKE) --no-print-directory plots report RUN=$$run
+bench-quick: deps-bench build-quiet
+	@run=$$(QUICK=1 scripts/run-bench.sh) && $(finish_run)
 
 plots:
 	@scripts/pyrun scripts/plots.py $(RUN)
@@ -197,6 +246,9 @@ perf: all
 #   [CALIBRATION=file] [ANYWAY=1: compare runs of different hosts, settings or schemes]
 THRESHOLD ?= 5
 compare:
+	@if [ -z "$(OLD)" ] || [ -z "$(NEW)" ]; then \
+	   echo "compare: OLD='$(OLD)' NEW='$(NEW)': both are needed (accepted: two run folders or bench.json files, e.g. make compare OLD=results/<host>/<time1> NEW=results/<host>/<time2>)" >&2; \
+	   exit 2; fi
 	@scripts/pyrun scripts/compare.py $(OLD) $(NEW) --threshold $(THRESHOLD) \
 	  $(if $(CALIBRATION),--calibration $(CALIBRATION)) $(if $(filter 1,$(ANYWAY)),--anyway)
 

@@ -11,13 +11,14 @@ import argparse
 import html
 import os
 import sys
-import statistics
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rbresults as rb  # noqa: E402
 import report_noise  # noqa: E402
 import why  # noqa: E402
 import correctness  # noqa: E402
+import summary  # noqa: E402
+from summary import scenario_summaries, winners  # noqa: E402,F401
 
 # the chart list without importing matplotlib (plots.py imports it)
 CHARTS = [
@@ -63,6 +64,9 @@ figure { margin: 1em 0 2em; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { color: var(--muted); font-size: .9em; margin-top: .3em; }
 code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .92em; }
+pre.found { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .86em;
+            background: #f7f7f7; border: 1px solid var(--line); padding: .7em .9em;
+            white-space: pre-wrap; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   nav, .screen-only { display: none; }
@@ -130,60 +134,6 @@ def show_value(v):
     return str(v)
 
 
-# ------------------------------------------------------------------------------- winners
-
-def winners(run, counter="ns_per_op"):
-    """For each scenario and setting: the fastest scheme (lowest median) and its ratio to
-    the runner-up. Baselines and plain controls do not compete."""
-    rows = []
-    schemes = run.scheme_names()
-    for scen in run.scenarios():
-        groups = {}
-        for b in run.select(scen):
-            # codegen:plain runs no scheme code (a control): it is not a contest.
-            if (b.scheme in schemes and b.get(counter) is not None
-                    and b.params.get("codegen") != "plain"):
-                groups.setdefault(b.config, []).append(b)
-        for config, bs in groups.items():
-            if len(bs) < 2:
-                continue
-            bs.sort(key=lambda b: b.get(counter))
-            w, r = bs[0], bs[1]
-            wm, rm = w.get(counter), r.get(counter)
-            ratio = rm / wm if wm and wm > 0 else None
-            check = report_noise.win_check(run, w, r, counter)
-            rows.append({"scenario": scen, "config": config, "winner": w.scheme,
-                         "winner_median": wm, "winner_cv": w.get(counter, "cv"),
-                         "runner_up": r.scheme, "runner_median": rm,
-                         "runner_cv": r.get(counter, "cv"), "ratio": ratio,
-                         "separated": report_noise.is_clear(check), "check": check,
-                         "n": min(w.stats[counter].n or 0,
-                                                          r.stats[counter].n or 0)})
-    return rows
-
-
-def scenario_summaries(rows):
-    out = []
-    for scen in dict.fromkeys(r["scenario"] for r in rows):
-        rs = [r for r in rows if r["scenario"] == scen]
-        counts = {}
-        for r in rs:
-            counts[r["winner"]] = counts.get(r["winner"], 0) + 1
-        best = sorted(counts.items(), key=lambda kv: -kv[1])
-        parts = [f"{s} fastest in {n} of {len(rs)} setting{'s' if len(rs) > 1 else ''}"
-                 for s, n in best]
-        ratios = [r["ratio"] for r in rs if r["ratio"] is not None]
-        if ratios:
-            lo, hi, med = min(ratios), max(ratios), statistics.median(ratios)
-            rtxt = (f"{lo:.2f}x" if len(ratios) == 1 else
-                    f"median {med:.2f}x (range {lo:.2f}x to {hi:.2f}x)")
-        else:
-            rtxt = "-"
-        unsure = sum(1 for r in rs if not r["separated"])
-        out.append((scen, "; ".join(parts), rtxt, unsure, len(rs)))
-    return out
-
-
 # -------------------------------------------------------------------------------- sections
 
 SCHEME_FIELDS = ["label", "models", "module_memory", "module_pages", "ref_storage",
@@ -238,6 +188,12 @@ def section_context(run):
             parts.append('<p class="warn">CPU frequency scaling was enabled during the run: '
                          'expect more spread between repetitions.</p>')
     return "\n".join(parts)
+
+
+def section_found(run):
+    """What the run found: the summary make bench prints (scripts/summary.py)."""
+    return ('<h2 id="found">What this run found</h2>\n<pre class="found">'
+            + esc("\n".join(summary.lines(run)[:-1])) + "</pre>")
 
 
 def section_summary(run):
@@ -621,9 +577,9 @@ def build_html(run):
         f"<h1>refbench results: {esc(run.host)}</h1>",
         f'<p class="sub">{esc(run.date)} &middot; run folder <code>{esc(run.path.name)}'
         f"</code> &middot; {status} &middot; {len(run.benchmarks)} benchmarks</p>",
-        '<nav class="screen-only"><a href="#context">Context</a><a href="#summary">Who wins</a><a href="#noise">Noise</a><a href="#why">Why</a><a href="#correctness">Correctness</a>'
-        '<a href="#charts">Charts</a><a href="#figures">Figures</a>'
-        '<a href="#counters">Counters</a><a href="#raw">Raw data</a></nav>',
+        '<nav class="screen-only"><a href="#found">Found</a><a href="#charts">Charts</a><a href="#summary">Who wins</a><a href="#noise">Noise</a><a href="#why">Why</a><a href="#correctness">Correctness</a>'
+        '<a href="#figures">Figures</a><a href="#counters">Counters</a>'
+        '<a href="#context">Machine and settings</a><a href="#raw">Raw data</a></nav>',
     ]
     if not run.complete:
         head.append('<p class="warn">This run was interrupted (or was still going when this '
@@ -633,10 +589,10 @@ def build_html(run):
         head.append('<div class="warn"><strong>Warnings while reading:</strong><ul>' +
                     "".join(f"<li>{esc(w.replace(prefix, ''))}</li>" for w in run.warnings)
                     + "</ul></div>")
-    body = [section_context(run), section_summary(run),
+    body = [section_found(run), section_charts(run), section_summary(run),
             report_noise.section(run, esc, table), section_why(run),
-            section_correctness(run), section_charts(run),
-            section_figures(run), section_counters(run), section_raw(run),
+            section_correctness(run), section_figures(run), section_counters(run),
+            section_context(run), section_raw(run),
             '<p class="muted">Written by scripts/report.py from the files of this run folder.'
             '</p>', "</body>", "</html>"]
     return "\n".join(head + body) + "\n"

@@ -14,6 +14,10 @@
 #     every part's first process, then every part's second, so a run's spread
 #     includes what changes between processes (address-space layout, module
 #     memory, per-CPU units) and between minutes (neighbour load).
+#   VERBOSE (1/0, default 0): show every step's own output (Google Benchmark's tables,
+#     the footprint table, cachegrind's and perf's progress) live; by default it goes to
+#     logs/<step>.log in the run folder, and the terminal shows one line per step with the
+#     time so far and, from the last run of the same kind on this host, the time left.
 #   INTERLEAVE (1/0, default 1): Google Benchmark's random interleaving of
 #     repetitions across the benchmarks of a process (a part may turn it off
 #     in bench/suite.def where re-loading its modules each time costs too much).
@@ -42,6 +46,7 @@ COUNTERS=${COUNTERS:-all}
 CACHEGRIND=${CACHEGRIND:-1}
 PERF=${PERF:-1}
 PROCESSES=${PROCESSES:-2}
+VERBOSE=${VERBOSE:-0}
 INTERLEAVE=${INTERLEAVE:-1}
 case "$PROCESSES" in ''|*[!0-9]*|0)
   echo "run-bench: PROCESSES='$PROCESSES' not accepted (accepted: a whole number >= 1)" >&2; exit 2 ;; esac
@@ -66,6 +71,11 @@ on_exit() {
   [ -d "$work" ] || return 0
   rm -rf "$work"
   rmdir "$RESULTS/$host" 2>/dev/null || true
+  if [ "$current_step" != set-up ] && [ "${said:-0}" != 1 ] && [ -s "${step_log:-}" ] &&
+     [ "$VERBOSE" != 1 ]; then
+    echo "run-bench: the last lines of step '$current_step':" >&2
+    tail -n 15 "$step_log" | sed 's/^/    /' >&2
+  fi
   [ "$current_step" = set-up ] || [ "${said:-0}" = 1 ] ||
     echo "run-bench: stopped in step '$current_step' (exit $rc); nothing was written under $RESULTS/$host/" >&2
 }
@@ -105,7 +115,52 @@ gb_args=(--benchmark_repetitions="$REPS" --benchmark_min_time="$MIN_TIME")
 [ -n "${FILTER:-}" ] && gb_args+=(--benchmark_filter="$FILTER")
 
 start_s=$SECONDS
-step() { current_step=$*; echo "== [$((SECONDS - start_s)) s] $*" >&2; }
+mkdir -p "$work/logs"
+# The last complete run of the same kind (quick or not, same suite) on this host: its
+# steps.tsv gives the time left at each step of this one.
+kind="quick=$QUICK suite=${SUITE:-default} filter=${FILTER:-} schemes=${SCHEMES:-all} cachegrind=$CACHEGRIND perf=$PERF"
+prev_steps=""
+for d in $(ls -d "$RESULTS/$host"/2*/ 2>/dev/null | sort -r); do
+  if [ -f "$d/COMPLETE" ] && [ -f "$d/logs/steps.tsv" ] &&
+     [ "$(sed -n 's/^# kind: //p' "$d/logs/steps.tsv")" = "$kind" ]; then
+    prev_steps="$d/logs/steps.tsv"; break
+  fi
+done
+printf '# kind: %s\n' "$kind" >"$work/logs/steps.tsv"
+step_n=0
+step() {   # NAME: a progress line; the step's output goes to logs/<n>-<slug>.log
+  local now=$((SECONDS - start_s)) left="" slug prev_at prev_end
+  current_step=$*; step_n=$((step_n + 1))
+  slug=$(printf '%s' "$*" | tr -cs 'A-Za-z0-9.' '-' | sed 's/-*$//' | cut -c1-60)
+  step_log="$work/logs/$(printf '%02d' "$step_n")-$slug.log"
+  printf '%s\t%s\n' "$now" "$*" >>"$work/logs/steps.tsv"
+  if [ -n "$prev_steps" ]; then
+    prev_at=$(awk -F'\t' -v s="$*" '$2 == s {print $1; exit}' "$prev_steps")
+    prev_end=$(awk -F'\t' '$2 == "end" {print $1}' "$prev_steps")
+    if [ -n "$prev_at" ] && [ -n "$prev_end" ]; then
+      left=", about $((prev_end - prev_at > 0 ? prev_end - prev_at : 0)) s left"
+    fi
+  elif [ "$step_n" = 1 ]; then
+    left=" (the first run of this kind on this host: no estimate of the time left)"
+  fi
+  echo "== [$now s$left] $*" >&2
+}
+# logged CMD...: CMD's stdout and stderr into the step's log (and the terminal with VERBOSE=1).
+logged() {
+  if [ "$VERBOSE" = 1 ]; then
+    "$@" 2>&1 | tee -a "$step_log" >&2
+    return "${PIPESTATUS[0]}"
+  fi
+  "$@" >>"$step_log" 2>&1
+}
+# logged_err CMD... >FILE: CMD's stdout is data; its stderr goes to the step's log.
+logged_err() {
+  if [ "$VERBOSE" = 1 ]; then
+    "$@" 2> >(tee -a "$step_log" >&2)
+    return
+  fi
+  "$@" 2>>"$step_log"
+}
 
 # The suite's parts (bench/suite.def), each its own process; SUITE picks some.
 parts=()
@@ -160,12 +215,13 @@ for entry in "${plan[@]}"; do
   [ -n "${SCHEMES:-}" ] && after+=(--scheme="$SCHEMES")
   [ "$part" = main ] && [ -n "${SCENARIOS:-}" ] && after+=(--scenario="$SCENARIOS")
   rc=0
-  "$BUILD/refbench" "${lab_args[@]}" "${gb_args[@]}" "${pa[@]}" "${after[@]}" "${ctx[@]}" \
+  logged "$BUILD/refbench" "${lab_args[@]}" "${gb_args[@]}" "${pa[@]}" "${after[@]}" "${ctx[@]}" \
     --benchmark_repetitions="$k" \
     --benchmark_out="$work/bench-$part-$round.json.tmp" --benchmark_out_format=json || rc=$?
   unset -n pa
   if [ "$rc" -eq 3 ] && [ -n "${FILTER:-}" ]; then
-    # Nothing of this part matches FILTER (refbench said so): the part is left out.
+    # Nothing of this part matches FILTER: the part is left out.
+    echo "   nothing of part $part matches FILTER='$FILTER': left out" >&2
     rm -f "$work/bench-$part-$round.json.tmp"
     continue
   fi
@@ -179,17 +235,18 @@ if [ ${#merge_args[@]} -eq 0 ]; then
   exit 2
 fi
 current_step="merging the parts' benchmark files"
-scripts/pyrun scripts/merge_bench.py --out "$work/bench.json" "${merge_args[@]}"
+logged scripts/pyrun scripts/merge_bench.py --out "$work/bench.json" "${merge_args[@]}"
+for m in "${merge_args[@]}"; do rm -f "${m#*=}"; done
 
 step "machine context"
-scripts/pyrun scripts/context.py --lab "$work/lab-context.json" --out "$work/context.json" \
+logged scripts/pyrun scripts/context.py --lab "$work/lab-context.json" --out "$work/context.json" \
   --cc "${CC:-cc}" --cflags "${CFLAGS:--O2 -g}" \
   --setting reps="$REPS" --setting min_time="$MIN_TIME" --setting quick="$QUICK" \
   --setting processes="$PROCESSES" --setting interleave="$INTERLEAVE" \
   --setting build_id="$(sha256sum "$BUILD/refbench" | cut -c1-16)"
 rm -f "$work/lab-context.json"
 if command -v lstopo-no-graphics >/dev/null 2>&1; then
-  lstopo-no-graphics --of xml "$work/topology.xml.tmp" && mv "$work/topology.xml.tmp" "$work/topology.xml"
+  logged lstopo-no-graphics --of xml "$work/topology.xml.tmp" && mv "$work/topology.xml.tmp" "$work/topology.xml"
 else
   echo "run-bench: lstopo-no-graphics (Debian hwloc) not found: no topology.xml" >&2
 fi
@@ -197,35 +254,36 @@ fi
 step "memory footprint (NR_CPUS $FOOTPRINT_NR_CPUS, $MODULES modules)"
 scheme_sel=()
 [ -n "${SCHEMES:-}" ] && scheme_sel=(--schemes="$SCHEMES")
-"$BUILD/refbench-footprint" --modules="$MODULES" --line="$LINE" --nr-cpus="$FOOTPRINT_NR_CPUS" \
+logged "$BUILD/refbench-footprint" --modules="$MODULES" --line="$LINE" --nr-cpus="$FOOTPRINT_NR_CPUS" \
   "${scheme_sel[@]}" --out="$work/footprint.json"
 
 step "the race of the 2009 refcount, step by step"
-"$BUILD/refbench-race" --json "${scheme_sel[@]}" >"$work/race.json.tmp" || \
-  echo "run-bench: a scheme's race outcome does not match its claim (see race.json)" >&2
+logged_err "$BUILD/refbench-race" --json "${scheme_sel[@]}" >"$work/race.json.tmp" || \
+  echo "   a scheme's race outcome does not match its claim (see race.json)" >&2
 mv "$work/race.json.tmp" "$work/race.json"
 
 step "NUMA placement audit"
-"$BUILD/refbench-audit" --nr-cpus="$NR_CPUS" --line="$LINE" "${scheme_sel[@]}" >"$work/audit.json.tmp"
+logged_err "$BUILD/refbench-audit" --nr-cpus="$NR_CPUS" --line="$LINE" "${scheme_sel[@]}" >"$work/audit.json.tmp"
 mv "$work/audit.json.tmp" "$work/audit.json"
 
 if [ "$CACHEGRIND" = 1 ]; then
   step "simulated cache misses (cachegrind)"
-  scripts/pyrun scripts/cachegrind.py --binary "$BUILD/refbench" --run-dir "$work" "${scheme_sel[@]}" \
+  logged scripts/pyrun scripts/cachegrind.py --binary "$BUILD/refbench" --run-dir "$work" "${scheme_sel[@]}" \
     --paths "$CG_PATHS" --n1 "$CG_N1" --n2 "$CG_N2" --read-nr-cpus "$CG_READ_NR_CPUS" \
     --spread-dists "$CG_SPREAD_DISTS" -- --modules="$MODULES" --line="$LINE" || \
-    echo "run-bench: cachegrind step failed; the run goes on without it" >&2
+    echo "   the cachegrind step failed (see logs/ in the run folder); the run goes on without it" >&2
 fi
 
 if [ "$PERF" = 1 ]; then
   step "perf stat per scheme"
-  scripts/pyrun scripts/perf_stat.py --binary "$BUILD/refbench" --run-dir "$work" "${scheme_sel[@]}" -- \
+  logged scripts/pyrun scripts/perf_stat.py --binary "$BUILD/refbench" --run-dir "$work" "${scheme_sel[@]}" -- \
     --benchmark_min_time="$MIN_TIME" --nr-cpus="$NR_CPUS" --line="$LINE" || \
-    echo "run-bench: perf stat step failed; the run goes on without it" >&2
+    echo "   the perf stat step failed (see logs/ in the run folder); the run goes on without it" >&2
 fi
 
+printf '%s\tend\n' "$((SECONDS - start_s))" >>"$work/logs/steps.tsv"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$work/COMPLETE"
 mv "$work" "$final"
 trap - EXIT INT TERM
-echo "run-bench: wrote $final" >&2
+echo "== [$((SECONDS - start_s)) s] wrote $final" >&2
 echo "$final" >&3
