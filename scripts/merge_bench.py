@@ -11,8 +11,8 @@ NR_CPUS, modules, layouts), and "refbench_processes" lists the processes in
 order ({"part", "repetitions"}).  Each entry records the part it came from
 ("refbench_part") and its process's index in that list ("refbench_process").
 A benchmark name that two parts both produced is an error: the parts must not
-overlap. The output is written atomically; the input files are removed once it
-is in place.
+overlap. The output is written atomically; the input files are left as they
+are (scripts/run-bench.sh removes its own once the merge is in place).
 """
 import argparse
 import json
@@ -64,11 +64,18 @@ def main(argv=None):
     merged["context"]["refbench_parts"] = parts
     merged["context"]["refbench_processes"] = processes
     tmp = args.out + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(merged, f, indent=1)
-    os.replace(tmp, args.out)
-    for spec in args.parts:
-        os.remove(spec.partition("=")[2])
+    try:
+        with open(tmp, "w") as f:
+            json.dump(merged, f, indent=1)
+        os.replace(tmp, args.out)
+    except OSError as e:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        print(f"merge_bench: --out '{args.out}' cannot be written ({e.strerror}; accepted: a "
+              f"file in a writable folder)", file=sys.stderr)
+        return 2
     return 0
 
 

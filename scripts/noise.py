@@ -73,6 +73,9 @@ class Side:
         self.path = p
         bench = p / "bench.json" if p.is_dir() else p
         ctx_path = p / "context.json" if p.is_dir() else p.parent / "context.json"
+        if p.is_dir() and not bench.is_file():
+            raise rb.ResultsError(f"{p}: a folder without bench.json (accepted: a run folder "
+                                  f"make bench wrote, or a bench.json file)")
         if not bench.is_file():
             raise rb.ResultsError(f"{p}: no such run folder or bench.json file")
         doc, _ = rbio.load_json_raw(bench)
@@ -378,7 +381,10 @@ def gate_for(old_path, new_path, threshold, alpha, calibration_path=None):
     path = calibration_path or default_calibration_path(old_path)
     cal, note = load_calibration(path, old)
     if cal is None and calibration_path:
-        raise rb.ResultsError(note)
+        # Named by the user: not used is an error, not a note.
+        raise rb.ResultsError(note.replace("; ignored", "") + " (accepted: a calibration.json "
+                              "that make calibrate wrote for the old run's host, build and "
+                              "settings)")
     return Gate(threshold, alpha, cal, old, new, old.cpus or new.cpus, note), old, new
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import rbschemes
 import rbstandins
-from rbio import JSON_FILES, RUN_TS_RE, warn
+from rbio import JSON_FILES, RUN_TS_RE, ResultsError, warn
 from rbtext import config_label, parse_name
 
 SCENARIOS = ["hot", "spread", "read", "lifecycle", "unload"]
@@ -20,6 +20,10 @@ SCENARIOS = ["hot", "spread", "read", "lifecycle", "unload"]
 GB_BOOKKEEPING = {"family_index", "per_family_instance_index", "repetitions",
                   "repetition_index", "threads", "iterations"}
 GB_TIME_FIELDS = {"real_time", "cpu_time"}
+# The entry fields that are text (with the lab's own refbench_* bookkeeping); any other field
+# is a figure and must be a number.
+GB_TEXT_FIELDS = {"name", "run_name", "run_type", "aggregate_name", "aggregate_unit",
+                  "time_unit", "label", "error_message"}
 TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
@@ -100,6 +104,9 @@ def _entry_counters(entry):
             out[k] = None                # a NaN/Infinity that was scrubbed: missing
         elif isinstance(v, (int, float)):
             out[k] = v * unit if k in GB_TIME_FIELDS else v
+        elif k not in GB_TEXT_FIELDS and not k.startswith("refbench_"):
+            raise ResultsError(f"benchmark '{entry.get('name')}': {k} is {v!r} (accepted: a "
+                               f"number)")
     return out
 
 
@@ -178,13 +185,16 @@ def aggregate_benchmarks(entries, path="bench.json", sink=None):
     for rn, (b, iters, aggs) in _group_entries(entries, path, sink).items():
         if b.errors:
             warn(f"{path}: {rn}: benchmark reported an error: {b.errors[0]}", sink)
-        if iters:
-            want = iters[0].get("repetitions")
-            if isinstance(want, int) and len(iters) < want:
-                warn(f"{path}: {rn}: {len(iters)} of {want} repetitions present", sink)
-            b.stats = _stats_of_repetitions(iters)
-        elif aggs:
-            b.stats = _stats_of_aggregates(aggs)
+        try:
+            if iters:
+                want = iters[0].get("repetitions")
+                if isinstance(want, int) and len(iters) < want:
+                    warn(f"{path}: {rn}: {len(iters)} of {want} repetitions present", sink)
+                b.stats = _stats_of_repetitions(iters)
+            elif aggs:
+                b.stats = _stats_of_aggregates(aggs)
+        except ResultsError as e:
+            raise ResultsError(f"{path}: {e}") from None
         if b.stats or b.errors:
             out.append(b)
     return out

@@ -98,3 +98,11 @@ def test_perf_on_a_missing_run_folder_writes_nothing(tmp_path):
     assert r.returncode != 0
     assert not missing.exists()
     assert f"run folder '{missing}' does not exist" in r.stderr
+
+
+def test_compare_without_old_and_new_names_them():
+    r = subprocess.run(["make", "--no-print-directory", "compare", "OLD=", "NEW="], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    first = r.stderr.splitlines()[0]
+    assert "OLD=''" in first and "NEW=''" in first and "both are needed" in first

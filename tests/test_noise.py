@@ -267,6 +267,7 @@ def test_merge_records_each_process(tmp_path):
                            f"hot={files[0]}", f"main={files[1]}", f"hot={files[2]}"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+    assert all(f.exists() for f in files)       # the inputs are the caller's: never deleted
     doc = json.loads(out.read_text())
     assert doc["context"]["refbench_processes"] == [
         {"part": "hot", "repetitions": 3}, {"part": "main", "repetitions": 3},
@@ -283,3 +284,40 @@ def test_merge_records_each_process(tmp_path):
                            str(tmp_path / "x.json"), f"main={f}", f"hot={g}"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "parts main and hot" in proc.stderr
+    # an --out that cannot be written: one line naming it, nothing left behind
+    bad_out = tmp_path / "no-such-folder" / "bench.json"
+    proc = subprocess.run([sys.executable, str(SCRIPTS / "merge_bench.py"), "--out",
+                           str(bad_out), f"hot={files[0]}"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert f"--out '{bad_out}' cannot be written" in proc.stderr
+    assert not bad_out.parent.exists()
+
+
+def test_figures_that_are_not_numbers_are_refused(tmp_path):
+    old = write_run(tmp_path, "20260110T000000Z", BASE)
+    new = write_run(tmp_path, "20260110T010000Z", BASE)
+    doc = json.loads((new / "bench.json").read_text())
+    for e in doc["benchmarks"]:
+        e["ns_per_op"] = str(e["ns_per_op"])
+    (new / "bench.json").write_text(json.dumps(doc))
+    for script, args in (("compare.py", [str(old), str(new)]), ("report.py", [str(new)])):
+        proc = subprocess.run([sys.executable, str(SCRIPTS / script), *args],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, (script, proc.stdout, proc.stderr)
+        assert "ns_per_op is '" in proc.stderr and "(accepted: a number)" in proc.stderr
+        assert proc.stderr.count("\n") == 1
+    assert not (new / "index.html").exists()
+
+
+def test_a_named_calibration_that_is_not_one_is_an_error(tmp_path):
+    old = write_run(tmp_path, "20260110T000000Z", BASE)
+    new = write_run(tmp_path, "20260110T010000Z", BASE)
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text('{"kind": "something else"}')
+    proc = subprocess.run([sys.executable, str(SCRIPTS / "compare.py"), str(old), str(new),
+                           "--calibration", str(bogus)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2
+    assert str(bogus) in proc.stderr and "not a refbench calibration file" in proc.stderr
+    assert "ignored" not in proc.stderr and proc.stderr.count("\n") == 1
