@@ -13,11 +13,16 @@ import json
 def _race(run):
     """{scheme: race.json entry}, or (None, why it is not there)."""
     path = run.path / "race.json"
+    if not path.is_file():
+        return None, ("race.json is not in this run: its race step did not run "
+                      "(make bench runs build/refbench-race)")
     try:
         data = json.loads(path.read_text())
         return {s["scheme"]: s for s in data["schemes"]}, data.get("method", "")
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        return None, f"{path.name}: {e}"
+    except OSError as e:
+        return None, f"race.json could not be read ({e.strerror})"
+    except (ValueError, KeyError, TypeError):
+        return None, "race.json is not the race step's JSON (a 'schemes' list of outcomes)"
 
 
 def _handoff(run):

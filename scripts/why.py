@@ -265,9 +265,11 @@ def claims(run):
                "where struct module lies at the same offset of every page, the accesses cost "
                "less when fewer are issued per cycle; where the kernel's layout puts it, the "
                "same spacing costs what its instructions cost",
-               f"the plain control loop with and without {filler} nops after each operation "
-               "(no load, store or dependency), at each layout",
-               "no filler", f"{filler} nops",
+               (f"the plain control loop with and without {filler} nops after each operation "
+                "(no load, store or dependency), at each layout" if filler else
+                "the plain control loop with and without nops after each operation (not in "
+                "this run: its filler cells did not run)"),
+               "no filler", f"{filler} nops" if filler else "nops",
                _rows(pairs(run, "control", "filler", 0, filler,
                            where=lambda b: b.scheme == "spread-array"), "filler"),
                both_ways=True),

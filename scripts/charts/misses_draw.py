@@ -99,6 +99,18 @@ def _contrast_axis(sub, r, gid, color):
         sub.set_yticks([])
         return
     v, sd = r["value"], r["stddev"]
+    if sd is not None and abs(v) <= sd:
+        # The spread covers zero: no result to draw as a bar.
+        sub.set_xticklabels([f"{title}\n{r['minuend_scheme']} {rb.fmt_num(r['minuend'])} ns\n"
+                             f"- {r['subtrahend_scheme']} {rb.fmt_num(r['subtrahend'])} ns"],
+                            fontsize=7)
+        sub.text(0, 0.5, "\n".join(textwrap.wrap(
+            f"not resolved on this machine: {rb.fmt_num(v)} ± {rb.fmt_num(sd)} ns, a "
+            f"spread that covers zero", 30)),
+            transform=sub.get_yaxis_transform(), ha="center", va="center", fontsize=7,
+            color="#5a5a5a", gid="not-resolved")
+        sub.set_yticks([])
+        return
     sub.bar([0], [v], 0.6, color=color, edgecolor="#333333", linewidth=0.4,
             yerr=[sd] if sd is not None else None, capsize=4,
             error_kw={"elinewidth": 1.0, "ecolor": "#222222"}, gid=f"bar:{gid}")
