@@ -9,7 +9,8 @@
 #                 for compare (results/<host>/calibration.json)
 #   compare       OLD=run NEW=run: which benchmarks got slower, beyond the machine's noise
 #   plots report  redraw the charts / rewrite index.html of RUN (default: the newest run)
-#   perf          perf stat per scheme into RUN (default: the newest run)
+#   perf          perf stat and perf record per scheme into RUN (default: the newest run):
+#                 the counts, and where each scheme's time goes instruction by instruction
 #   footprint     the memory table (refbench-footprint); race: the 2009 race step by step
 #   qemu-numa     the placement audit in a 2-node virtual machine (QEMU, software emulation)
 #   kbench        (root) the running kernel's own refcount beside the models
@@ -240,7 +241,8 @@ report:
 # perf stat per scheme into an existing run folder (default: the newest).
 perf: all
 	@run="$(RUN)"; if [ -z "$$run" ]; then run=$$(scripts/pyrun scripts/rbresults.py --newest) || exit 2; fi; \
-	 scripts/pyrun scripts/perf_stat.py --binary $(BUILD)/refbench --run-dir "$$run"
+	 scripts/pyrun scripts/perf_stat.py --binary $(BUILD)/refbench --run-dir "$$run" && \
+	 scripts/pyrun scripts/perf_record.py --binary $(BUILD)/refbench --run-dir "$$run"
 
 # Compare two runs: make compare OLD=results/h/t1 NEW=results/h/t2 [THRESHOLD=5]
 #   [CALIBRATION=file] [ANYWAY=1: compare runs of different hosts, settings or schemes]

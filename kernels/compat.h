@@ -144,7 +144,7 @@ void cpu_unregister(void);
 static inline int smp_processor_id(void)
 {
 	int cpu = refbench_this_cpu;
-	if (unlikely(cpu < 0))
+	if (unlikely(cpu < 0))		/* lab: the registration check */
 		refbench_unregistered_cpu();
 	return cpu;
 }

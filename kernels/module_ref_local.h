@@ -38,7 +38,7 @@ static inline void injected_local_inc(local_t *l)
 {
 	long v;
 
-	__asm__ __volatile__("movq %1, %0\n\t"
+	__asm__ __volatile__("movq %1, %0\n\t"	/* lab: the injected slowdown */
 			     ".rept " INJECT_STR(REFBENCH_INJECT_SLOWDOWN) "\n\t"
 			     "imulq $1, %0, %0\n\t"
 			     ".endr\n\t"

@@ -17,6 +17,7 @@ import rbresults as rb  # noqa: E402
 import report_noise  # noqa: E402
 import why  # noqa: E402
 import correctness  # noqa: E402
+import report_perf  # noqa: E402
 import summary  # noqa: E402
 from summary import scenario_summaries, winners  # noqa: E402,F401
 
@@ -532,6 +533,7 @@ def section_why(run):
             out.append(table(["benchmark", "other settings", f"ns/op, {c['a']}",
                               f"ns/op, {c['b']}", "ratio", "difference", "sd", "established"],
                              rows))
+    out.append(report_perf.why_table(run, esc, table))
     out.append(section_tlb_reach(run))
     agree = why.model_vs_control(run)
     out.append("<h3>The spread model against its plain control loop</h3>"
@@ -578,7 +580,7 @@ def build_html(run):
         f'<p class="sub">{esc(run.date)} &middot; run folder <code>{esc(run.path.name)}'
         f"</code> &middot; {status} &middot; {len(run.benchmarks)} benchmarks</p>",
         '<nav class="screen-only"><a href="#found">Found</a><a href="#charts">Charts</a><a href="#summary">Who wins</a><a href="#noise">Noise</a><a href="#why">Why</a><a href="#correctness">Correctness</a>'
-        '<a href="#figures">Figures</a><a href="#counters">Counters</a>'
+        '<a href="#perf">Perf</a><a href="#figures">Figures</a><a href="#counters">Counters</a>'
         '<a href="#context">Machine and settings</a><a href="#raw">Raw data</a></nav>',
     ]
     if not run.complete:
@@ -591,7 +593,8 @@ def build_html(run):
                     + "</ul></div>")
     body = [section_found(run), section_charts(run), section_summary(run),
             report_noise.section(run, esc, table), section_why(run),
-            section_correctness(run), section_figures(run), section_counters(run),
+            section_correctness(run), report_perf.section(run, esc, table),
+            section_figures(run), section_counters(run),
             section_context(run), section_raw(run),
             '<p class="muted">Written by scripts/report.py from the files of this run folder.'
             '</p>', "</body>", "</html>"]

@@ -279,6 +279,11 @@ if [ "$PERF" = 1 ]; then
   logged scripts/pyrun scripts/perf_stat.py --binary "$BUILD/refbench" --run-dir "$work" "${scheme_sel[@]}" -- \
     --benchmark_min_time="$MIN_TIME" --nr-cpus="$NR_CPUS" --line="$LINE" || \
     echo "   the perf stat step failed (see logs/ in the run folder); the run goes on without it" >&2
+  step "perf record per scheme (where the time goes, instruction by instruction)"
+  rec_sel=(); [ "$QUICK" = 1 ] && rec_sel=(--benchmarks=hot-1)
+  logged scripts/pyrun scripts/perf_record.py --binary "$BUILD/refbench" --run-dir "$work" \
+    "${scheme_sel[@]}" "${rec_sel[@]}" -- --nr-cpus="$NR_CPUS" --line="$LINE" || \
+    echo "   the perf record step failed (see logs/ in the run folder); the run goes on without it" >&2
 fi
 
 printf '%s\tend\n' "$((SECONDS - start_s))" >>"$work/logs/steps.tsv"
