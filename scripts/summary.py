@@ -97,14 +97,22 @@ def _winner_lines(run):
     rows = winners(run)
     if not rows:
         return ["No scenario has two schemes to rank (see the report's figures)."]
-    out = ["Which scheme wins (lowest median ns/op; runner-up's median over the winner's):"]
-    for scen, result, rtxt, unsure, n in scenario_summaries(rows):
-        first = result.split("; ")[0]
+    out = ["Which scheme wins (lowest median ns/op; x = the runner-up's median / the winner's;",
+           "  '? in k of n' = in k settings the lead does not hold across processes: uncertain):"]
+    for scen, result, _, unsure, n in scenario_summaries(rows):
+        first = result.split("; ")[0].replace(" settings", "").replace(" setting", "")
         more = len(result.split("; ")) - 1
         others = f" (+{more} other winner{'s' if more > 1 else ''})" if more else ""
-        clear = ("all clear across processes" if unsure == 0 else
-                 f"{unsure} of {n} NOT clear across processes: ranking uncertain there")
-        out.append(f"  {scen:<10} {first}{others}; runner-up {rtxt} slower; {clear}")
+        ratios = sorted(r["ratio"] for r in rows if r["scenario"] == scen and r["ratio"])
+        if not ratios:
+            rtxt = "-"
+        elif len(ratios) == 1:
+            rtxt = f"{ratios[0]:.2f}x"
+        else:
+            rtxt = (f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}x to "
+                    f"{ratios[-1]:.2f}x)")
+        clear = "clear" if unsure == 0 else f"? in {unsure} of {n}"
+        out.append(f"  {scen:<10} {first}{others}; runner-up {rtxt}; {clear}")
     return out
 
 
