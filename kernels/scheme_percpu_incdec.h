@@ -48,7 +48,7 @@
 	"struct module_ref { incs, decs } __percpu *refptr, __this_cpu_inc, decs summed first"
 #define SCHEME_UNLOAD_ERA 2009
 #define SCHEME_REF_STORAGE REF_STORAGE_PERCPU
-#define SCHEME_OUT_OF_LINE OOL_MODULE_PUT
+#define SCHEME_OUT_OF_LINE (OOL_MODULE_PUT | OOL_MODULE_REFCOUNT)
 #define SCHEME_MIGRATION_SAFE 1
 #define SCHEME_NEEDS_THIS_CPU 1
 

@@ -46,7 +46,7 @@
 	"atomic_add_negative_relaxed, rcuref_put slow path NOREF->DEAD; module use modelled on 3.19"
 #define SCHEME_UNLOAD_ERA 2014
 #define SCHEME_REF_STORAGE REF_STORAGE_SHARED_WORD
-#define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT)
+#define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT | OOL_MODULE_REFCOUNT)
 #define SCHEME_MIGRATION_SAFE 1         /* one word: read at one instant */
 
 #include "compat.h"
