@@ -53,6 +53,12 @@ void usage(void)
 "  --tlb-spans=LIST   control: a dependent chase over one line in each of N pages, on\n"
 "                     4 KiB and on 2 MiB pages, for each N (1..65536): the TLB's reach\n"
 "                     measured (default none)\n"
+"  --rcu-controls     control: liburcu's grace period alone, a synchronize_sched()\n"
+"                     and a call_rcu() waited for (what percpu-ref's read and delete\n"
+"                     pay to the library standing in for the kernel's RCU)\n"
+"  --get-cpu-controls control: plain's increment and decrement on this CPU's line,\n"
+"                     each after a CPU-number read with the lab's registration\n"
+"                     check (check:lab) and without it (check:none)\n"
 "  --unload-hold-us=N unload: each getter holds its reference N us, then waits N us\n"
 "                     without one, so deletes meet held references (default: each\n"
 "                     scheme's unload_hold_us in --list-schemes, 20 for most; 0: get\n"
@@ -304,6 +310,10 @@ void parse_args(int argc, char **argv)
 			exit(0);
 		} else if (strcmp(flag, "--smt") == 0 && !val) {
 			run_cfg.smt = true;
+		} else if (strcmp(flag, "--get-cpu-controls") == 0 && !val) {
+			opt.get_cpu_controls = true;
+		} else if (strcmp(flag, "--rcu-controls") == 0 && !val) {
+			opt.rcu_controls = true;
 		} else if (strcmp(flag, "--plan") == 0 && !val) {
 			opt.plan = true;
 		} else if (strcmp(flag, "--list-schemes") == 0 && !val) {
