@@ -24,7 +24,8 @@
  *
  * Departures: preempt_disable()/enable() are get_cpu()/put_cpu() (QSBR
  * read-side, free); the this_cpu operations are %gs-relative (this_cpu.h);
- * the trace points are not modelled.
+ * the trace points are not modelled (jump labels since 2.6.37: a 5-byte nop
+ * in each get and put while no probe is registered).
  */
 #define SCHEME_NAME "percpu-3.18"
 #define SCHEME_LABEL "per-CPU incs/decs, stop_machine unload (3.18)"
