@@ -111,11 +111,11 @@ static inline void module_unload_init(struct module *mod)
  * a 5-byte nop, and are left out.
  */
 #if defined(MODULE_TRACEPOINT_STATE) && !defined(__KERNEL__)
-#define trace_module_get(mod) trace_module_event(&tracepoint_module_get, (mod))
-#define trace_module_put(mod) trace_module_event(&tracepoint_module_put, (mod))
+#define model_trace_module_get(mod) trace_module_event(&tracepoint_module_get, (mod))
+#define model_trace_module_put(mod) trace_module_event(&tracepoint_module_put, (mod))
 #else
-#define trace_module_get(mod) do { } while (0)
-#define trace_module_put(mod) do { } while (0)
+#define model_trace_module_get(mod) do { } while (0)
+#define model_trace_module_put(mod) do { } while (0)
 #endif
 
 static inline void __module_get(struct module *module)
@@ -123,7 +123,7 @@ static inline void __module_get(struct module *module)
 	if (module) {
 		get_cpu();                  /* preempt_disable() */
 		__this_cpu_inc_count(pcpu_field(module->ref.refptr, incs));
-		trace_module_get(module);
+		model_trace_module_get(module);
 		put_cpu();
 	}
 }
@@ -136,7 +136,7 @@ static inline bool try_module_get(struct module *module)
 		get_cpu();
 		if (likely(module_is_live(module))) {
 			__this_cpu_inc_count(pcpu_field(module->ref.refptr, incs));
-			trace_module_get(module);
+			model_trace_module_get(module);
 		} else
 			ret = false;
 		put_cpu();

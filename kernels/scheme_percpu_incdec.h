@@ -73,7 +73,7 @@ static inline void module_put(struct module *module)
 		get_cpu();
 		smp_wmb(); /* see comment in module_refcount */
 		__this_cpu_inc_uint(pcpu_field(module->ref.refptr, decs));
-		trace_module_put(module);
+		model_trace_module_put(module);
 		/* Maybe they're waiting for us to drop reference? */
 		if (unlikely(!module_is_live(module)))
 			wake_up_process(module_waiter(module));
