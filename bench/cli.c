@@ -40,10 +40,11 @@ void usage(void)
 "  --nr-cpu-ids=N     possible CPUs (nr_cpu_ids) the per-CPU areas are laid out for\n"
 "                     (default: the largest thread count; more are layout only)\n"
 "  --line=64|128      cache-line size of ____cacheline_aligned (default 128)\n"
-"  --codegen=LIST     kernel (the calls each scheme's kernel made: module_put() out\n"
-"                     of line until 3.18, all three in 3.19; default), inline (all\n"
-"                     inline: a control), plain (spread only, 1 thread: its loads and\n"
-"                     stores over the scheme's own modules, no scheme code: a control)\n"
+"  --codegen=LIST     kernel (the calls each scheme's kernel made: module_put() and\n"
+"                     module_refcount() out of line, the gets too in 3.19;\n"
+"                     default), inline (all inline: a control), plain (spread\n"
+"                     only, 1 thread: its loads and stores over the scheme's own\n"
+"                     modules, no scheme code: a control)\n"
 "  --percpu-unit=BYTES per-CPU unit size, the stride between CPUs' counts (default:\n"
 "                     256 KiB, 64 KiB past 64 possible CPUs, more for many modules)\n"
 "  --percpu-pages=P   pages of the per-CPU units: 2m (asked for, default) or 4k\n"
@@ -52,6 +53,12 @@ void usage(void)
 "  --tlb-spans=LIST   control: a dependent chase over one line in each of N pages, on\n"
 "                     4 KiB and on 2 MiB pages, for each N (1..65536): the TLB's reach\n"
 "                     measured (default none)\n"
+"  --rcu-controls     control: liburcu's grace period alone, a synchronize_sched()\n"
+"                     and a call_rcu() waited for (what percpu-ref's read and delete\n"
+"                     pay to the library standing in for the kernel's RCU)\n"
+"  --get-cpu-controls control: plain's increment and decrement on this CPU's line,\n"
+"                     each after a CPU-number read with the lab's registration\n"
+"                     check (check:lab) and without it (check:none)\n"
 "  --unload-hold-us=N unload: each getter holds its reference N us, then waits N us\n"
 "                     without one, so deletes meet held references (default: each\n"
 "                     scheme's unload_hold_us in --list-schemes, 20 for most; 0: get\n"
@@ -324,6 +331,10 @@ void parse_args(int argc, char **argv)
 			exit(0);
 		} else if (strcmp(flag, "--smt") == 0 && !val) {
 			run_cfg.smt = true;
+		} else if (strcmp(flag, "--get-cpu-controls") == 0 && !val) {
+			opt.get_cpu_controls = true;
+		} else if (strcmp(flag, "--rcu-controls") == 0 && !val) {
+			opt.rcu_controls = true;
 		} else if (strcmp(flag, "--plan") == 0 && !val) {
 			opt.plan = true;
 		} else if (strcmp(flag, "--list-schemes") == 0 && !val) {

@@ -33,6 +33,8 @@ struct lab_options {
 	unsigned int hold_us;          /* --unload-hold-us, when hold_us_set */
 	bool hold_us_set;
 	unsigned int walk_counts;      /* --walk-counts */
+	bool rcu_controls;             /* --rcu-controls */
+	bool get_cpu_controls;         /* --get-cpu-controls */
 	unsigned int tlb_spans[MAX_TLB_SPANS];  /* --tlb-spans: pages a chase visits */
 	int nr_tlb_spans;
 	bool scenario_on[SC_COUNT];

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <urcu/urcu-qsbr.h>
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
@@ -294,6 +295,140 @@ void control_tlb_chase(rb_state *st, void *arg)
 	WINDOW_RUN(&w, { p = (void **)*p; });
 	window_end(st, &w);
 	__asm__ __volatile__("" : : "r"(p));
+out:
+	harness_barrier(st);
+	harness_thread_exit(st);
+}
+
+/*
+ * liburcu's grace period alone, with no refcount around it: what
+ * percpu-ref's module_refcount() (a synchronize_sched() per read) and its
+ * delete (kill through call_rcu, then sleep until the callback confirms)
+ * pay to the library that stands in for the kernel's RCU.  The leader
+ * does the operation; the other threads run an empty window loop, passing
+ * a quiescent state every WINDOW_BATCH iterations as the scenarios' threads
+ * do, so that the grace period waits for them as it waits in the scenarios.
+ * The sync-wake cell adds what a percpu-ref read does after its grace
+ * period besides the sum: the switch's confirmation wakes the reader
+ * itself, wake_up_process(), here a futex wake (sched.c).
+ */
+struct rcu_round_trip {
+	struct rcu_head head;                   /* first: the callback's container */
+	struct task_struct *waiter;
+	int done;
+};
+
+static void rcu_round_trip_done(struct rcu_head *head)
+{
+	struct rcu_round_trip *rt = (struct rcu_round_trip *)(void *)head;
+	struct task_struct *waiter = rt->waiter;   /* rt is gone once done is seen */
+
+	__atomic_store_n(&rt->done, 1, __ATOMIC_RELEASE);
+	wake_up_process(waiter);
+}
+
+/* call_rcu() and sleep until the callback has run, as a percpu-ref kill waits. */
+static void rcu_call_and_wait(void)
+{
+	struct rcu_round_trip rt = { .waiter = get_current() };
+
+	urcu_qsbr_call_rcu(&rt.head, rcu_round_trip_done);
+	for (;;) {
+		task_prepare_to_sleep(rt.waiter);
+		if (__atomic_load_n(&rt.done, __ATOMIC_ACQUIRE))
+			break;
+		task_schedule(rt.waiter);
+	}
+}
+
+void control_rcu(rb_state *st, void *arg)
+{
+	const struct rcu_control_args *a = arg;
+	struct window w;
+
+	if (!harness_thread_enter(st, run_cfg.nr_cpus))
+		return;
+	harness_barrier(st);
+	if (!harness_setup_ok(st))
+		goto out;
+	window_begin(st, &w);
+	if (!w.leader) {
+		w.counted = false;
+		WINDOW_RUN(&w, { __asm__ __volatile__(""); });
+	} else if (a->kind == RCU_CONTROL_SYNC) {
+		WINDOW_RUN(&w, { synchronize_sched(); });
+	} else if (a->kind == RCU_CONTROL_SYNC_WAKE) {
+		struct task_struct *me = get_current();
+
+		WINDOW_RUN(&w, {
+			synchronize_sched();
+			wake_up_process(me);
+			task_prepare_to_sleep(me);
+		});
+	} else {
+		/* One at a time, w.target of them (about 10 ms each): no batch. */
+		for (uint64_t i = 0; i < w.target; i++) {
+			rcu_call_and_wait();
+			cpu_quiescent();
+		}
+		w.done = w.target;
+		window_signal_stop();
+	}
+	window_end(st, &w);
+out:
+	harness_barrier(st);
+	harness_thread_exit(st);
+}
+
+/*
+ * What the lab's smp_processor_id() adds to the kernel's.  2.6.29 on x86-64
+ * read the CPU number with one load, %gs:cpunumber of the PDA; the lab
+ * reads its thread's CPU number with one TLS load too, then tests it for
+ * the -1 of a thread that never registered (test; js to a cold call).
+ * Both cells do plain's increment and decrement of this CPU's own line,
+ * each on the line that a fresh CPU-number read names (the empty asm with a
+ * memory clobber makes the compiler read it again, as a call between them
+ * does in the scenarios); check:lab reads it with the lab's
+ * smp_processor_id(), check:none with the same load and no test.
+ */
+static struct {
+	local_t l;
+} ____cacheline_aligned cpu_lines[REFBENCH_NR_CPUS_MAX];
+
+static inline int cpu_number_unchecked(void)
+{
+	return refbench_this_cpu;
+}
+
+void control_get_cpu(rb_state *st, void *arg)
+{
+	const bool check = *(const bool *)arg;
+	struct window w;
+
+	if (!harness_thread_enter(st, run_cfg.nr_cpus))
+		return;
+	harness_barrier(st);
+	if (!harness_setup_ok(st))
+		goto out;
+	window_begin(st, &w);
+	if (check) {
+		WINDOW_RUN(&w, {
+			local_inc(&cpu_lines[get_cpu()].l);
+			put_cpu();
+			__asm__ __volatile__("" : : : "memory");
+			local_dec(&cpu_lines[get_cpu()].l);
+			put_cpu();
+			__asm__ __volatile__("" : : : "memory");
+		});
+	} else {
+		WINDOW_RUN(&w, {
+			local_inc(&cpu_lines[cpu_number_unchecked()].l);
+			__asm__ __volatile__("" : : : "memory");
+			local_dec(&cpu_lines[cpu_number_unchecked()].l);
+			__asm__ __volatile__("" : : : "memory");
+		});
+	}
+	window_end(st, &w);
 out:
 	harness_barrier(st);
 	harness_thread_exit(st);

@@ -45,6 +45,23 @@ void control_walk(rb_state *st, void *arg);
 
 /* The spread accesses of an NR_CPUS array scheme, as a plain loop. */
 void control_spread(rb_state *st, void *arg);
+enum rcu_control_kind {
+	RCU_CONTROL_SYNC,             /* synchronize_sched(): urcu_qsbr_synchronize_rcu() */
+	RCU_CONTROL_SYNC_WAKE,        /* the same, then wake_up_process() of the caller */
+	RCU_CONTROL_CALL,             /* urcu_qsbr_call_rcu(), sleep until the callback ran */
+};
+
+struct rcu_control_args {
+	enum rcu_control_kind kind;
+};
+
+/* liburcu's grace period alone: percpu-ref's read and kill without the ref. */
+void control_rcu(rb_state *st, void *arg);
+
+/* Plain's increment and decrement on the line of a fresh CPU-number read,
+ * *(bool *)arg: with the lab's registration check, or without. */
+void control_get_cpu(rb_state *st, void *arg);
+
 /* Give back what the last control kept. */
 void controls_release(void);
 

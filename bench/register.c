@@ -297,6 +297,39 @@ static void register_tlb_chase(void)
 		}
 }
 
+/*
+ * liburcu's grace period alone, on the run's thread counts: a
+ * synchronize_sched(), the same followed by a wake-up of the caller (what
+ * a percpu-ref read adds), and a call_rcu() waited for (UNLOAD_LONG_CYCLES of
+ * them, as a long unload: each takes about as long as a percpu-ref kill).
+ */
+static void register_rcu_controls(void)
+{
+	static struct rcu_control_args sync = { RCU_CONTROL_SYNC }, call = { RCU_CONTROL_CALL },
+				       wake = { RCU_CONTROL_SYNC_WAKE };
+	rb_bench *b;
+
+	add("control/rcu-sync/lib:urcu-qsbr", control_rcu, &sync, run_cfg.threads,
+	    run_cfg.nr_threads);
+	add("control/rcu-sync-wake/lib:urcu-qsbr", control_rcu, &wake, run_cfg.threads,
+	    run_cfg.nr_threads);
+	b = add("control/rcu-call/lib:urcu-qsbr", control_rcu, &call, run_cfg.threads,
+		run_cfg.nr_threads);
+	if (!run_cfg.iterations)
+		rb_bench_iterations(b, UNLOAD_LONG_CYCLES);
+}
+
+/* The registration check of the lab's smp_processor_id(), with and without. */
+static void register_get_cpu_controls(void)
+{
+	static bool with = true, without = false;
+
+	add("control/get-cpu/check:lab", control_get_cpu, &with, run_cfg.threads,
+	    run_cfg.nr_threads);
+	add("control/get-cpu/check:none", control_get_cpu, &without, run_cfg.threads,
+	    run_cfg.nr_threads);
+}
+
 void register_all(void)
 {
 	char name[256];
@@ -325,5 +358,9 @@ void register_all(void)
 		if (opt.walk_counts)
 			register_walks();
 		register_tlb_chase();
+		if (opt.rcu_controls)
+			register_rcu_controls();
+		if (opt.get_cpu_controls)
+			register_get_cpu_controls();
 	}
 }

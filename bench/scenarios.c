@@ -53,6 +53,7 @@ static const struct scheme_ops *const ops = &CONCAT(scheme_, SCHEME_ID);
 #define OOL_FN(op) CONCAT(CONCAT(scheme_, SCHEME_ID), CONCAT(_, op))
 bool OOL_FN(try_module_get)(struct module *mod);
 void OOL_FN(module_put)(struct module *mod);
+unsigned int OOL_FN(module_refcount)(struct module *mod);
 #if defined(REFBENCH_CODEGEN_INLINE)
 #define CODEGEN "inline"
 #define SCENARIOS_SYM CONCAT(scenarios_inline_, SCHEME_ID)
@@ -71,6 +72,11 @@ void OOL_FN(module_put)(struct module *mod);
 #define bench_module_put OOL_FN(module_put)
 #else
 #define bench_module_put module_put
+#endif
+#if OOL(OOL_MODULE_REFCOUNT)
+#define bench_module_refcount OOL_FN(module_refcount)
+#else
+#define bench_module_refcount module_refcount
 #endif
 
 /* State one run's threads share; thread 0 fills it before the barrier. */
@@ -370,7 +376,7 @@ static void bench_read(rb_state *st, void *arg)
 
 	window_begin(st, &w);
 	if (w.leader) {
-		WINDOW_RUN(&w, { sink += module_refcount(mod); });
+		WINDOW_RUN(&w, { sink += bench_module_refcount(mod); });
 	} else {
 		/* Background load: counted apart, not as reads. */
 		w.counted = false;
@@ -750,7 +756,7 @@ static void *handoff_reader(void *arg)
 			head_before[r] = __atomic_load_n(&handoff_rings[r].head, __ATOMIC_SEQ_CST);
 		/* As unsigned int, the scheme's answer; a sum that went below
 		 * zero wraps, so it is compared as the signed value it was. */
-		got = (int)module_refcount(handoff.mod);
+		got = (int)bench_module_refcount(handoff.mod);
 		/* The sum's loads before the tails' (a compiler barrier on x86). */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		for (int r = 0; r < rings; r++) {

@@ -15,6 +15,29 @@
 #include <string.h>
 
 struct kmutex module_mutex = KMUTEX_INIT;
+
+/* ---- the module trace points (module_core.h) ----------------------------- */
+
+struct module_tracepoint tracepoint_module_get, tracepoint_module_put;
+static unsigned long tracepoint_hits;
+
+void tracepoint_module_enable(bool on)
+{
+	__atomic_store_n(&tracepoint_module_get.state, on, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&tracepoint_module_put.state, on, __ATOMIC_SEQ_CST);
+}
+
+unsigned long tracepoint_module_hits(void)
+{
+	return __atomic_load_n(&tracepoint_hits, __ATOMIC_SEQ_CST);
+}
+
+void tracepoint_module_probe(struct module_tracepoint *tp, const void *mod)
+{
+	(void)tp;
+	(void)mod;
+	__atomic_fetch_add(&tracepoint_hits, 1, __ATOMIC_RELAXED);
+}
 struct module_unload_stats module_unload_stats;
 static struct module_link modules = { &modules, &modules, NULL, NULL, NULL };
 static unsigned long nr_modules;

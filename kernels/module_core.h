@@ -64,6 +64,37 @@ struct module_unload_stats {
 };
 extern struct module_unload_stats module_unload_stats;
 
+#ifndef __KERNEL__
+/*
+ * The module_get and module_put trace points of kernel/module.c
+ * (include/trace/events/module.h, 2.6.33 on), as DECLARE_TRACE built them
+ * before jump labels (2.6.37): trace_module_get() tests
+ * __tracepoint_module_get.state, a load and a predicted branch in every get
+ * and put, and calls the probes only when one is registered.  The lab's
+ * tracer is one probe that counts the events, registered with
+ * tracepoint_module_enable(); nothing registers it during a benchmark, as
+ * on a kernel nobody traces.
+ */
+struct module_tracepoint {
+	int state;
+};
+extern struct module_tracepoint tracepoint_module_get, tracepoint_module_put;
+void tracepoint_module_enable(bool on);
+unsigned long tracepoint_module_hits(void);
+/* The probe: counts the event (the kernel's also got the caller's address
+ * and this CPU's count, read only once the state said a probe was there). */
+void tracepoint_module_probe(struct module_tracepoint *tp, const void *mod)
+	__attribute__((cold, noinline));
+
+static inline void trace_module_event(struct module_tracepoint *tp, const void *mod)
+{
+	/* The kernel read the state plainly; a relaxed load keeps it one
+	 * load per call here too, where the loops would otherwise hoist it. */
+	if (unlikely(__atomic_load_n(&tp->state, __ATOMIC_RELAXED)))
+		tracepoint_module_probe(tp, mod);
+}
+#endif
+
 /* What load_module() builds, besides the struct and the refcount. */
 struct load_params {
 	size_t percpu_size;    /* the module's .data.percpu section, 0 for none */

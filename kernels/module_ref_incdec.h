@@ -104,11 +104,26 @@ static inline void module_unload_init(struct module *mod)
 	_Generic((p), unsigned int *: __this_cpu_inc_uint, \
 		 unsigned long *: __this_cpu_inc_ulong)(p)
 
+/*
+ * 2.6.34's trace_module_get()/trace_module_put(): the trace point's state
+ * loaded and tested in every get and put (module_core.h), when the
+ * including header sets MODULE_TRACEPOINT_STATE; 3.18's were jump labels,
+ * a 5-byte nop, and are left out.
+ */
+#if defined(MODULE_TRACEPOINT_STATE) && !defined(__KERNEL__)
+#define model_trace_module_get(mod) trace_module_event(&tracepoint_module_get, (mod))
+#define model_trace_module_put(mod) trace_module_event(&tracepoint_module_put, (mod))
+#else
+#define model_trace_module_get(mod) do { } while (0)
+#define model_trace_module_put(mod) do { } while (0)
+#endif
+
 static inline void __module_get(struct module *module)
 {
 	if (module) {
 		get_cpu();                  /* preempt_disable() */
 		__this_cpu_inc_count(pcpu_field(module->ref.refptr, incs));
+		model_trace_module_get(module);
 		put_cpu();
 	}
 }
@@ -119,9 +134,10 @@ static inline bool try_module_get(struct module *module)
 
 	if (module) {
 		get_cpu();
-		if (likely(module_is_live(module)))
+		if (likely(module_is_live(module))) {
 			__this_cpu_inc_count(pcpu_field(module->ref.refptr, incs));
-		else
+			model_trace_module_get(module);
+		} else
 			ret = false;
 		put_cpu();
 	}

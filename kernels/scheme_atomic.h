@@ -35,7 +35,7 @@
 #define SCHEME_MODELS "Linux 3.19 kernel/module.c: atomic_t refcnt, MODULE_REF_BASE, " \
 	"atomic_inc_not_zero/atomic_dec_if_positive, try_release_module_ref()"
 #define SCHEME_UNLOAD_ERA 2014
-#define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT)
+#define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT | OOL_MODULE_REFCOUNT)
 #define SCHEME_MIGRATION_SAFE 1         /* one word: read at one instant */
 #define SCHEME_REF_STORAGE REF_STORAGE_SHARED_WORD
 

@@ -29,10 +29,11 @@
 __attribute__((noinline)) bool OOL_FN(try_module_get)(struct module *mod);
 __attribute__((noinline)) void OOL_FN(__module_get)(struct module *mod);
 __attribute__((noinline)) void OOL_FN(module_put)(struct module *mod);
+__attribute__((noinline)) unsigned int OOL_FN(module_refcount)(struct module *mod);
 bool OOL_FN(try_module_get)(struct module *mod) { return try_module_get(mod); }
 void OOL_FN(__module_get)(struct module *mod) { __module_get(mod); }
 void OOL_FN(module_put)(struct module *mod) { module_put(mod); }
-static unsigned int ops_module_refcount(struct module *mod) { return module_refcount(mod); }
+unsigned int OOL_FN(module_refcount)(struct module *mod) { return module_refcount(mod); }
 static int ops_module_state(struct module *mod) { return READ_ONCE(mod->state); }
 static const char *ops_module_name(struct module *mod) { return mod->name; }
 static void *ops_ref_cpu_addr(struct module *mod, int cpu) { return module_ref_cpu_addr(mod, cpu); }
@@ -69,7 +70,7 @@ const struct scheme_ops CONCAT(scheme_, SCHEME_ID) = {
 	.__module_get = OOL_FN(__module_get),
 	.try_module_get = OOL_FN(try_module_get),
 	.module_put = OOL_FN(module_put),
-	.module_refcount = ops_module_refcount,
+	.module_refcount = OOL_FN(module_refcount),
 	.module_state = ops_module_state,
 	.module_name = ops_module_name,
 	.ref_cpu_addr = ops_ref_cpu_addr,

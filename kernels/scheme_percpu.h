@@ -42,7 +42,7 @@
 #define SCHEME_MODELS "Linux 2.6.29 (commit 720eba31f47a) include/linux/module.h, " \
 	"kernel/module.c: refptr from percpu_modalloc(), per_cpu_offset()"
 #define SCHEME_UNLOAD_ERA 2009
-#define SCHEME_OUT_OF_LINE OOL_MODULE_PUT
+#define SCHEME_OUT_OF_LINE (OOL_MODULE_PUT | OOL_MODULE_REFCOUNT)
 #define SCHEME_MODULE_GET_BUG_ON 0     /* removed in 2.6.29 (7f9a50a5b89b) */
 #define SCHEME_MIGRATION_SAFE 0         /* one count per CPU: 5fbfb18d7a5b fixed it */
 #define SCHEME_REF_STORAGE REF_STORAGE_PERCPU

@@ -24,7 +24,8 @@
  *
  * Departures: preempt_disable()/enable() are get_cpu()/put_cpu() (QSBR
  * read-side, free); the this_cpu operations are %gs-relative (this_cpu.h);
- * the trace points are not modelled.
+ * the trace points are not modelled (jump labels since 2.6.37: a 5-byte nop
+ * in each get and put while no probe is registered).
  */
 #define SCHEME_NAME "percpu-3.18"
 #define SCHEME_LABEL "per-CPU incs/decs, stop_machine unload (3.18)"
@@ -33,7 +34,7 @@
 	"__percpu, out-of-line get/put, stop_machine try_stop_module(), no waiting mode"
 #define SCHEME_UNLOAD_ERA 2013
 #define SCHEME_REF_STORAGE REF_STORAGE_PERCPU
-#define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT)
+#define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT | OOL_MODULE_REFCOUNT)
 #define SCHEME_MIGRATION_SAFE 1
 #define SCHEME_NEEDS_THIS_CPU 1
 

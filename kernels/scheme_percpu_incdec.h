@@ -39,7 +39,10 @@
  * kernel (this_cpu.h: the GS base set per pinned thread with arch_prctl);
  * alloc_percpu() is the lab's 2.6.29-style allocator (2.6.34 had the
  * dynamic one: same offsets in every unit, which is what matters here);
- * the trace points are not modelled.
+ * trace_module_get()/trace_module_put() are modelled as 2.6.34 built them
+ * before jump labels, a load of the trace point's state and a branch in
+ * every get and put (module_core.h), with no probe registered; the probe
+ * gets no arguments but the module.
  */
 #define SCHEME_NAME "percpu-incdec"
 #define SCHEME_LABEL "per-CPU incs/decs, this_cpu (2.6.34)"
@@ -48,9 +51,10 @@
 	"struct module_ref { incs, decs } __percpu *refptr, __this_cpu_inc, decs summed first"
 #define SCHEME_UNLOAD_ERA 2009
 #define SCHEME_REF_STORAGE REF_STORAGE_PERCPU
-#define SCHEME_OUT_OF_LINE OOL_MODULE_PUT
+#define SCHEME_OUT_OF_LINE (OOL_MODULE_PUT | OOL_MODULE_REFCOUNT)
 #define SCHEME_MIGRATION_SAFE 1
 #define SCHEME_NEEDS_THIS_CPU 1
+#define MODULE_TRACEPOINT_STATE 1     /* 2.6.34: no jump labels yet */
 
 #include "compat.h"
 #include "this_cpu.h"
@@ -69,6 +73,7 @@ static inline void module_put(struct module *module)
 		get_cpu();
 		smp_wmb(); /* see comment in module_refcount */
 		__this_cpu_inc_uint(pcpu_field(module->ref.refptr, decs));
+		model_trace_module_put(module);
 		/* Maybe they're waiting for us to drop reference? */
 		if (unlikely(!module_is_live(module)))
 			wake_up_process(module_waiter(module));

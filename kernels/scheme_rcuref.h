@@ -12,7 +12,8 @@
  *   0xe0000000 DEAD      released: every get fails
  *   0xffffffff NOREF     no reference (the last put's decrement)
  *   rcuref_get()  atomic_add_negative_relaxed(1): the fast path is one
- *                 unconditional lock xadd; only a negative result (a zone
+ *                 unconditional lock addl, its sign flag tested (js, x86's
+ *                 arch_atomic_add_negative); only a negative result (a zone
  *                 above MAXREF) takes rcuref_get_slowpath()
  *   rcuref_put()  atomic_add_negative_release(-1); a negative result takes
  *                 rcuref_put_slowpath(): NOREF -> cmpxchg to DEAD, the caller
@@ -46,7 +47,7 @@
 	"atomic_add_negative_relaxed, rcuref_put slow path NOREF->DEAD; module use modelled on 3.19"
 #define SCHEME_UNLOAD_ERA 2014
 #define SCHEME_REF_STORAGE REF_STORAGE_SHARED_WORD
-#define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT)
+#define SCHEME_OUT_OF_LINE (OOL___MODULE_GET | OOL_TRY_MODULE_GET | OOL_MODULE_PUT | OOL_MODULE_REFCOUNT)
 #define SCHEME_MIGRATION_SAFE 1         /* one word: read at one instant */
 
 #include "compat.h"

@@ -2,7 +2,8 @@
 
 Each scheme says which operations its kernel had out of line (kernels/codegen.h):
 the default build of its scenarios calls those (a direct call into the scheme's own
-translation unit) from bench_hot, and the 'inline' control build calls none.
+translation unit) from bench_hot and bench_read, and the 'inline' control build
+calls none.
 """
 import json
 import os
@@ -15,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("BUILD", ROOT / "build"))
-OPS = {1: "__module_get", 2: "try_module_get", 4: "module_put"}
+OPS = {1: "__module_get", 2: "try_module_get", 4: "module_put", 8: "module_refcount"}
 
 pytestmark = pytest.mark.skipif(not (BUILD / "refbench").exists() or not shutil.which("objdump"),
                                 reason="needs the build (make all) and objdump")
@@ -50,7 +51,7 @@ def test_hot_loop_calls_what_the_kernel_called(index):
     inline = calls_in(BUILD / "bench" / f"scenarios_inline_{sid}.o", "bench_hot")
     for bit, op in OPS.items():
         sym = f"scheme_{sid}_{op}"
-        if op == "__module_get":
+        if op in ("__module_get", "module_refcount"):
             continue                 # not in the hot loop
         if ool & bit:
             assert sym in kernel, f"{info['name']}: bench_hot does not call {sym}"
@@ -58,3 +59,16 @@ def test_hot_loop_calls_what_the_kernel_called(index):
             assert sym not in kernel, f"{info['name']}: bench_hot calls {sym}, inline in its kernel"
         assert sym not in inline, f"{info['name']}: the inline control calls {sym}"
     assert ool & 4, f"{info['name']}: module_put() was out of line in every modelled kernel"
+
+
+@pytest.mark.parametrize("index", range(len(ids())))
+def test_read_loop_calls_the_exported_module_refcount(index):
+    """module_refcount() was EXPORT_SYMBOL in kernel/module.c in every modelled era."""
+    sid = ids()[index]
+    info = schemes()[index]
+    sym = f"scheme_{sid}_module_refcount"
+    assert info["out_of_line"] & 8, f"{info['name']}: module_refcount() was out of line in every era"
+    assert sym in calls_in(BUILD / "bench" / f"scenarios_{sid}.o", "bench_read"), \
+        f"{info['name']}: bench_read does not call {sym}"
+    assert sym not in calls_in(BUILD / "bench" / f"scenarios_inline_{sid}.o", "bench_read"), \
+        f"{info['name']}: the inline control's bench_read calls {sym}"

@@ -370,6 +370,45 @@ static void test_scheme_table(void **state)
 	assert_null(scheme_find("no-such-scheme"));
 }
 
+/*
+ * The module trace points (module_core.h): with the probe registered, a
+ * scheme that models them (2.6.34's load-and-branch) reports exactly its
+ * get and its put, the others nothing; unregistered, none reports anything.
+ */
+static void test_tracepoints(void **state)
+{
+	int modelled = 0;
+
+	(void)state;
+	for (int i = 0; refbench_schemes[i]; i++) {
+		const struct scheme_ops *ops = refbench_schemes[i];
+		char name[MODULE_NAME_LEN];
+		struct module *mod;
+		unsigned long before, got;
+
+		if (ops->unavailable && ops->unavailable())
+			continue;
+		mod = kt_load_live(ops, kt_name(name, sizeof(name), "trace"), NULL);
+		before = tracepoint_module_hits();
+		assert_true(ops->try_module_get(mod));
+		ops->module_put(mod);
+		assert_int_equal(tracepoint_module_hits(), before);
+
+		tracepoint_module_enable(true);
+		before = tracepoint_module_hits();
+		assert_true(ops->try_module_get(mod));
+		ops->module_put(mod);
+		got = tracepoint_module_hits() - before;
+		tracepoint_module_enable(false);
+		if (got != 0 && got != 2)
+			fail_msg("%s: %lu trace events for one get and one put", ops->name, got);
+		modelled += got == 2;
+		assert_int_equal(ops->module_refcount(mod), 0);
+		ops->free_module(mod);
+	}
+	assert_true(modelled > 0);
+}
+
 int main(void)
 {
 	static struct kt_suite s;
@@ -383,5 +422,6 @@ int main(void)
 	kt_add_schemes(&s, "going_notifier", test_going_notifier);
 	kt_add_schemes(&s, "free_without_init", test_free_without_init);
 	kt_add_schemes(&s, "fail_nth", test_fail_nth);
+	kt_add(&s, "tracepoints", test_tracepoints, NULL);
 	return kt_run(&s, "lifecycle");
 }

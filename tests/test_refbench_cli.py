@@ -317,6 +317,31 @@ def test_tlb_chase_runs_both_page_sizes(tmp_path):
     assert all(b["ns_per_op"] > 0.1 for b in bench if b["run_name"] in got)
 
 
+def test_rcu_and_get_cpu_controls(tmp_path):
+    """--rcu-controls: liburcu's grace period alone, a call_rcu() round trip far longer than
+    a synchronize_sched() (liburcu's call_rcu thread batches); --get-cpu-controls: the
+    registration check of the lab's smp_processor_id(), with and without, same work."""
+    out = tmp_path / "bench.json"
+    r = run([str(REFBENCH), "--scenario=control", "--rcu-controls", "--get-cpu-controls",
+             "--threads=1,2", "--iterations=20", f"--benchmark_out={out}",
+             "--benchmark_out_format=json"])
+    assert r.returncode == 0, r.stderr[-2000:]
+    bench = {b["run_name"]: b for b in json.loads(out.read_text())["benchmarks"]}
+    assert not [n for n, b in bench.items() if b.get("error_occurred")]
+    for t in (1, 2):
+        for c in ("rcu-sync", "rcu-sync-wake", "rcu-call"):
+            assert f"control/{c}/lib:urcu-qsbr/iterations:20/manual_time/threads:{t}" in bench
+        for check in ("lab", "none"):
+            assert f"control/get-cpu/check:{check}/iterations:20/manual_time/threads:{t}" in bench
+    sync = bench["control/rcu-sync/lib:urcu-qsbr/iterations:20/manual_time/threads:1"]
+    call = bench["control/rcu-call/lib:urcu-qsbr/iterations:20/manual_time/threads:1"]
+    assert call["ops"] == 20 and sync["ops"] >= 20
+    assert call["ns_per_op"] > 10 * sync["ns_per_op"] > 0
+    # without the option the control scenario has none of them
+    r = run([str(REFBENCH), "--scenario=control", "--threads=1", "--benchmark_list_tests"])
+    assert r.returncode == 0 and "rcu-" not in r.stdout and "get-cpu" not in r.stdout
+
+
 def scheme_descriptions():
     r = run([str(REFBENCH), "--list-schemes"])
     return {d["name"]: d for d in json.loads(r.stdout)["schemes"]}
