@@ -283,3 +283,53 @@ def test_merge_records_each_process(tmp_path):
                            str(tmp_path / "x.json"), f"main={f}", f"hot={g}"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "parts main and hot" in proc.stderr
+
+
+# ---- the report's "clear win" rule (scripts/report_noise.py win_check) ----------------------
+
+class _Bench:
+    """A benchmark of the which-wins table: its name and its median ns_per_op."""
+
+    def __init__(self, name, ns):
+        self.name, self.ns = name, ns
+
+    def get(self, counter):
+        return self.ns if counter == "ns_per_op" else None
+
+
+def _win(monkeypatch, pa, pb, cal=None, wm=10.0, rm=12.0):
+    """win_check of W (process medians pa) over R (pb), the spread made up by hand."""
+    import report_noise
+    info = {"W": {"process_medians": pa}, "R": {"process_medians": pb}}
+    monkeypatch.setattr(report_noise, "_spread", lambda run: (None, info, cal, ""))
+    return report_noise.win_check(None, _Bench("W", wm), _Bench("R", rm))
+
+
+@pytest.mark.parametrize("pa, pb, clear", [
+    ([10.0, 11.0], [12.0, 13.0], True),         # W's slowest process beats R's fastest
+    ([10.0, 11.9, 11.0], [12.0, 13.0], True),
+    ([10.0, 12.5], [12.0, 13.0], False),        # ranges overlap: W's fastest alone is no win
+    ([10.0, 12.0], [12.0, 13.0], False),        # touching is not apart
+    ([10.0, 11.0], [9.0, 13.0], False),         # one R process beat every W process
+    ([10.0, 11.0, 14.0], [12.0, 13.0], False),
+])
+def test_clear_win_needs_process_ranges_apart(monkeypatch, pa, pb, clear):
+    check = _win(monkeypatch, pa, pb)
+    import report_noise
+    assert report_noise.is_clear(check) is clear, check
+    assert check == (f"clear (across {len(pa)}+{len(pb)} processes)" if clear
+                     else "overlaps across processes")
+
+
+def test_one_process_a_side_is_not_checked_without_calibration(monkeypatch):
+    assert _win(monkeypatch, [10.0], [20.0, 21.0]) == "one process: not checked across processes"
+
+
+def test_one_process_a_side_against_the_calibrated_noise(monkeypatch):
+    # 1% between-run sd each: the sd of the log difference is 0.01414; a 20% gap
+    # (log 1.2 = 0.182) is 12.9 of them, a 0.5% gap (0.00499) is 0.35 of them.
+    cal = {"benchmarks": {"W": {"sd_log": 0.01}, "R": {"sd_log": 0.01}}}
+    assert _win(monkeypatch, [10.0], [12.0], cal, 10.0, 12.0) == \
+        "clear (beyond the calibrated between-run noise)"
+    assert _win(monkeypatch, [10.0], [10.05], cal, 10.0, 10.05) == \
+        "within the calibrated between-run noise"
