@@ -6,6 +6,8 @@
 #                     between-run noise for make compare (results/<host>/calibration.json)
 #   make test         set up, build, run every test
 #   make kbench       the running kernel's own refcount beside the models (root)
+#   make mutants      plant the small bugs of scripts/mutants.txt one at a time in a copy
+#                     of the tree and report which the fast tests catch (long)
 #   make              build only (no set-up)
 #
 # Settings a user may override:  make bench THREADS=1,2,4 MODULES=500 NR_CPUS=256 ...
@@ -35,13 +37,13 @@ KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/k
 KERNEL_LIB  := $(BUILD)/libkernels.a
 
 .PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
-        plots report perf compare qemu-numa footprint race kbench clean help
+        plots report perf compare qemu-numa footprint race kbench mutants clean help
 
 all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race \
      $(BUILD)/refbench-kbench
 
 help:
-	@sed -n '1,10p' Makefile
+	@sed -n '1,12p' Makefile
 
 # ---- set-up ------------------------------------------------------------------
 deps:
@@ -216,6 +218,11 @@ qemu-numa: all
 # builds kernels/kmod/, loads it, runs it, unloads it, writes a run folder.
 kbench: all
 	@scripts/kbench.sh
+
+# Not part of make test: one build and the relevant tests per mutant (MUTANTS_ARGS=--all:
+# the whole fast set for each; MUTANTS_ARGS="--only ID ...": those mutants).
+mutants: deps-test
+	@scripts/pyrun scripts/mutants.py --scratch $(BUILD)/mutants $(MUTANTS_ARGS)
 
 clean:
 	rm -rf $(BUILD)
