@@ -335,3 +335,35 @@ def test_one_process_a_side_against_the_calibrated_noise(monkeypatch):
         "clear (beyond the calibrated between-run noise)"
     assert _win(monkeypatch, [10.0], [10.05], cal, 10.0, 10.05) == \
         "within the calibrated between-run noise"
+
+
+# ---- the statistics, on numbers worked by hand ---------------------------------------------
+
+def test_each_process_figure_is_the_median_of_its_repetitions(tmp_path):
+    """Process 0 ran 1, 2 and 9 ns (median 2, mean 4); process 1 ran 4, 5 and 6 (median 5)."""
+    name = "hot/percpu/nr_cpus:64/manual_time/threads:1"
+    entries = [{"name": name, "run_name": name, "run_type": "iteration", "ns_per_op": v,
+                "refbench_process": p} for p, vs in ((0, (1.0, 9.0, 2.0)), (1, (6.0, 4.0, 5.0)))
+               for v in vs]
+    (tmp_path / "bench.json").write_text(json.dumps({"context": {}, "benchmarks": entries}))
+    side = noise.Side(tmp_path)
+    assert side.process_medians(name) == [2.0, 5.0]
+    assert side.repetitions(name) == 6 and side.processes(name) == 2
+
+
+def test_log_sd_is_the_sample_sd_of_the_logs():
+    e = 2.718281828459045
+    # logs 0, 1, 2: mean 1, squares 1 + 0 + 1 = 2 over n - 1 = 2 degrees: sd 1
+    # (the population sd would be sqrt(2/3) = 0.8165).
+    assert noise.log_sd([1.0, e, e * e]) == pytest.approx(1.0)
+    assert noise.log_sd([5.0]) is None
+
+
+def test_pooled_log_sd_counts_one_degree_less_per_group():
+    e = 2.718281828459045
+    # Group 1, logs 0 1 2: squares about its mean 2, 2 degrees; group 2, logs 5 7: squares 2,
+    # 1 degree; a lone value adds nothing. Pooled: sqrt(4 / 3) = 1.1547 on 3 degrees.
+    sd, df = noise.pooled_log_sd([[1.0, e, e * e], [e ** 5, e ** 7], [3.0]])
+    assert df == 3
+    assert sd == pytest.approx(1.1547, abs=1e-4)
+    assert noise.pooled_log_sd([[1.0], [2.0]]) == (None, 0)
