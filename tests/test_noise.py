@@ -367,3 +367,11 @@ def test_pooled_log_sd_counts_one_degree_less_per_group():
     assert df == 3
     assert sd == pytest.approx(1.1547, abs=1e-4)
     assert noise.pooled_log_sd([[1.0], [2.0]]) == (None, 0)
+
+
+def test_geomean_of_the_ratios():
+    # (1 x 4 x 16)^(1/3) = 64^(1/3) = 4; (2 x 8)^(1/2) = 4; missing and non-positive ratios
+    # are left out, and none at all gives none.
+    assert compare.geomean([1.0, 4.0, 16.0]) == pytest.approx(4.0)
+    assert compare.geomean([2.0, None, 8.0, 0.0, -1.0]) == pytest.approx(4.0)
+    assert compare.geomean([None]) is None and compare.geomean([]) is None
