@@ -14,6 +14,8 @@
 #   footprint     the memory table (refbench-footprint); race: the 2009 race step by step
 #   qemu-numa     the placement audit in a 2-node virtual machine (QEMU, software emulation)
 #   kbench        (root) the running kernel's own refcount beside the models
+#   mutants       plant the small bugs of scripts/mutants.txt one at a time in a copy of
+#                 the tree and report which the fast tests catch (long; not in make test)
 #   all           build only, no set-up (also: tests-build, test-asan, test-tsan)
 #   deps deps-bench deps-test   install the build / bench / test packages (apt-get)
 #   clean         remove build/
@@ -43,6 +45,7 @@
 #   CALIBRATION=FILE    compare: the noise model [results/<host>/calibration.json]
 #   ANYWAY=1            compare runs of other hosts, settings or schemes [0]
 #   CPUS PEERS WINDOW_MS KDIR   kbench: see scripts/kbench.sh [every CPU, 64, 200, running kernel]
+#   MUTANTS_ARGS=--all  mutants: every fast test for each mutant; "--only ID ..." some [none]
 
 CC       ?= gcc
 CXX      ?= g++
@@ -70,7 +73,7 @@ KERNEL_LIB  := $(BUILD)/libkernels.a
 
 .PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
         build-quiet calibrate calibrate-runs plots report perf compare qemu-numa footprint race \
-        kbench clean help
+        kbench mutants clean help
 
 all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race \
      $(BUILD)/refbench-kbench
@@ -270,6 +273,11 @@ qemu-numa: all
 # builds kernels/kmod/, loads it, runs it, unloads it, writes a run folder.
 kbench: all
 	@scripts/kbench.sh
+
+# Not part of make test: one build and the relevant tests per mutant (MUTANTS_ARGS=--all:
+# the whole fast set for each; MUTANTS_ARGS="--only ID ...": those mutants).
+mutants: deps-test
+	@scripts/pyrun scripts/mutants.py --scratch $(BUILD)/mutants $(MUTANTS_ARGS)
 
 clean:
 	rm -rf $(BUILD)

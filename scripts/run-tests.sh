@@ -21,14 +21,23 @@ mkdir -p "$log_dir"
 TSAN_TESTS=${TSAN_TESTS:-"test_lifecycle test_concurrency"}
 
 count_cmocka() {   # name logfile status
-  local name=$1 log=$2 rc=$3 p f
+  local name=$1 log=$2 rc=$3 p f s
   p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -1)
   f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log" | tail -1)
-  p=${p:-0}; f=${f:-0}
+  s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s), listed below:/\1/p' "$log" | tail -1)
+  p=${p:-0}; f=${f:-0}; s=${s:-0}
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  passed=$((passed + p)); failed=$((failed + f))
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
   if [ "$f" -ne 0 ]; then failures+=("$name (see $log)"); fi
-  printf '  %-40s %3d passed, %d failed\n' "$name" "$p" "$f"
+  printf '  %-40s %3d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
+  if [ "$s" -ne 0 ]; then
+    # Each skip prints "skipped: <reason>" (stderr) before cmocka's skip().
+    if grep -q '^skipped: ' "$log"; then
+      grep '^skipped: ' "$log" | sort | uniq -c | sed 's/^ *\([0-9]*\) skipped: /      skipped (\1x): /'
+    else
+      echo "      skipped: no reason printed (see $log)"
+    fi
+  fi
 }
 
 # A test script that ends with "NAME: P passed, F failed, S skipped", bounded in seconds.
@@ -103,9 +112,10 @@ fi
 
 echo "== Python tests"
 log="$log_dir/pytest.log"
-scripts/pyrun -m pytest -q -p no:cacheprovider tests >"$log" 2>&1
+scripts/pyrun -m pytest -q -rfEs -p no:cacheprovider tests >"$log" 2>&1
 rc=$?
 tail -1 "$log"
+grep '^SKIPPED ' "$log" | sed 's/^/      /'
 line=$(grep -E '^(=+ )?[0-9]+ (passed|failed|skipped|error)' "$log" | tail -1)
 p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); p=${p:-0}
 f=$(echo "$line" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')

@@ -34,7 +34,7 @@
 static void need_two_cpus(void)
 {
 	if (kt_ncpus < 2) {
-		fprintf(stderr, "skipped: needs two CPUs\n");
+		fprintf(stderr, "skipped: needs two CPUs this process may run on\n");
 		skip();
 	}
 }

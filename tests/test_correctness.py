@@ -94,3 +94,29 @@ def test_without_race_json_the_reason_is_given(run_dir, tmp_path):
     rows, why = correctness.rows(rbload.load_run(d))
     assert "race.json" in why
     assert all(r["race"].startswith("not in this run") for r in rows)
+
+
+def test_under_reads_of_a_scheme_that_claims_none_contradict_it(run_dir, tmp_path):
+    """Made up: three under-reads in each of atomic's handoff benchmarks, and race.json
+    saying percpu's interleaving did not go as it claims."""
+    d = tmp_path / RUN.name
+    shutil.copytree(run_dir, d)
+    bench = json.loads((d / "bench.json").read_text())
+    n = 0
+    for b in bench["benchmarks"]:
+        if b["name"].startswith("handoff/atomic/") and "under_reads" in b:
+            b["under_reads"] = 3
+            n += 1
+    assert n > 0
+    (d / "bench.json").write_text(json.dumps(bench))
+    race = json.loads((d / "race.json").read_text())
+    for e in race["schemes"]:
+        if e.get("scheme") == "percpu":
+            e["matches_claim"] = False
+    (d / "race.json").write_text(json.dumps(race))
+    rows = by_scheme(correctness.rows(rbload.load_run(d))[0])
+    assert rows["atomic"]["handoff_under"] == 3 * n
+    assert rows["atomic"]["handoff"] == "contradicts the claim"
+    # percpu claims it may read low: its under-reads, if any, never contradict it.
+    assert rows["percpu"]["handoff"] == "consistent with the claim"
+    assert rows["percpu"]["race"] == "DOES NOT MATCH its claim"

@@ -222,8 +222,11 @@ static void test_page_faults_window(void **state)
 			 0);
 	counters_probe(&cfg);
 	int pf = index_of(&cfg, "page_faults");
-	if (cfg.ev[pf].status != COUNTERS_SUPPORTED)
+	if (cfg.ev[pf].status != COUNTERS_SUPPORTED) {
+		fprintf(stderr, "skipped: this machine cannot count page_faults "
+			"(perf_event_open refused the software event)\n");
 		skip();
+	}
 
 	if (counters_thread_open(&ct, &cfg, err, sizeof(err)) != 0)
 		fail_msg("%s", err);

@@ -7,7 +7,6 @@ Run: scripts/pyrun -m pytest tests/test_noise.py -q
 """
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -101,8 +100,11 @@ def verdicts(proc):
 
 def test_noise_figure_is_z_between_run_sds_of_a_difference():
     assert noise.noise_pct(0.0) == 0.0
-    sd = 0.01
-    assert noise.noise_pct(sd) == pytest.approx(100 * (math.exp(3 * math.sqrt(2) * sd) - 1))
+    # Worked by hand: a difference of two runs has sd sqrt(2) x 0.01 = 0.014142 in log terms;
+    # three of those is 0.042426, and e^0.042426 = 1.043339: a 4.334% change. At sd 0.05,
+    # 3 x 0.070711 = 0.212132 and e^0.212132 = 1.236311.
+    assert noise.noise_pct(0.01) == pytest.approx(4.3339, abs=1e-3)
+    assert noise.noise_pct(0.05) == pytest.approx(23.631, abs=1e-2)
     assert noise.count_cpus("0-1") == 2 and noise.count_cpus("0-3,8-11") == 8
     assert noise.count_cpus("0") == 1 and noise.count_cpus("x") is None
 
@@ -321,3 +323,93 @@ def test_a_named_calibration_that_is_not_one_is_an_error(tmp_path):
     assert proc.returncode == 2
     assert str(bogus) in proc.stderr and "not a refbench calibration file" in proc.stderr
     assert "ignored" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+# ---- the report's "clear win" rule (scripts/report_noise.py win_check) ----------------------
+
+class _Bench:
+    """A benchmark of the which-wins table: its name and its median ns_per_op."""
+
+    def __init__(self, name, ns):
+        self.name, self.ns = name, ns
+
+    def get(self, counter):
+        return self.ns if counter == "ns_per_op" else None
+
+
+def _win(monkeypatch, pa, pb, cal=None, wm=10.0, rm=12.0):
+    """win_check of W (process medians pa) over R (pb), the spread made up by hand."""
+    import report_noise
+    info = {"W": {"process_medians": pa}, "R": {"process_medians": pb}}
+    monkeypatch.setattr(report_noise, "_spread", lambda run: (None, info, cal, ""))
+    return report_noise.win_check(None, _Bench("W", wm), _Bench("R", rm))
+
+
+@pytest.mark.parametrize("pa, pb, clear", [
+    ([10.0, 11.0], [12.0, 13.0], True),         # W's slowest process beats R's fastest
+    ([10.0, 11.9, 11.0], [12.0, 13.0], True),
+    ([10.0, 12.5], [12.0, 13.0], False),        # ranges overlap: W's fastest alone is no win
+    ([10.0, 12.0], [12.0, 13.0], False),        # touching is not apart
+    ([10.0, 11.0], [9.0, 13.0], False),         # one R process beat every W process
+    ([10.0, 11.0, 14.0], [12.0, 13.0], False),
+])
+def test_clear_win_needs_process_ranges_apart(monkeypatch, pa, pb, clear):
+    check = _win(monkeypatch, pa, pb)
+    import report_noise
+    assert report_noise.is_clear(check) is clear, check
+    assert check == (f"clear (across {len(pa)}+{len(pb)} processes)" if clear
+                     else "overlaps across processes")
+
+
+def test_one_process_a_side_is_not_checked_without_calibration(monkeypatch):
+    assert _win(monkeypatch, [10.0], [20.0, 21.0]) == "one process: not checked across processes"
+
+
+def test_one_process_a_side_against_the_calibrated_noise(monkeypatch):
+    # 1% between-run sd each: the sd of the log difference is 0.01414; a 20% gap
+    # (log 1.2 = 0.182) is 12.9 of them, a 0.5% gap (0.00499) is 0.35 of them.
+    cal = {"benchmarks": {"W": {"sd_log": 0.01}, "R": {"sd_log": 0.01}}}
+    assert _win(monkeypatch, [10.0], [12.0], cal, 10.0, 12.0) == \
+        "clear (beyond the calibrated between-run noise)"
+    assert _win(monkeypatch, [10.0], [10.05], cal, 10.0, 10.05) == \
+        "within the calibrated between-run noise"
+
+
+# ---- the statistics, on numbers worked by hand ---------------------------------------------
+
+def test_each_process_figure_is_the_median_of_its_repetitions(tmp_path):
+    """Process 0 ran 1, 2 and 9 ns (median 2, mean 4); process 1 ran 4, 5 and 6 (median 5)."""
+    name = "hot/percpu/nr_cpus:64/manual_time/threads:1"
+    entries = [{"name": name, "run_name": name, "run_type": "iteration", "ns_per_op": v,
+                "refbench_process": p} for p, vs in ((0, (1.0, 9.0, 2.0)), (1, (6.0, 4.0, 5.0)))
+               for v in vs]
+    (tmp_path / "bench.json").write_text(json.dumps({"context": {}, "benchmarks": entries}))
+    side = noise.Side(tmp_path)
+    assert side.process_medians(name) == [2.0, 5.0]
+    assert side.repetitions(name) == 6 and side.processes(name) == 2
+
+
+def test_log_sd_is_the_sample_sd_of_the_logs():
+    e = 2.718281828459045
+    # logs 0, 1, 2: mean 1, squares 1 + 0 + 1 = 2 over n - 1 = 2 degrees: sd 1
+    # (the population sd would be sqrt(2/3) = 0.8165).
+    assert noise.log_sd([1.0, e, e * e]) == pytest.approx(1.0)
+    assert noise.log_sd([5.0]) is None
+
+
+def test_pooled_log_sd_counts_one_degree_less_per_group():
+    e = 2.718281828459045
+    # Group 1, logs 0 1 2: squares about its mean 2, 2 degrees; group 2, logs 5 7: squares 2,
+    # 1 degree; a lone value adds nothing. Pooled: sqrt(4 / 3) = 1.1547 on 3 degrees.
+    sd, df = noise.pooled_log_sd([[1.0, e, e * e], [e ** 5, e ** 7], [3.0]])
+    assert df == 3
+    assert sd == pytest.approx(1.1547, abs=1e-4)
+    assert noise.pooled_log_sd([[1.0], [2.0]]) == (None, 0)
+
+
+def test_geomean_of_the_ratios():
+    # (1 x 4 x 16)^(1/3) = 64^(1/3) = 4; (2 x 8)^(1/2) = 4; missing and non-positive ratios
+    # are left out, and none at all gives none.
+    assert compare.geomean([1.0, 4.0, 16.0]) == pytest.approx(4.0)
+    assert compare.geomean([2.0, None, 8.0, 0.0, -1.0]) == pytest.approx(4.0)
+    assert compare.geomean([None]) is None and compare.geomean([]) is None

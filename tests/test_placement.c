@@ -640,8 +640,10 @@ static void test_process_binding(void **state)
 	hwloc_obj_t pu;
 
 	(void)state;
-	if (CPU_COUNT(&saved_mask) < 2)
+	if (CPU_COUNT(&saved_mask) < 2) {
+		fprintf(stderr, "skipped: needs two CPUs this process may run on\n");
 		skip();
+	}
 	for (int c = 0; c < CPU_SETSIZE; c++) {
 		if (!CPU_ISSET(c, &saved_mask))
 			continue;

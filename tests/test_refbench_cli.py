@@ -139,6 +139,23 @@ def test_counters_are_consistent(short_run):
     for b in bench["benchmarks"]:
         assert b["ops"] > 0 and b["ns_per_op"] > 0 and b["ops_per_sec"] > 0, b["name"]
         assert b["thread_ops_per_sec_min"] <= b["thread_ops_per_sec_max"]
+        # One window of W seconds, k counted threads: ops_per_sec = ops / W and ns_per_op =
+        # W x 1e9 x k / ops, the time one thread takes per operation; so their product is
+        # k x 1e9 whatever W was.  In hot/ and spread/ every thread gets and puts and counts;
+        # read/ and unload/ count their leader only (the others are load), handoff/ all but
+        # the head of its chain.  Each counted thread's rate lies between the slowest and
+        # the fastest one's, so the total lies between k times each.
+        t = b["threads"]
+        k = b["ns_per_op"] * b["ops_per_sec"] / 1e9
+        assert k == pytest.approx(round(k), rel=1e-4) and 1 <= round(k) <= t, b["name"]
+        k = round(k)
+        if b["run_name"].split("/")[0] in ("hot", "spread"):
+            assert k == t, b["name"]
+        assert (b["thread_ops_per_sec_min"] * k * (1 - 1e-6) <= b["ops_per_sec"]
+                <= b["thread_ops_per_sec_max"] * k * (1 + 1e-6)), b["name"]
+        if "fairness" in b:
+            assert b["fairness"] == pytest.approx(
+                b["thread_ops_per_sec_min"] / b["thread_ops_per_sec_max"], rel=1e-4)
         if b["run_name"].startswith("unload/"):
             assert b["gets_after_going"] == 0
             assert b["unload_ns"] > 0

@@ -203,3 +203,21 @@ def test_binary_list_is_the_runs_list(tmp_path):
     assert [s.fields for s in schemes] == recorded
     for s in schemes:
         assert s.get("module_pages") in ("4k", "2m") and s.get("ref_storage")
+
+
+def test_binary_list_is_the_sources_list():
+    """The binary's list against a second reading, of the sources: kernels/schemes.def's
+    order, each header's SCHEME_NAME, SCHEME_LABEL and SCHEME_MODULE_MEM."""
+    import re
+    ids = re.findall(r"^SCHEME\((\w+)\)", (REPO / "kernels" / "schemes.def").read_text(), re.M)
+    mem = {"MODULE_MEM_POOL": "pool", "MODULE_MEM_VMALLOC": "vmalloc"}
+    expected = []
+    for sid in ids:
+        text = (REPO / "kernels" / f"scheme_{sid}.h").read_text()
+        name = re.search(r'^#define SCHEME_NAME "([^"]+)"', text, re.M).group(1)
+        label = re.search(r'^#define SCHEME_LABEL "([^"]+)"', text, re.M).group(1)
+        kind = re.search(r"^#define SCHEME_MODULE_MEM (\w+)", text, re.M).group(1)
+        expected.append((name, label, mem[kind]))
+    got = [(s.name, s.label, s.get("module_memory"))
+           for s in rbschemes.schemes_of_binary(REFBENCH)]
+    assert got == expected

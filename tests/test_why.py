@@ -3,6 +3,8 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import rbresults as rb  # noqa: E402
 import why  # noqa: E402
@@ -180,3 +182,18 @@ def test_a_difference_the_other_way_is_not_the_claim():
     (row,) = c["rows"]
     assert not row["established"] and row["against"]
     assert c["status"].startswith("not established") and "other way" in c["status"]
+
+
+def test_established_needs_both_the_share_and_the_sigmas():
+    """Medians 5 and 5.6 (12%, over the 10% share) but sds of 1 each (3 combined sds are
+    4.24): not established. Medians 100 and 101 (1%) with sds of 0.01 (3 combined sds are
+    0.042): many sigmas, too small a share, not established either. 5 against 9 with sds of
+    0.1: both rules hold."""
+    x, y = bench(BASE + "/a", [5.0, 6.0, 4.0]), bench(BASE + "/b", [5.6, 6.6, 4.6])
+    diff, sd, ok = why.verdict(x, y)
+    assert diff == pytest.approx(0.6) and sd == pytest.approx(2 ** 0.5) and not ok
+    x, y = bench(BASE + "/a", [100.0, 100.01, 99.99]), bench(BASE + "/b", [101.0, 101.01, 100.99])
+    diff, sd, ok = why.verdict(x, y)
+    assert diff == pytest.approx(1.0) and sd == pytest.approx(0.01 * 2 ** 0.5) and not ok
+    x, y = bench(BASE + "/a", [5.0, 5.1, 4.9]), bench(BASE + "/b", [9.0, 9.1, 8.9])
+    assert why.verdict(x, y)[2]
