@@ -284,7 +284,7 @@ static const char *rcu_unavailable(const struct kbench_params *p)
 
 static const struct kbench_case rcu_hot_case = {
 	.scenario = KBENCH_HOT, .subject = "kernel-rcuref", .impl = "kernel", .reference = "rcuref",
-	.includes = "rcuref_get() (lock xadd inline) and rcuref_put() (preemption disabled around lock xadd), the slow paths never taken",
+	.includes = "rcuref_get() (inline: lock addl, a sign test) and rcuref_put() (inline: lock xadd between preempt_disable() and preempt_enable()), the exported slow paths never taken",
 	.unavailable = rcu_unavailable,
 	.setup = rcu_setup, .loop = rcu_hot, .count = rcu_count, .teardown = atom_teardown,
 };
