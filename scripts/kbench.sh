@@ -71,6 +71,8 @@ if [ -z "$KMOD_DIR" ] && [ ! -f "$KDIR/Makefile" ]; then
   fi
   fail "no headers for kernel $release at $KDIR (no Debian package linux-headers-$release either: install the headers your kernel was built with, or give KDIR=<its build tree>)"
 fi
+# make -C kernels/kmod reads KDIR from there: an absolute path.
+if [ -z "$KMOD_DIR" ]; then KDIR=$(cd "$KDIR" && pwd -P); fi
 # A kernel older than the module's APIs is refused here, not by a compiler error.
 if [ -z "$KMOD_DIR" ] && ! why=$(make -s --no-print-directory -C kernels/kmod KDIR="$KDIR" check-kernel 2>&1 >/dev/null); then
   fail "$(printf '%s\n' "$why" | sed -n '1s/^kmod: //p')"
