@@ -18,7 +18,7 @@
 # Timings under TCG software emulation are meaningless; nothing here reads them beyond "> 0".
 # Prints "kbench-guest: P passed, F failed, S skipped"; exits non-zero on failure. Skipped (never
 # passed) when qemu, busybox or cpio are missing; one kernel is skipped (counted, with its reason)
-# when its headers cannot be had or its image cannot be downloaded. Took 11 minutes here, with
+# when its headers cannot be had or its image cannot be downloaded. Took 9 to 11 minutes here, with
 # other builds and QEMU machines sharing the 2 CPUs (each kernel: build 1.5 min, machine 4 min).
 set -euo pipefail
 
