@@ -39,6 +39,13 @@
  * Departures: preempt_disable() around the put is get_cpu()/put_cpu();
  * WARN_ONCE is a message; module memory, the unload era (2014) and the
  * out-of-line operations follow the 3.19 atomic scheme.
+ *
+ * Built in kernel mode (kernels/kmod/) against 6.4 or later, where
+ * <linux/types.h> has its own rcuref_t, the kernel-side compat.h includes
+ * <linux/rcuref.h> and defines REFBENCH_KERNEL_RCUREF: the type and
+ * rcuref_init/read/get/put/__rcuref_put below are then the running
+ * kernel's (inline fast paths, exported slow paths), and only the module
+ * mapping is the lab's.  Before 6.4, and in userspace, they are these.
  */
 #define SCHEME_NAME "rcuref"
 #define SCHEME_LABEL "rcuref_t (6.4), in place of 3.19's atomic_t"
@@ -54,6 +61,10 @@
 
 #include <stdio.h>
 
+#ifdef REFBENCH_KERNEL_RCUREF
+#define SCHEME_KERNEL_MODE_NOTE "; rcuref_t and rcuref_init/read/get/put are the running " \
+	"kernel's own (<linux/rcuref.h>, 6.4+: inline fast paths, exported slow paths)"
+#else
 #define RCUREF_ONEREF    0x00000000U
 #define RCUREF_MAXREF    0x7FFFFFFFU
 #define RCUREF_SATURATED 0xA0000000U
@@ -62,6 +73,7 @@
 #define RCUREF_NOREF     0xFFFFFFFFU
 
 typedef struct { atomic_t refcnt; } rcuref_t;
+#endif
 
 struct module_ref_storage {
 	rcuref_t ref;
@@ -69,6 +81,7 @@ struct module_ref_storage {
 
 #include "module.h"
 
+#ifndef REFBENCH_KERNEL_RCUREF
 static inline void rcuref_init(rcuref_t *ref, unsigned int cnt)
 {
 	atomic_set(&ref->refcnt, (int)(cnt - 1));
@@ -140,6 +153,7 @@ static inline bool rcuref_put(rcuref_t *ref)
 	put_cpu();
 	return released;
 }
+#endif /* !REFBENCH_KERNEL_RCUREF */
 
 static inline size_t module_ref_embedded_bytes(void) { return 0; }
 static inline int module_ref_alloc(struct module *mod) { (void)mod; return 0; }
@@ -174,9 +188,12 @@ static inline void module_unload_init(struct module *mod)
 static inline void __module_get(struct module *module)
 {
 	if (module) {
+		bool got;
+
 		get_cpu();              /* preempt_disable(), as 3.19's module code had */
-		rcuref_get(&module->ref.ref);
+		got = rcuref_get(&module->ref.ref);
 		put_cpu();
+		(void)got;
 	}
 }
 
@@ -194,8 +211,11 @@ static inline bool try_module_get(struct module *module)
 
 static inline void module_put(struct module *module)
 {
-	if (module)
-		rcuref_put(&module->ref.ref);
+	if (module) {
+		bool released = rcuref_put(&module->ref.ref);
+
+		(void)released;
+	}
 }
 
 static inline int try_stop_module(struct module *mod, int flags, int *forced)

@@ -172,9 +172,9 @@ fi
 
 # 4. commands the scripts and tests run
 COMMANDS="cc gcc g++ make pkg-config clang clang++ objdump valgrind perf qemu-system-x86_64 busybox
-          cpio chromium lstopo-no-graphics hwloc-calc ldd dpkg-deb"
+          cpio chromium lstopo-no-graphics hwloc-calc ldd dpkg-deb pahole"
 case "$set_name" in build) COMMANDS="cc gcc g++ make pkg-config" ;;
-  bench) COMMANDS="cc gcc g++ make pkg-config valgrind perf lstopo-no-graphics" ;; esac
+  bench) COMMANDS="cc gcc g++ make pkg-config valgrind perf lstopo-no-graphics objdump readelf" ;; esac
 want commands && for c in $COMMANDS; do
   path=$(command -v "$c" 2>/dev/null) || path=""
   if [ -z "$path" ]; then

@@ -11,8 +11,9 @@
 #
 # Needs root (it loads modules), the running kernel's headers at /lib/modules/$(uname -r)/build
 # (on Debian: linux-headers-$(uname -r), which scripts/setup-deps.sh kbench installs when apt
-# knows it) and a kernel with CONFIG_MODULE_UNLOAD. Without one of them it stops before building,
-# with one line saying what is missing, and exits 1.
+# knows it), a kernel the module supports (5.18 or later; tested on 6.1 and 6.12) and
+# CONFIG_MODULE_UNLOAD. Without one of them it stops before building, with one line saying what
+# is missing, and exits 1.
 #
 # Settings (environment, or make kbench VAR=...):
 #   THREADS=1,4     thread counts (default: 1 and the number of cores; the kthreads take the
@@ -69,6 +70,12 @@ if [ -z "$KMOD_DIR" ] && [ ! -f "$KDIR/Makefile" ]; then
     fail "no headers for kernel $release at $KDIR: install them with apt-get install linux-headers-$release"
   fi
   fail "no headers for kernel $release at $KDIR (no Debian package linux-headers-$release either: install the headers your kernel was built with, or give KDIR=<its build tree>)"
+fi
+# make -C kernels/kmod reads KDIR from there: an absolute path.
+if [ -z "$KMOD_DIR" ]; then KDIR=$(cd "$KDIR" && pwd -P); fi
+# A kernel older than the module's APIs is refused here, not by a compiler error.
+if [ -z "$KMOD_DIR" ] && ! why=$(make -s --no-print-directory -C kernels/kmod KDIR="$KDIR" check-kernel 2>&1 >/dev/null); then
+  fail "$(printf '%s\n' "$why" | sed -n '1s/^kmod: //p')"
 fi
 config=""
 for c in "$KDIR/include/config/auto.conf" "$KDIR/.config" "/boot/config-$release"; do

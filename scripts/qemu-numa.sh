@@ -26,6 +26,9 @@
 #   --kernel-package PKG boot the vmlinuz of this Debian package (linux-image-...), downloaded
 #                        once with apt-get download and cached in build/qemu/PKG/; default: the
 #                        package linux-image-amd64 points at, cached in build/qemu/
+#   --tcg-single         run every vCPU on one host thread (-accel tcg,thread=single): slower,
+#                        but Debian's 6.12 kernel has been seen to oops in its own code patching
+#                        (int3 in __schedule) under multi-threaded TCG
 #   --verbose            report timings and, on failure, the kernel console on stderr
 # COMMAND is run with ARGS in /lab. When COMMAND is a host file (a path, or a name found on PATH
 # that is not a busybox applet) it is included automatically. The command's stdout goes to
@@ -43,6 +46,7 @@ root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cache_dir="$root_dir/build/qemu"
 
 nodes=2 cpn=2 mem_mb=1024 timeout_s=300 out_file="" kernel="" kpkg="" verbose=0 fetch_only=0
+accel=tcg
 includes=()
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ ${#1} -le 9 ]; }
@@ -59,10 +63,11 @@ while [ $# -gt 0 ]; do
     --kernel) need_arg "$@"; kernel=$2; shift 2 ;;
     --kernel-package) need_arg "$@"; kpkg=$2; shift 2 ;;
     --verbose) verbose=1; shift ;;
+    --tcg-single) accel=tcg,thread=single; shift ;;
     --fetch-kernel) fetch_only=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
-    *) usage_err "unknown argument '$1' (options: --nodes --cpus-per-node --mem-mb --timeout --out --include --kernel --kernel-package --verbose --fetch-kernel, then -- COMMAND [ARGS...])" ;;
+    *) usage_err "unknown argument '$1' (options: --nodes --cpus-per-node --mem-mb --timeout --out --include --kernel --kernel-package --tcg-single --verbose --fetch-kernel, then -- COMMAND [ARGS...])" ;;
   esac
 done
 
@@ -294,7 +299,7 @@ chmod 755 "$stage/init"
 # ---- the VM -------------------------------------------------------------------------------
 per_node=$((mem_mb / nodes))
 esc() { printf '%s' "${1//,/,,}"; }      # QEMU option values double their commas
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${mem_mb}M"
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -m "${mem_mb}M"
       -smp "$ncpus,sockets=$nodes,cores=$cpn,threads=1"
       -nodefaults -display none -monitor none -no-reboot
       -chardev "file,id=con,path=$(esc "$run/console.log")" -serial chardev:con

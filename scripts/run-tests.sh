@@ -4,8 +4,8 @@
 # Suites: the dependency check (scripts/check-deps.sh), the C tests (cmocka), the same tests under AddressSanitizer and
 # UndefinedBehaviorSanitizer, the concurrency tests under ThreadSanitizer,
 # the Python tests (pytest), the NUMA virtual machine test (QEMU), and the kernel
-# module in a QEMU machine running a Debian cloud kernel (tests/test_kbench_guest.sh), and
-# make bench-quick on a fresh Debian 12 root (tests/test_fresh_debian.sh).
+# module in QEMU machines running Debian 12's 6.1 and 6.12 cloud kernels (tests/test_kbench_guest.sh),
+# and make bench-quick on a fresh Debian 12 root (tests/test_fresh_debian.sh).
 # Exit status: 0 only when nothing failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -127,8 +127,8 @@ passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 echo "== NUMA virtual machine (QEMU)"
 run_script_suite qemu-numa 900 tests/test_qemu_numa.sh
 
-echo "== kernel module in a QEMU machine with a Debian cloud kernel (kbench)"
-run_script_suite kbench-guest 600 tests/test_kbench_guest.sh
+echo "== kernel module in QEMU machines with Debian 12's 6.1 and 6.12 cloud kernels (kbench)"
+run_script_suite kbench-guest 1500 tests/test_kbench_guest.sh
 
 echo "== make bench-quick on a fresh Debian 12 root (apt, git, make only)"
 run_script_suite fresh-debian 1500 tests/test_fresh_debian.sh

@@ -6,6 +6,9 @@
 # test: the guest test of the kernel module (tests/test_kbench_guest.sh) builds it against the
 #   Debian cloud kernel's headers (linux-headers-cloud-amd64, which brings its gcc and kbuild) and
 #   boots the image of the same version, downloaded (never installed) by scripts/qemu-numa.sh.
+#   It does the same for Debian 12's 6.12 cloud kernel, whose headers package depends on the
+#   kernel image (installing it would install that kernel here): scripts/kernel-headers.sh
+#   downloads those headers and unpacks them into build/, and their kbuild needs pahole (BTF).
 # kbench: make kbench builds the module against the running kernel's headers,
 #   linux-headers-$(uname -r) (named only when apt knows that package: a custom kernel brings
 #   its own headers, and scripts/kbench.sh says so).
@@ -19,7 +22,7 @@ fi
 what=${1:-all}
 build_pkgs=(gcc g++ make pkg-config libbenchmark-dev libhwloc-dev hwloc liburcu-dev libcmocka-dev)
 test_pkgs=(clang libclang-rt-14-dev python3-pytest python3-matplotlib python3-scipy valgrind chromium linux-perf
-           qemu-system-x86 busybox-static cpio linux-headers-cloud-amd64 mmdebstrap)
+           qemu-system-x86 busybox-static cpio linux-headers-cloud-amd64 pahole mmdebstrap)
 bench_pkgs=(python3-matplotlib python3-scipy libbenchmark-tools linux-perf valgrind)
 kbench_pkgs=(make gcc)
 running_headers="linux-headers-$(uname -r)"

@@ -10,7 +10,7 @@
  *                      reference: measured beside the lab's "atomic".
  *   kernel-percpu_ref  percpu_ref_tryget_live() + percpu_ref_put() on a
  *                      live percpu_ref (lib/percpu-refcount.c): beside the
- *                      lab's "percpu".
+ *                      lab's "percpu-ref".
  *   kernel-atomic_t    atomic_inc() + atomic_dec() on one shared atomic_t:
  *                      beside the lab's "atomic".
  *   kernel-rcuref      rcuref_get() + rcuref_put() (6.4+, lib/rcuref.c):
@@ -18,12 +18,18 @@
  *                      reported so.
  *
  * The operations are the kernel's, called as any module calls them: the
- * inline parts inlined here, the exported functions called.
+ * inline parts inlined here, the exported functions called.  What one
+ * operation includes depends on the kernel built against, and each case's
+ * text says it for that kernel: try_module_get() and module_put() disable
+ * preemption inside before 6.5 and not from 6.5 (cb0b50b813f6); rcuref
+ * exists from 6.4.
  */
 #include <linux/module.h>
 #include <linux/atomic.h>
 #include <linux/percpu-refcount.h>
 #include <linux/slab.h>
+#include <linux/completion.h>
+#include <linux/rcupdate.h>
 #include <linux/version.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
 #include <linux/rcuref.h>
@@ -108,14 +114,24 @@ static void module_spread(void *state, struct kbench_thread *t)
 	});
 }
 
+/* kernel/module/main.c: preempt_disable() around the count went in 6.5. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define KBENCH_MODULE_PREEMPT "neither disables preemption (removed in 6.5, cb0b50b813f6)"
+#else
+#define KBENCH_MODULE_PREEMPT "each disables preemption inside (until 6.5, cb0b50b813f6)"
+#endif
+#define KBENCH_MODULE_OPS "try_module_get() (module_is_live(), atomic_inc_not_zero(): a lock cmpxchg loop) " \
+	"and module_put() (atomic_dec_if_positive(): a lock cmpxchg loop), the running kernel's " \
+	"exported functions, called; " KBENCH_MODULE_PREEMPT
+
 static const struct kbench_case module_hot_case = {
 	.scenario = KBENCH_HOT, .subject = "kernel-module", .impl = "kernel", .reference = "atomic",
-	.includes = "try_module_get(THIS_MODULE) and module_put(THIS_MODULE), the running kernel's exported functions (each disables preemption inside); interrupts and preemption between batches as the kernel has them",
+	.includes = KBENCH_MODULE_OPS ", on THIS_MODULE; interrupts and preemption between batches as the kernel has them",
 	.setup = module_setup, .loop = module_hot, .count = module_count, .teardown = module_teardown,
 };
 static const struct kbench_case module_spread_case = {
 	.scenario = KBENCH_SPREAD, .subject = "kernel-module", .impl = "kernel", .reference = "atomic",
-	.includes = "try_module_get() and module_put() on a loaded refbench_peer_N module drawn uniformly from a fixed sequence, plus the load of its struct module pointer",
+	.includes = KBENCH_MODULE_OPS ", on a loaded refbench_peer_N module drawn uniformly from a fixed sequence, plus the load of its struct module pointer",
 	.unavailable = module_spread_unavailable,
 	.setup = module_spread_setup, .loop = module_spread, .count = module_spread_count,
 	.teardown = module_teardown,
@@ -129,9 +145,20 @@ static const struct kbench_case module_read_case = {
 
 /* ---- percpu_ref ---------------------------------------------------------- */
 
+/*
+ * The kernel's switch to atomic mode (percpu_ref_kill() is one) holds a
+ * reference of its own until its RCU callback, percpu_ref_call_confirm_rcu(),
+ * drops it - and that callback clears confirm_switch and wakes the waiters
+ * of percpu_ref_switch_to_atomic_sync() first.  So the sync switch returning
+ * says neither that the switch's reference is gone nor, after a kill, that
+ * the release ran.  Here the release completes release_done, teardown
+ * waits for it before percpu_ref_exit() and kfree(), and the count waits
+ * with rcu_barrier() for the callback to have returned.
+ */
 struct pref_state {
 	struct percpu_ref ref;
 	atomic_t released;
+	struct completion release_done;
 };
 
 static void pref_release(struct percpu_ref *ref)
@@ -139,6 +166,7 @@ static void pref_release(struct percpu_ref *ref)
 	struct pref_state *s = container_of(ref, struct pref_state, ref);
 
 	atomic_inc(&s->released);
+	complete(&s->release_done);
 }
 
 static int pref_setup(void **state, const struct kbench_params *p)
@@ -148,6 +176,7 @@ static int pref_setup(void **state, const struct kbench_params *p)
 
 	if (!s)
 		return -ENOMEM;
+	init_completion(&s->release_done);
 	err = percpu_ref_init(&s->ref, pref_release, PERCPU_REF_ALLOW_REINIT, GFP_KERNEL);
 	if (err) {
 		kfree(s);
@@ -159,7 +188,9 @@ static int pref_setup(void **state, const struct kbench_params *p)
 
 /*
  * The exact count: switch to atomic mode (which sums the per-CPU counts
- * into the atomic one after a grace period), read it, switch back.
+ * into the atomic one after a grace period), wait until the switch's RCU
+ * callback has dropped the switch's own reference (rcu_barrier() waits for
+ * callbacks in flight), read it, switch back.
  */
 static long pref_count(void *state)
 {
@@ -167,6 +198,7 @@ static long pref_count(void *state)
 	long n;
 
 	percpu_ref_switch_to_atomic_sync(&s->ref);
+	rcu_barrier();
 	n = atomic_long_read(&s->ref.data->count);
 	percpu_ref_switch_to_percpu(&s->ref);
 	return n;
@@ -177,7 +209,12 @@ static void pref_teardown(void *state)
 	struct pref_state *s = state;
 
 	percpu_ref_kill(&s->ref);          /* drops the initial reference */
-	percpu_ref_switch_to_atomic_sync(&s->ref);
+	/* The release runs in the kill's RCU callback, a grace period on. */
+	if (!wait_for_completion_timeout(&s->release_done, 30 * HZ)) {
+		/* Freeing it now could free it under the callback: keep it. */
+		pr_err("refbench_kmod: percpu_ref not released 30 s after percpu_ref_kill(), a reference leaked; its memory is kept\n");
+		return;
+	}
 	if (atomic_read(&s->released) != 1)
 		pr_err("refbench_kmod: percpu_ref released %d times, expected once\n",
 		       atomic_read(&s->released));
@@ -198,7 +235,7 @@ static void pref_hot(void *state, struct kbench_thread *t)
 
 static const struct kbench_case pref_hot_case = {
 	.scenario = KBENCH_HOT, .subject = "kernel-percpu_ref", .impl = "kernel", .reference = "percpu-ref",
-	.includes = "percpu_ref_tryget_live() and percpu_ref_put() inline: rcu_read_lock (preemption counted under PREEMPT_RCU), a this_cpu_inc/dec of an unsigned long on the %gs segment",
+	.includes = "percpu_ref_tryget_live() and percpu_ref_put() inline: rcu_read_lock (preemption counted under PREEMPT_RCU), a this_cpu_inc/dec of an unsigned long on the %gs segment; the count is read in atomic mode once the switch's own reference is dropped",
 	.setup = pref_setup, .loop = pref_hot, .count = pref_count, .teardown = pref_teardown,
 };
 
@@ -284,7 +321,7 @@ static const char *rcu_unavailable(const struct kbench_params *p)
 
 static const struct kbench_case rcu_hot_case = {
 	.scenario = KBENCH_HOT, .subject = "kernel-rcuref", .impl = "kernel", .reference = "rcuref",
-	.includes = "rcuref_get() (lock xadd inline) and rcuref_put() (preemption disabled around lock xadd), the slow paths never taken",
+	.includes = "rcuref_get() (inline: lock addl, a sign test) and rcuref_put() (inline: lock xadd between preempt_disable() and preempt_enable()), the exported slow paths never taken",
 	.unavailable = rcu_unavailable,
 	.setup = rcu_setup, .loop = rcu_hot, .count = rcu_count, .teardown = atom_teardown,
 };

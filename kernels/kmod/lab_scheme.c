@@ -182,10 +182,16 @@ static const char *lab_spread_unavailable(const struct kbench_params *p)
 		"spread runs over as many modules as peers=N; peers=0 given";
 }
 
+/* What a scheme's header adds about its kernel-mode build (or nothing). */
+#ifndef SCHEME_KERNEL_MODE_NOTE
+#define SCHEME_KERNEL_MODE_NOTE ""
+#endif
+
 #define LAB_INCLUDES "the lab's try_module_get() and module_put() of " SCHEME_MODELS \
 	", compiled in kernel mode: the kernel's local_t, atomic_t, get_cpu()/put_cpu() " \
 	"(preempt_disable), per_cpu_offset() and %gs this_cpu operations; out of line as " \
-	"the modelled kernel had them (SCHEME_OUT_OF_LINE " STR(SCHEME_OUT_OF_LINE) ")"
+	"the modelled kernel had them (SCHEME_OUT_OF_LINE " STR(SCHEME_OUT_OF_LINE) ")" \
+	SCHEME_KERNEL_MODE_NOTE
 
 static const struct kbench_case lab_hot_case = {
 	.scenario = KBENCH_HOT, .subject = SCHEME_NAME, .impl = "model", .reference = SCHEME_NAME,
@@ -201,7 +207,8 @@ static const struct kbench_case lab_spread_case = {
 static const struct kbench_case lab_read_case = {
 	.scenario = KBENCH_READ, .subject = SCHEME_NAME, .impl = "model", .reference = SCHEME_NAME,
 	.includes = "the lab's module_refcount() of " SCHEME_MODELS
-		", inline, in kernel mode, on one idle thread (the walk covers the kernel's own NR_CPUS or possible CPUs)",
+		", inline, in kernel mode, on one idle thread (the walk covers the kernel's own NR_CPUS or possible CPUs)"
+		SCHEME_KERNEL_MODE_NOTE,
 	.single_thread = true,
 	.setup = lab_setup_one, .loop = lab_read, .count = lab_count, .teardown = lab_teardown,
 };

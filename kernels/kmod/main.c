@@ -42,6 +42,7 @@
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
 #include <linux/cache.h>
+#include <linux/rcupdate.h>
 
 #include "kbench.h"
 
@@ -568,6 +569,9 @@ static void __exit kbench_exit(void)
 	put_peers();
 	kbench_pda_exit();
 	free_cpumask_var(run_mask);
+	/* kernel-percpu_ref's release function, this module's code, runs from
+	 * an RCU callback: let every callback in flight return first. */
+	rcu_barrier();
 }
 
 module_init(kbench_init);

@@ -11,6 +11,10 @@
  *   per_cpu_offset(), for_each_possible_cpu(), nr_cpu_ids  the kernel's
  *   NR_CPUS, L1_CACHE_SHIFT/BYTES      the kernel's compile-time constants
  *   get_current(), wake_up_process()  <linux/sched.h>
+ *   rcuref_t and its operations       <linux/rcuref.h>, from 6.4
+ *                                     (ee1ee6db0779); REFBENCH_KERNEL_RCUREF
+ *                                     tells scheme_rcuref.h to use them
+ *                                     in place of its own copy
  *
  * The userspace-only parts (CPU registration, the QSBR tick, the
  * stop_machine() model, fault injection) have no counterpart here: the
@@ -29,7 +33,12 @@
 #include <linux/percpu.h>
 #include <linux/atomic.h>
 #include <linux/sched.h>
+#include <linux/version.h>
 #include <asm/local.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#include <linux/rcuref.h>
+#define REFBENCH_KERNEL_RCUREF 1
+#endif
 
 /* The userspace models sweep these at run time; the kernel fixes them. */
 #define REFBENCH_NR_CPUS_MAX NR_CPUS
