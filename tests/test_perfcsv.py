@@ -251,6 +251,7 @@ def perf_works():
 @pytest.mark.skipif(not perf_works(), reason="perf stat does not work on this machine")
 def test_end_to_end_with_perf(tmp_path, fake_binary):
     run = tmp_path / "run"
+    run.mkdir()                 # perf_stat writes into a run folder, never makes one
     p = run_script(["--binary", fake_binary, "--run-dir", str(run), "--schemes", "percpu,zz-test",
                     "--events", "page_faults,cycles", "--", "--extra-arg"])
     assert p.returncode == 0, p.stderr
@@ -277,6 +278,7 @@ def test_end_to_end_with_perf(tmp_path, fake_binary):
 
 def test_perf_absent(tmp_path, fake_binary):
     run = tmp_path / "run"
+    run.mkdir()                 # perf_stat writes into a run folder, never makes one
     env = dict(os.environ, PATH=str(tmp_path / "empty"))
     p = run_script(["--binary", fake_binary, "--run-dir", str(run)], env=env)
     assert p.returncode == 0, p.stderr
@@ -292,6 +294,7 @@ def test_perf_absent(tmp_path, fake_binary):
     (["--schemes", "percpu,nope"], "unknown scheme 'nope'; accepted: percpu, zz-test, noop"),
 ])
 def test_bad_input_exits_2(tmp_path, fake_binary, args, needle):
+    (tmp_path / "r").mkdir()
     p = run_script(["--binary", fake_binary, "--run-dir", str(tmp_path / "r")] + args)
     assert p.returncode == 2 and needle in p.stderr
     assert p.stderr.count("\n") == 1
@@ -302,6 +305,7 @@ def test_bad_input_exits_2(tmp_path, fake_binary, args, needle):
 def test_default_schemes_are_the_binarys(tmp_path, fake_binary):
     """Without --schemes every scheme the binary lists is counted, in its order."""
     run = tmp_path / "run"
+    run.mkdir()                 # perf_stat writes into a run folder, never makes one
     p = run_script(["--binary", fake_binary, "--run-dir", str(run), "--events", "page_faults"])
     assert p.returncode == 0, p.stderr
     doc = json.loads((run / "perf.json").read_text())
@@ -315,6 +319,7 @@ def test_binary_without_scheme_list_exits_2(tmp_path):
     old = tmp_path / "old-refbench"
     old.write_text("#!/bin/sh\necho \"unknown option $1\" >&2\nexit 2\n")
     old.chmod(0o755)
+    (tmp_path / "r").mkdir()
     p = run_script(["--binary", str(old), "--run-dir", str(tmp_path / "r")])
     assert p.returncode == 2 and p.stderr.count("\n") == 1
     assert "--list-schemes: exit status 2: unknown option --list-schemes" in p.stderr
@@ -322,5 +327,6 @@ def test_binary_without_scheme_list_exits_2(tmp_path):
 
 
 def test_missing_binary_exits_2(tmp_path):
+    (tmp_path / "r").mkdir()
     p = run_script(["--binary", str(tmp_path / "nope"), "--run-dir", str(tmp_path / "r")])
     assert p.returncode == 2 and "no such executable" in p.stderr

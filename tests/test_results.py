@@ -654,8 +654,10 @@ def test_real_run_simulation_that_did_not_run_is_not_measured(tmp_path):
         assert "not measured" in text and "no hardware PMU" in text
         assert "did not run the benchmark" in text
         assert not ax.patches
-    # the page-size contrast needs bench.json only: still drawn
-    assert "bar:page-size-contrast:read" in _gids(fig)
+    # the page-size contrast needs bench.json only: still drawn (spread's; read's
+    # difference, -3.1 +- 132 ns in this run, is not resolved and says so)
+    assert "bar:page-size-contrast:spread" in _gids(fig)
+    assert "bar:page-size-contrast:read" not in _gids(fig)
     plots.plt.close(fig)
     page = report.build_html(run)
     assert "not measured" in page and "did not run the benchmark" in page
