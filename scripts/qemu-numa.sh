@@ -22,6 +22,9 @@
 #   --out FILE           write the command's stdout to FILE (atomically) instead of stdout
 #   --include PATH       copy a host file or directory into the VM (repeatable); ELF files bring
 #                        their shared libraries (found with ldd) and the dynamic loader
+#   --tcg-single         one host thread emulates every vCPU (-accel tcg,thread=single)
+#                        instead of one each: slower, but a guest kernel's own code patching
+#                        (int3 in __schedule) has oopsed under multi-threaded TCG with 8 vCPUs
 #   --kernel FILE        boot this bzImage instead of the cached Debian kernel
 #   --kernel-package PKG boot the vmlinuz of this Debian package (linux-image-...), downloaded
 #                        once with apt-get download and cached in build/qemu/PKG/; default: the
@@ -43,6 +46,7 @@ root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cache_dir="$root_dir/build/qemu"
 
 nodes=2 cpn=2 mem_mb=1024 timeout_s=300 out_file="" kernel="" kpkg="" verbose=0 fetch_only=0
+tcg=tcg
 includes=()
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ ${#1} -le 9 ]; }
@@ -59,10 +63,11 @@ while [ $# -gt 0 ]; do
     --kernel) need_arg "$@"; kernel=$2; shift 2 ;;
     --kernel-package) need_arg "$@"; kpkg=$2; shift 2 ;;
     --verbose) verbose=1; shift ;;
+    --tcg-single) tcg=tcg,thread=single; shift ;;
     --fetch-kernel) fetch_only=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
-    *) usage_err "unknown argument '$1' (options: --nodes --cpus-per-node --mem-mb --timeout --out --include --kernel --kernel-package --verbose --fetch-kernel, then -- COMMAND [ARGS...])" ;;
+    *) usage_err "unknown argument '$1' (options: --nodes --cpus-per-node --mem-mb --timeout --out --include --tcg-single --kernel --kernel-package --verbose --fetch-kernel, then -- COMMAND [ARGS...])" ;;
   esac
 done
 
@@ -294,7 +299,7 @@ chmod 755 "$stage/init"
 # ---- the VM -------------------------------------------------------------------------------
 per_node=$((mem_mb / nodes))
 esc() { printf '%s' "${1//,/,,}"; }      # QEMU option values double their commas
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${mem_mb}M"
+qemu=(qemu-system-x86_64 -accel "$tcg" -cpu max -m "${mem_mb}M"
       -smp "$ncpus,sockets=$nodes,cores=$cpn,threads=1"
       -nodefaults -display none -monitor none -no-reboot
       -chardev "file,id=con,path=$(esc "$run/console.log")" -serial chardev:con
@@ -356,7 +361,7 @@ section stdout stderr > "$run/stdout" || die "the VM's stdout came back damaged 
 section stderr exit > "$run/stderr" || die "the VM's stderr came back damaged (base64 decoding failed)"
 status=$(sed -n "s/^@@qemu-numa $nonce exit \([0-9]*\)\$/\1/p" "$run/data.txt" | head -n1)
 
-[ "$verbose" -eq 0 ] || echo "$prog: VM with $nodes nodes x $cpn CPUs, $mem_mb MiB (TCG): boot+run ${elapsed} s, command exit $status" >&2
+[ "$verbose" -eq 0 ] || echo "$prog: VM with $nodes nodes x $cpn CPUs, $mem_mb MiB ($tcg): boot+run ${elapsed} s, command exit $status" >&2
 cat "$run/stderr" >&2
 if [ -n "$out_file" ]; then
   cp "$run/stdout" "$out_file.tmp" && mv "$out_file.tmp" "$out_file"
