@@ -199,19 +199,24 @@ def check_run(run):
         f"node" + (f"; wrong node: {', '.join(wrong)}" if wrong else "")
         + (f"; not every node: {', '.join(uncovered)}" if uncovered else ""))
 
-    # placement: scatter over the nodes, compact node by node
+    # placement: scatter over the nodes, compact node by node (one line a policy: every
+    # process of a policy must have laid out the same CPUs)
+    by_policy = defaultdict(list)
     for part, pl in sorted(plans.items()):
-        cpus = pl.get("cpus") or []
-        ns = [c.get("node") for c in cpus]
-        if pl.get("policy") == "scatter":
+        by_policy[pl.get("policy")].append((part, [c.get("node") for c in pl.get("cpus") or []]))
+    for pol, laid in sorted(by_policy.items(), key=lambda kv: str(kv[0])):
+        ns = laid[0][1]
+        same = all(x[1] == ns for x in laid)
+        parts = f"{len(laid)} processes" + ("" if same else ", NOT all alike")
+        if pol == "scatter":
             head = ns[:nodes]
-            add(f"scatter ({part}): the first {nodes} threads on {nodes} nodes",
-                len(set(head)) == nodes and None not in head,
-                f"nodes of threads 0..{len(ns) - 1}: {ns}")
-        elif pl.get("policy") == "compact":
-            want = [i // cpn for i in range(len(ns))]
-            add(f"compact ({part}): node by node, {cpn} threads each",
-                ns == want, f"nodes of threads 0..{len(ns) - 1}: {ns}")
+            add(f"scatter: the first {nodes} threads on {nodes} different nodes",
+                same and len(set(head)) == nodes and None not in head,
+                f"nodes of threads 0..{len(ns) - 1}: {ns} ({parts})")
+        elif pol == "compact":
+            add(f"compact: node by node, {cpn} threads each",
+                same and ns == [i // cpn for i in range(len(ns))],
+                f"nodes of threads 0..{len(ns) - 1}: {ns} ({parts})")
     return out
 
 
