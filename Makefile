@@ -6,6 +6,7 @@
 #                     between-run noise for make compare (results/<host>/calibration.json)
 #   make test         set up, build, run every test
 #   make kbench       the running kernel's own refcount beside the models (root)
+#   make bench-guest  the lab in an emulated 8-vCPU, 4-node QEMU machine (checks; timings emulated)
 #   make              build only (no set-up)
 #
 # Settings a user may override:  make bench THREADS=1,2,4 MODULES=500 NR_CPUS=256 ...
@@ -34,7 +35,7 @@ KERNEL_SRCS := cpu stop_machine sched slab numa range_alloc percpu_alloc module_
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/kernels/scheme_%.o)
 KERNEL_LIB  := $(BUILD)/libkernels.a
 
-.PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
+.PHONY: all deps deps-test deps-bench deps-guest bench-guest test tests-build test-asan test-tsan bench bench-quick \
         plots report perf compare qemu-numa footprint race kbench clean help
 
 all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race \
@@ -50,6 +51,8 @@ deps-test:
 	@scripts/setup-deps.sh test
 deps-bench:
 	@scripts/setup-deps.sh bench
+deps-guest:
+	@scripts/setup-deps.sh guest
 
 # ---- kernels/ ----------------------------------------------------------------
 $(BUILD)/kernels/%.o: kernels/%.c
@@ -152,6 +155,7 @@ test-tsan:
 # ---- running -----------------------------------------------------------------
 # Settings passed to scripts/run-bench.sh (empty = its default).
 export PEERS WINDOW_MS CPUS KDIR
+export NODES CPUS_PER_NODE MEM_MB PLACEMENTS TIMEOUT
 export SUITE THREADS MODULES SPREAD_MODULES NR_CPUS NR_CPU_IDS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER SCHEMES SCENARIOS \
        FOOTPRINT_NR_CPUS CACHEGRIND PERF RESULTS BUILD PROCESSES INTERLEAVE
 RUN ?=
@@ -206,6 +210,15 @@ footprint: all
 # The race of the 2009 refcount, shown step by step for every scheme.
 race: all
 	@$(BUILD)/refbench-race
+
+# The lab on a topology this machine does not have: hot, spread, read, unload and handoff
+# in a QEMU guest of 8 vCPUs in 4 NUMA nodes (software emulation), with the placement audit
+# and the checks emulation leaves true, into results/emulated/; charts and report labelled
+# emulated. Settings: NODES CPUS_PER_NODE THREADS PLACEMENTS NR_CPUS SCHEMES ... (see the script).
+bench-guest: deps-guest all
+	@rc=0; run=$$(scripts/bench-guest.sh) || rc=$$?; \
+	 if [ -n "$$run" ]; then $(MAKE) --no-print-directory plots report RUN=$$run || rc=1; fi; \
+	 exit $$rc
 
 # Boot a 2-node virtual machine and run the placement audit in it.
 qemu-numa: all

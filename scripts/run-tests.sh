@@ -3,7 +3,8 @@
 #   tests: P passed, F failed, S skipped
 # Suites: the dependency check (scripts/check-deps.sh), the C tests (cmocka), the same tests under AddressSanitizer and
 # UndefinedBehaviorSanitizer, the concurrency tests under ThreadSanitizer,
-# the Python tests (pytest), the NUMA virtual machine test (QEMU), and the kernel
+# the Python tests (pytest), the NUMA virtual machine test (QEMU), refbench in an emulated
+# 8-vCPU, 4-node machine (tests/test_bench_guest.sh), and the kernel
 # module in a QEMU machine running a Debian cloud kernel (tests/test_kbench_guest.sh).
 # Exit status: 0 only when nothing failed.
 set -u
@@ -111,6 +112,9 @@ passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 
 echo "== NUMA virtual machine (QEMU)"
 run_script_suite qemu-numa 900 tests/test_qemu_numa.sh
+
+echo "== refbench in an emulated QEMU machine, 8 vCPUs in 4 NUMA nodes (bench-guest)"
+run_script_suite bench-guest 900 tests/test_bench_guest.sh
 
 echo "== kernel module in a QEMU machine with a Debian cloud kernel (kbench)"
 run_script_suite kbench-guest 600 tests/test_kbench_guest.sh
