@@ -96,7 +96,7 @@ check "checks cover 8 CPUs in 4 nodes, per-CPU nodes, scatter, under-reads and h
   bash -c "grep -q 'topology: 4 nodes, 8 CPUs' '$work/checks.txt' && grep -q 'all 4 nodes' '$work/checks.txt' \
     && grep -q 'scatter: the first 4 threads on 4 different nodes' '$work/checks.txt' \
     && grep -q 'under-reads only for schemes' '$work/checks.txt' \
-    && grep -q 'with 8 threads' '$work/checks.txt' && grep -q 'gets_after_going' '$work/checks.txt'"
+    && grep -q 'moving references with 8 threads' '$work/checks.txt' && grep -q 'gets_after_going' '$work/checks.txt'"
 check "context.json says emulated, and has the guest's CPUs, not this host's" scripts/pyrun -c "
 import json, sys
 c = json.load(open(sys.argv[1]))

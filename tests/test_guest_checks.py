@@ -107,7 +107,7 @@ def break_safe_under_read(f):
 def break_handoff_stuck(f):
     for e in entries_of(f, "handoff", "percpu"):
         if e["name"].endswith("threads:4"):
-            e["handoff_reads"] = 0
+            e["ops_per_sec"] = 0
 
 
 def break_node(f):
@@ -155,6 +155,15 @@ def test_each_check_fails_when_its_fact_is_wrong(tmp_path, breaker, check):
     f = copy.deepcopy(good_run())
     breaker(f)
     assert check in failed(tmp_path, f)
+
+
+def test_a_reader_that_read_nothing_is_said_not_failed(tmp_path):
+    f = copy.deepcopy(good_run())
+    for e in entries_of(f, "handoff", "percpu"):
+        e["handoff_reads"] = 0
+    checks = guest_checks.check_run(write(tmp_path, f))
+    h = [c for c in checks if c["name"].startswith("handoff: registered")][0]
+    assert h["ok"] and "read nothing in the window: percpu/compact, percpu/scatter" in h["detail"]
 
 
 def test_the_script_exits_1_on_a_failed_check_and_2_on_a_bad_folder(tmp_path):
