@@ -25,7 +25,10 @@
 #
 # Settings (environment, or make bench-guest VAR=...):
 #   NODES=4 CPUS_PER_NODE=2 MEM_MB=2048   the guest (MEM_MB split evenly between the nodes)
-#   THREADS=1,2,4,8          thread counts (each at most NODES*CPUS_PER_NODE)
+#   THREADS=1,2,4,8          thread counts (each at most NODES*CPUS_PER_NODE); refbench gives
+#                            spread and read 1 and the largest, unload and handoff the largest,
+#                            so each count between gets a process of its own for those four
+#                            (unload and handoff from 2 threads)
 #   PLACEMENTS=compact,scatter
 #   NR_CPUS=64,4096          one guest process per placement and NR_CPUS; read (its own NR_CPUS
 #                            sweep) runs in the first NR_CPUS's processes only

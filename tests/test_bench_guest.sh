@@ -105,7 +105,7 @@ sys.exit(0 if 'QEMU' in c['emulated'] and c['online_cpus'] == '0-7'
 
 # ---- the host's scripts read it, labelled emulated ---------------------------------------------
 prc=0
-scripts/pyrun scripts/plots.py "$run" --format png >"$work/plots.out" 2>&1 || prc=$?
+scripts/pyrun scripts/plots.py "$run" --format png --only hot_throughput,read_cost >"$work/plots.out" 2>&1 || prc=$?
 check "plots.py draws the run" bash -c "[ $prc -eq 0 ] && [ -s '$run/charts/hot_throughput.png' ]"
 rrc=0
 scripts/pyrun scripts/report.py "$run" >"$work/report.out" 2>&1 || rrc=$?
