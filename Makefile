@@ -14,10 +14,12 @@
 #   footprint     the memory table (refbench-footprint); race: the 2009 race step by step
 #   qemu-numa     the placement audit in a 2-node virtual machine (QEMU, software emulation)
 #   kbench        (root) the running kernel's own refcount beside the models
+#   bench-guest   the lab in an emulated 8-vCPU, 4-node QEMU machine: its checks, with
+#                 timings labelled emulated (NODES CPUS_PER_NODE MEM_MB PLACEMENTS TIMEOUT)
 #   mutants       plant the small bugs of scripts/mutants.txt one at a time in a copy of
 #                 the tree and report which the fast tests catch (long; not in make test)
 #   all           build only, no set-up (also: tests-build, test-asan, test-tsan)
-#   deps deps-bench deps-test   install the build / bench / test packages (apt-get)
+#   deps deps-bench deps-test deps-guest   install the build / bench / test / guest packages
 #   clean         remove build/
 #
 # Variables (default in brackets; make bench and bench-quick)
@@ -71,9 +73,9 @@ KERNEL_SRCS := cpu stop_machine sched slab numa range_alloc percpu_alloc module_
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/kernels/scheme_%.o)
 KERNEL_LIB  := $(BUILD)/libkernels.a
 
-.PHONY: all deps deps-test deps-bench test tests-build test-asan test-tsan bench bench-quick \
-        build-quiet calibrate calibrate-runs plots report perf compare qemu-numa footprint race \
-        kbench mutants clean help
+.PHONY: all deps deps-test deps-bench deps-guest bench-guest test tests-build test-asan test-tsan \
+        bench bench-quick build-quiet calibrate calibrate-runs plots report perf compare qemu-numa \
+        footprint race kbench mutants clean help
 
 all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race \
      $(BUILD)/refbench-kbench
@@ -88,6 +90,8 @@ deps-test:
 	@scripts/setup-deps.sh test
 deps-bench:
 	@scripts/setup-deps.sh bench
+deps-guest:
+	@scripts/setup-deps.sh guest
 
 # ---- kernels/ ----------------------------------------------------------------
 $(BUILD)/kernels/%.o: kernels/%.c
@@ -190,6 +194,7 @@ test-tsan:
 # ---- running -----------------------------------------------------------------
 # Settings passed to scripts/run-bench.sh (empty = its default).
 export PEERS WINDOW_MS CPUS KDIR
+export NODES CPUS_PER_NODE MEM_MB PLACEMENTS TIMEOUT
 export VERBOSE SUITE THREADS MODULES SPREAD_MODULES NR_CPUS NR_CPU_IDS LINE PLACEMENT COUNTERS REPS MIN_TIME FILTER SCHEMES SCENARIOS \
        FOOTPRINT_NR_CPUS CACHEGRIND PERF RESULTS BUILD PROCESSES INTERLEAVE
 RUN ?=
@@ -263,6 +268,15 @@ footprint: all
 # The race of the 2009 refcount, shown step by step for every scheme.
 race: all
 	@$(BUILD)/refbench-race
+
+# The lab on a topology this machine does not have: hot, spread, read, unload and handoff
+# in a QEMU guest of 8 vCPUs in 4 NUMA nodes (software emulation), with the placement audit
+# and the checks emulation leaves true, into results/emulated/; charts and report labelled
+# emulated. Settings: NODES CPUS_PER_NODE THREADS PLACEMENTS NR_CPUS SCHEMES ... (see the script).
+bench-guest: deps-guest all
+	@rc=0; run=$$(scripts/bench-guest.sh) || rc=$$?; \
+	 if [ -n "$$run" ]; then $(MAKE) --no-print-directory plots report RUN=$$run || rc=1; fi; \
+	 exit $$rc
 
 # Boot a 2-node virtual machine and run the placement audit in it.
 qemu-numa: all

@@ -24,6 +24,7 @@ libbenchmark-tools, gbench/report.py) when installed, else from scipy directly.
 """
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -85,11 +86,28 @@ def smallest_p(n1, n2):
     return 2.0 / math.comb(n1 + n2, n1) if n1 and n2 else 1.0
 
 
+def refuse_emulated(run):
+    """Timings from software emulation compare with nothing, even --anyway."""
+    if run.emulated:
+        raise rb.ResultsError(f"{run.path}: made in an emulated machine ({run.emulated}): "
+                              f"its timings are not compared (accepted: runs on real "
+                              f"machines)")
+
+
 def load_side(path):
     """(label, {name: Bench}) of a run folder or a bench.json file."""
     p = Path(path)
+    if p.is_file() and (p.parent / "context.json").is_file():
+        try:
+            emulated = json.loads((p.parent / "context.json").read_text()).get("emulated")
+        except (OSError, ValueError, AttributeError):
+            emulated = None
+        if emulated:
+            raise rb.ResultsError(f"{p}: made in an emulated machine ({emulated}): its "
+                                  f"timings are not compared (accepted: runs on real machines)")
     if p.is_dir():
         run = rb.load_run(p)
+        refuse_emulated(run)
         benches = run.benchmarks
     elif p.is_file():
         _, benches = rb.load_bench_file(p)
@@ -204,6 +222,8 @@ def print_comparison(rows, old_path, new_path, threshold, alpha, out=sys.stdout,
 
 def hosts_table(paths, out=sys.stdout):
     runs = [rb.load_run(Path(p)) for p in paths]
+    for r in runs:
+        refuse_emulated(r)
     labels = []
     for r in runs:
         lab = r.host

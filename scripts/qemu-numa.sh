@@ -22,13 +22,13 @@
 #   --out FILE           write the command's stdout to FILE (atomically) instead of stdout
 #   --include PATH       copy a host file or directory into the VM (repeatable); ELF files bring
 #                        their shared libraries (found with ldd) and the dynamic loader
+#   --tcg-single         one host thread emulates every vCPU (-accel tcg,thread=single)
+#                        instead of one each: slower, but a guest kernel's own code patching
+#                        (int3 in __schedule) has oopsed under multi-threaded TCG with 8 vCPUs
 #   --kernel FILE        boot this bzImage instead of the cached Debian kernel
 #   --kernel-package PKG boot the vmlinuz of this Debian package (linux-image-...), downloaded
 #                        once with apt-get download and cached in build/qemu/PKG/; default: the
 #                        package linux-image-amd64 points at, cached in build/qemu/
-#   --tcg-single         run every vCPU on one host thread (-accel tcg,thread=single): slower,
-#                        but Debian's 6.12 kernel has been seen to oops in its own code patching
-#                        (int3 in __schedule) under multi-threaded TCG
 #   --verbose            report timings and, on failure, the kernel console on stderr
 # COMMAND is run with ARGS in /lab. When COMMAND is a host file (a path, or a name found on PATH
 # that is not a busybox applet) it is included automatically. The command's stdout goes to
@@ -361,7 +361,7 @@ section stdout stderr > "$run/stdout" || die "the VM's stdout came back damaged 
 section stderr exit > "$run/stderr" || die "the VM's stderr came back damaged (base64 decoding failed)"
 status=$(sed -n "s/^@@qemu-numa $nonce exit \([0-9]*\)\$/\1/p" "$run/data.txt" | head -n1)
 
-[ "$verbose" -eq 0 ] || echo "$prog: VM with $nodes nodes x $cpn CPUs, $mem_mb MiB (TCG): boot+run ${elapsed} s, command exit $status" >&2
+[ "$verbose" -eq 0 ] || echo "$prog: VM with $nodes nodes x $cpn CPUs, $mem_mb MiB ($accel): boot+run ${elapsed} s, command exit $status" >&2
 cat "$run/stderr" >&2
 if [ -n "$out_file" ]; then
   cp "$run/stdout" "$out_file.tmp" && mv "$out_file.tmp" "$out_file"

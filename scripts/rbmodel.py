@@ -243,6 +243,13 @@ class Run:
         return name if RUN_TS_RE.match(name) else None
 
     @property
+    def emulated(self):
+        """How the machine was emulated (context.json "emulated", scripts/bench-guest.sh), or
+        None on real hardware. Timings of an emulated run are not compared."""
+        v = self.context.get("emulated")
+        return v if isinstance(v, str) and v else None
+
+    @property
     def date(self):
         """Human date of the run, UTC when known."""
         for k in ("date", "date_utc"):

@@ -480,6 +480,22 @@ def section_correctness(run):
     return "\n".join(out)
 
 
+def section_guest_checks(run):
+    """checks.json of a run made in an emulated machine (scripts/guest_checks.py)."""
+    p = run.path / "checks.json"
+    if not p.is_file():
+        return ""
+    try:
+        doc = rb.load_json(p, run.warnings)
+        checks = [(c["name"], "ok" if c["ok"] else '<td class="bad">FAILED</td>', c["detail"])
+                  for c in doc["checks"]]
+    except (rb.ResultsError, KeyError, TypeError) as e:
+        return f'<p class="warn">checks.json cannot be read: {esc(e)}</p>'
+    return ('<h2 id="checks">Checked in the emulated machine</h2>\n'
+            f"<p>{esc(doc.get('method', ''))}: {doc.get('passed')} passed, "
+            f"{doc.get('failed')} failed.</p>\n" + table(["check", "outcome", "detail"], checks))
+
+
 def tlb_reach_text(reach):
     """One line each: the TLB geometry cpuid reported (or why none), and the reach the chase
     control measured (or why it cannot be read)."""
@@ -583,6 +599,11 @@ def build_html(run):
         '<a href="#perf">Perf</a><a href="#figures">Figures</a><a href="#counters">Counters</a>'
         '<a href="#context">Machine and settings</a><a href="#raw">Raw data</a></nav>',
     ]
+    if run.emulated:
+        head.append('<p class="warn"><strong>EMULATED machine</strong>: '
+                    f'{esc(run.emulated)}. Its timings come from software emulation, not from '
+                    'any hardware: they are not compared with any run (make compare refuses '
+                    'it). What it shows is correctness and placement, checked below.</p>')
     if not run.complete:
         head.append('<p class="warn">This run was interrupted (or was still going when this '
                     'page was written): it shows only what was saved.</p>')
@@ -593,8 +614,8 @@ def build_html(run):
                     + "</ul></div>")
     body = [section_found(run), section_charts(run), section_summary(run),
             report_noise.section(run, esc, table), section_why(run),
-            section_correctness(run), report_perf.section(run, esc, table),
-            section_figures(run), section_counters(run),
+            section_correctness(run), section_guest_checks(run),
+            report_perf.section(run, esc, table), section_figures(run), section_counters(run),
             section_context(run), section_raw(run),
             '<p class="muted">Written by scripts/report.py from the files of this run folder.'
             '</p>', "</body>", "</html>"]

@@ -3,9 +3,10 @@
 #   tests: P passed, F failed, S skipped
 # Suites: the dependency check (scripts/check-deps.sh), the C tests (cmocka), the same tests under AddressSanitizer and
 # UndefinedBehaviorSanitizer, the concurrency tests under ThreadSanitizer,
-# the Python tests (pytest), the NUMA virtual machine test (QEMU), and the kernel
-# module in QEMU machines running Debian 12's 6.1 and 6.12 cloud kernels (tests/test_kbench_guest.sh),
-# and make bench-quick on a fresh Debian 12 root (tests/test_fresh_debian.sh).
+# the Python tests (pytest), the NUMA virtual machine test (QEMU), refbench in an emulated
+# 8-vCPU, 4-node machine (tests/test_bench_guest.sh), the kernel module in QEMU machines
+# running Debian 12's 6.1 and 6.12 cloud kernels (tests/test_kbench_guest.sh), and make
+# bench-quick on a fresh Debian 12 root (tests/test_fresh_debian.sh).
 # Exit status: 0 only when nothing failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -126,6 +127,9 @@ passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 
 echo "== NUMA virtual machine (QEMU)"
 run_script_suite qemu-numa 900 tests/test_qemu_numa.sh
+
+echo "== refbench in an emulated QEMU machine, 8 vCPUs in 4 NUMA nodes (bench-guest)"
+run_script_suite bench-guest 900 tests/test_bench_guest.sh
 
 echo "== kernel module in QEMU machines with Debian 12's 6.1 and 6.12 cloud kernels (kbench)"
 run_script_suite kbench-guest 1500 tests/test_kbench_guest.sh

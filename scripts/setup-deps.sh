@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the lab builds and runs with, only those that are missing.
-# Usage: scripts/setup-deps.sh [build|test|bench|kbench|all]   (default: all)
+# Usage: scripts/setup-deps.sh [build|test|bench|kbench|guest|all]   (default: all)
 #        scripts/setup-deps.sh --list SET      print the packages of SET, install nothing
 # Runs apt-get (through sudo when not root). Safe to run again: it does nothing when all is present.
 # test: the guest test of the kernel module (tests/test_kbench_guest.sh) builds it against the
@@ -25,6 +25,8 @@ test_pkgs=(clang libclang-rt-14-dev python3-pytest python3-matplotlib python3-sc
            qemu-system-x86 busybox-static cpio linux-headers-cloud-amd64 pahole mmdebstrap)
 bench_pkgs=(python3-matplotlib python3-scipy libbenchmark-tools linux-perf valgrind)
 kbench_pkgs=(make gcc)
+# guest: make bench-guest, the lab in an emulated many-CPU, many-node QEMU machine
+guest_pkgs=(qemu-system-x86 busybox-static cpio python3-matplotlib python3-scipy)
 running_headers="linux-headers-$(uname -r)"
 if apt-cache show "$running_headers" >/dev/null 2>&1; then
   kbench_pkgs+=("$running_headers")
@@ -35,8 +37,9 @@ case "$what" in
   test)  want=("${build_pkgs[@]}" "${test_pkgs[@]}" libbenchmark-tools) ;;
   bench) want=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
   kbench) want=("${build_pkgs[@]}" "${bench_pkgs[@]}" "${kbench_pkgs[@]}") ;;
-  all)   want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "${kbench_pkgs[@]}") ;;
-  *) echo "setup-deps: unknown set '$what' (accepted: build, test, bench, kbench, all)" >&2; exit 2 ;;
+  guest) want=("${build_pkgs[@]}" "${guest_pkgs[@]}") ;;
+  all)   want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "${kbench_pkgs[@]}" "${guest_pkgs[@]}") ;;
+  *) echo "setup-deps: unknown set '$what' (accepted: build, test, bench, kbench, guest, all)" >&2; exit 2 ;;
 esac
 
 if [ "$list_only" = 1 ]; then

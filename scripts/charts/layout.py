@@ -18,7 +18,8 @@ class Skip(Exception):
 
 def new_figure(run, title, width=10.5, height=6.0, nrows=1, ncols=1, **kw):
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, **kw)
-    fig.suptitle(f"{title}\n{run.host}, {run.date}", fontsize=11)
+    emu = "EMULATED (QEMU, software): timings not comparable; " if run.emulated else ""
+    fig.suptitle(f"{title}\n{emu}{run.host}, {run.date}", fontsize=11)
     return fig, axes
 
 
