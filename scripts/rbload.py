@@ -126,7 +126,8 @@ def _load_bench(run):
 
 def _names_in_files(run):
     """[(scheme name, file)] in the order the run's files name them: bench.json first."""
-    seen = [(b.scheme, "bench.json") for b in run.benchmarks]
+    # The control scenario's cells (spread-array, rcu-sync, ...) are controls, not schemes.
+    seen = [(b.scheme, "bench.json") for b in run.benchmarks if b.scenario != "control"]
     if run.footprint is not None:
         seen += [(r["scheme"], "footprint.json") for r in run.footprint["rows"]]
     if run.audit is not None:

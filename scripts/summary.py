@@ -37,7 +37,7 @@ SEED_NR_CPUS = 4096
 
 def winners(run, counter="ns_per_op"):
     """For each scenario and setting: the fastest scheme (lowest median) and its ratio to
-    the runner-up. Baselines and plain controls do not compete."""
+    the runner-up. Baselines, controls and plain loops do not compete."""
     rows = []
     schemes = run.scheme_names()
     for scen in run.scenarios():
