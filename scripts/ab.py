@@ -12,8 +12,9 @@ parts of it or of bench/suite.def named by --suite) four times, ABBA: OLD NEW NE
 the next round NEW OLD OLD NEW, one short process each.  Rounds go on until the next
 would pass the budget (at least 3 rounds: 6 pairs, the fewest with which a 95%
 interval exists).  Two adjacent processes of a part form a pair; per benchmark, the
-change is the Hodges-Lehmann estimate of log(NEW/OLD) over the pairs with its 95%
-interval (scripts/abstats.py), judged against the threshold.  The figure is each
+change is the Hodges-Lehmann estimate of log(NEW/OLD) over the pairs with its interval
+(scripts/abstats.py), each at 1 - 0.05/m for m benchmarks so that all m hold together
+with 95% (an A/A run must flag nothing), judged against the threshold.  The figure is each
 process's median over its repetitions of the CPU time per iteration (--figure cpu, the
 default: on a shared machine the wall-clock time also holds the time a thread waited for
 a CPU, which varied by 20-40% between adjacent processes where the CPU time varied by
@@ -208,6 +209,7 @@ def run_rounds(sides, parts, filt, budget_s, tmp):
     """Every process's figures, round after round until the budget is spent."""
     base = common_args()
     live = list(parts)
+    left_out = []
     processes = []
     started = time.monotonic()
     rnd, pair = 0, 0
@@ -221,8 +223,7 @@ def run_rounds(sides, parts, filt, budget_s, tmp):
                 figs = run_process(sides[side]["binary"], args, Path(tmp) / "p.json")
                 if figs is None:
                     if rnd == 0 and i == 0:
-                        log(f"part {name}: FILTER='{filt}' matches none of its benchmarks; "
-                            f"left out")
+                        left_out.append(name)
                         live.remove((name, part_args))
                         break
                     raise StepFailed(f"part {name}: no benchmark ran on the {side} side "
@@ -237,15 +238,31 @@ def run_rounds(sides, parts, filt, budget_s, tmp):
         if not live:
             raise BadInput(f"FILTER='{filt}' matches no benchmark of the suite (accepted: a "
                            f"regular expression over names such as hot/percpu/.../threads:1)")
+        if rnd == 0 and left_out:
+            log(f"FILTER='{filt}' matches none of part{'s' if len(left_out) > 1 else ''} "
+                f"{', '.join(left_out)}: left out")
         rnd += 1
         took = time.monotonic() - t0
         spent = time.monotonic() - started
+        if rnd == 1:
+            m = len({n for p in processes for n in p["figures"]["cpu"]})
+            need = abstats.min_pairs(family_confidence(m))
+            log(f"{m} benchmarks: an interval for each, all {m} holding together with 95%, "
+                f"needs {need} pairs ({math.ceil(need / 2)} rounds, about "
+                f"{math.ceil(need / 2) * took / 60:.1f} min at this round's pace)")
         log(f"round {rnd}: {pair} pairs, {spent / 60:.1f} of {budget_s / 60:g} min")
         if rnd >= MIN_ROUNDS and spent + took > budget_s:
             return processes, rnd, spent
 
 
 # ------------------------------------------------------------------------------ results
+
+def family_confidence(m):
+    """The confidence of each of m intervals so that all m hold together with at least
+    95% (Bonferroni): an A/A run of 160 benchmarks at 95% each would flag some by chance
+    (seen here: 1 of 160 with 6 pairs at threads on every CPU)."""
+    return 1.0 - (1.0 - abstats.CONFIDENCE) / max(1, m)
+
 
 def table_of(processes, threshold, figure):
     samples = {}
@@ -258,15 +275,17 @@ def table_of(processes, threshold, figure):
             for v in vals:
                 samples[name].append((p["pair"], p["side"], v))
     rows = []
+    conf = family_confidence(len(order))
     for name in order:
         s = samples[name]
         d = abstats.pair_log_ratios(s)
         row = {"name": name,
                "old": abstats.median([v for _, side, v in s if side == "old"] or [math.nan]),
                "new": abstats.median([v for _, side, v in s if side == "new"] or [math.nan])}
-        row.update(abstats.judge(d, threshold / 100.0))
-        row["decided_at"] = {str(t): abstats.judge(d, t / 100.0)["verdict"] != abstats.UNDECIDED
-                             for t in (5, 10)}
+        row.update(abstats.judge(d, threshold / 100.0, conf))
+        row["confidence"] = conf
+        row["decided_at"] = {str(t): abstats.judge(d, t / 100.0, conf)["verdict"]
+                             != abstats.UNDECIDED for t in (5, 10)}
         rows.append(row)
     return rows
 
@@ -300,7 +319,7 @@ def summary_line(rows, rounds, minutes, threshold):
 def print_table(rows, threshold, out=sys.stdout):
     w = max([len("benchmark")] + [len(r["name"]) for r in rows])
     head = (f"{'benchmark':<{w}}  {'old':>9} {'new':>9} {'change':>8} "
-            f"{'95% interval':>17} {'pairs':>5}  verdict")
+            f"{'interval':>17} {'pairs':>5}  verdict")
     print(head, file=out)
     print("-" * len(head), file=out)
     for r in rows:
@@ -331,7 +350,8 @@ def chart(rows, threshold, path):
     ax.axvline(0, color="black", lw=0.6)
     ax.set_yticks(range(len(shown)))
     ax.set_yticklabels([r["name"] for r in reversed(shown)], fontsize=6)
-    ax.set_xlabel(f"NEW against OLD, % (Hodges-Lehmann estimate, 95% interval over pairs); "
+    ax.set_xlabel(f"NEW against OLD, % (Hodges-Lehmann estimate and interval over the pairs, "
+                  f"all {len(rows)} together at 95%); "
                   f"green band: within {threshold:g}%")
     for v, c in colors.items():
         ax.plot([], [], color=c, lw=2, label=v)
@@ -362,7 +382,8 @@ tr.undecided td{{color:#7d6608}}</style></head><body>
 <p>{meta['rounds']} rounds, each running every part of the suite as OLD NEW NEW OLD (the next
 round NEW OLD OLD NEW), one process each; two adjacent processes form a pair, so a drift of
 the machine falls on both builds alike. Per benchmark: the Hodges-Lehmann estimate of
-NEW/OLD over the pairs and its 95% interval (the inverted signed-rank test). SLOWER: the
+NEW/OLD over the pairs and its interval (the inverted signed-rank test), each at
+{100 * family_confidence(len(rows)):.3f}% so that all {len(rows)} hold together with at least 95%. SLOWER: the
 whole interval above +{threshold:g}%; faster: below -{100 * (1 - 1 / (1 + threshold / 100)):.1f}%;
 unchanged: inside both; undecided: the interval straddles a bound (its half-width, the
 half-width needed and about how many pairs would give it).</p>
@@ -371,7 +392,7 @@ arguments of every process: {e(' '.join(meta['common_args']))}.
 Raw figures: <a href="samples.json">samples.json</a>; table: <a href="table.json">table.json</a>.</p>
 <img src="ab.png" alt="the intervals">
 <table><tr><th>benchmark</th><th>old</th><th>new</th><th>change</th>
-<th>95% interval</th><th>pairs</th><th>verdict</th></tr>
+<th>interval</th><th>pairs</th><th>verdict</th></tr>
 {trs}
 </table></body></html>
 """)
@@ -461,6 +482,10 @@ def main(argv=None):
         work.rename(final)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        try:
+            hostdir.rmdir()     # only when this run made it and left it empty
+        except OSError:
+            pass
         raise
     print(f"OLD: {sides['old']['label']} ({sides['old']['what']})")
     print(f"NEW: {sides['new']['label']} ({sides['new']['what']})")
