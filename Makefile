@@ -9,8 +9,8 @@
 #                 for compare (results/<host>/calibration.json)
 #   compare       OLD=run NEW=run: which benchmarks got slower, beyond the machine's noise
 #   ab            OLD=rev NEW=rev: both builds run alternately (ABBA) in one time window;
-#                 per benchmark the change with its 95% interval over the pairs, and a verdict
-#                 (writes results/<host>/ab-<time>/; exit 1 when one is SLOWER)
+#                 per benchmark the change with its interval over the pairs, and a verdict
+#                 (writes results/<host>/ab-<time>/; a SLOWER one fails it: "Error 1")
 #   plots report  redraw the charts / rewrite index.html of RUN (default: the newest run)
 #   perf          perf stat per scheme into RUN (default: the newest run)
 #   footprint     the memory table (refbench-footprint); race: the 2009 race step by step
