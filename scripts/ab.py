@@ -250,7 +250,8 @@ def run_rounds(sides, parts, filt, budget_s, tmp):
             log(f"{m} benchmarks: an interval for each, all {m} holding together with 95%, "
                 f"needs {need} pairs ({math.ceil(need / 2)} rounds, about "
                 f"{math.ceil(need / 2) * took / 60:.1f} min at this round's pace)")
-        log(f"round {rnd}: {pair} pairs, {spent / 60:.1f} of {budget_s / 60:g} min")
+        log(f"round {rnd}: {2 * rnd} pairs of each benchmark, {spent / 60:.1f} of "
+            f"{budget_s / 60:g} min")
         if rnd >= MIN_ROUNDS and spent + took > budget_s:
             return processes, rnd, spent
 
