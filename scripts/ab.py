@@ -17,8 +17,9 @@ change is the Hodges-Lehmann estimate of log(NEW/OLD) over the pairs with its in
 with 95% (an A/A run must flag nothing), judged against the threshold.  The figure is each
 process's median over its repetitions of the CPU time per iteration (--figure cpu, the
 default: on a shared machine the wall-clock time also holds the time a thread waited for
-a CPU, which varied by 20-40% between adjacent processes where the CPU time varied by
-2-5%) or of the lab's wall-clock ns_per_op (--figure wall); both are kept.
+a CPU: the sd of log(B/A) of adjacent processes at hot, 1 thread, was 10-40% in wall
+time and mostly 2-13% in CPU time here) or of the lab's wall-clock ns_per_op (--figure
+wall); both are kept.
 
 Writes results/<host>/ab-<UTC time>/ (built as .ab-<time>.partial, renamed when
 complete, removed on failure): samples.json (every process's figures), table.json,
