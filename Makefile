@@ -8,6 +8,9 @@
 #   calibrate     run the suite CAL_RUNS times and store this machine's between-run noise
 #                 for compare (results/<host>/calibration.json)
 #   compare       OLD=run NEW=run: which benchmarks got slower, beyond the machine's noise
+#   ab            OLD=rev NEW=rev: both builds run alternately (ABBA) in one time window;
+#                 per benchmark the change with its interval over the pairs, and a verdict
+#                 (writes results/<host>/ab-<time>/; a SLOWER one fails it: "Error 1")
 #   plots report  redraw the charts / rewrite index.html of RUN (default: the newest run)
 #   perf          perf stat and perf record per scheme into RUN (default: the newest run):
 #                 the counts, and where each scheme's time goes instruction by instruction
@@ -46,6 +49,13 @@
 #   OLD=DIR NEW=DIR     compare: the two runs [none: both needed]   THRESHOLD=5 percent [5]
 #   CALIBRATION=FILE    compare: the noise model [results/<host>/calibration.json]
 #   ANYWAY=1            compare runs of other hosts, settings or schemes [0]
+#   OLD=REV NEW=REV     ab: git revisions or build folders (holding refbench) [none: both needed]
+#   SUITE= FILTER=      ab: parts of bench/ab.def or bench/suite.def, a name regex [all of ab.def]
+#   AB_MIN=5            ab: time budget in minutes (at least 3 rounds run) [5]
+#   THRESHOLD=5         ab: percent a change must pass, interval and all, to be SLOWER [5]
+#   AB_FIGURE=cpu       ab: cpu (CPU time per iteration) or wall (ns_per_op) [cpu]
+#   OLD_CFLAGS= NEW_CFLAGS=  ab: EXTRA_CFLAGS of a revision's build, e.g.
+#                       NEW_CFLAGS=-DREFBENCH_INJECT_SLOWDOWN=1 [none]
 #   CPUS PEERS WINDOW_MS KDIR   kbench: see scripts/kbench.sh [every CPU, 64, 200, running kernel]
 #   MUTANTS_ARGS=--all  mutants: every fast test for each mutant; "--only ID ..." some [none]
 
@@ -74,7 +84,7 @@ KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/k
 KERNEL_LIB  := $(BUILD)/libkernels.a
 
 .PHONY: all deps deps-test deps-bench deps-guest bench-guest test tests-build test-asan test-tsan \
-        bench bench-quick build-quiet calibrate calibrate-runs plots report perf compare qemu-numa \
+        bench bench-quick build-quiet calibrate calibrate-runs plots report perf compare ab qemu-numa \
         footprint race kbench mutants clean help
 
 all: $(BUILD)/refbench $(BUILD)/refbench-footprint $(BUILD)/refbench-audit $(BUILD)/refbench-race \
@@ -261,6 +271,16 @@ compare:
 	   exit 2; fi
 	@scripts/pyrun scripts/compare.py $(OLD) $(NEW) --threshold $(THRESHOLD) \
 	  $(if $(CALIBRATION),--calibration $(CALIBRATION)) $(if $(filter 1,$(ANYWAY)),--anyway)
+
+# Two builds in the same time window: make ab OLD=rev NEW=rev [SUITE= FILTER= AB_MIN=5
+#   THRESHOLD=5 OLD_CFLAGS= NEW_CFLAGS=]; scripts/ab.py builds revisions under $(BUILD)/ab/.
+AB_MIN ?= 5
+AB_FIGURE ?= cpu
+ab:
+	@scripts/pyrun scripts/ab.py --old="$(OLD)" --new="$(NEW)" --suite="$(SUITE)" \
+	  --filter='$(FILTER)' --minutes="$(AB_MIN)" --threshold="$(THRESHOLD)" \
+	  --figure="$(AB_FIGURE)" --old-cflags="$(OLD_CFLAGS)" --new-cflags="$(NEW_CFLAGS)" --build="$(BUILD)" \
+	  $(if $(RESULTS),--results="$(RESULTS)")
 
 footprint: all
 	@$(BUILD)/refbench-footprint

@@ -217,7 +217,44 @@ def print_comparison(rows, old_path, new_path, threshold, alpha, out=sys.stdout,
     else:
         print(f"no benchmark significantly slower by more than {threshold:g}% "
               f"({len(rows)} compared)", file=out)
+    print(gated_line(rows, alpha, threshold), file=out)
     return 1 if slow else 0
+
+
+def gated_line(rows, alpha, threshold):
+    """The comparison's last line: how many benchmarks the gate could judge, and of the
+    others how many for each reason (each benchmark counted once, first reason first)."""
+    why = {"noise": 0, "cpus": 0, "reps": 0, "figure": 0}
+    worst = None
+    for r in rows:
+        v = r.get("verdict", "")
+        if r.get("metric") is None:
+            why["figure"] += 1
+        elif v.startswith("too noisy"):
+            why["noise"] += 1
+        elif v.startswith("not gated"):
+            why["cpus"] += 1
+        elif r.get("p") is None or smallest_p(r["n_old"], r["n_new"]) >= alpha:
+            why["reps"] += 1
+            t = (r["n_old"], r["n_new"])
+            if worst is None or smallest_p(*t) > smallest_p(*worst):
+                worst = t
+    out = sum(why.values())
+    line = f"gated {len(rows) - out} of {len(rows)} benchmarks"
+    if not out:
+        return line
+    parts = []
+    if why["reps"]:
+        parts.append(f"{why['reps']} too few repetitions for the U test to reach p < {alpha:g} "
+                     f"({worst[0]} vs {worst[1]}: smallest p {smallest_p(*worst):.3f})")
+    if why["cpus"]:
+        parts.append(f"{why['cpus']} threads on every CPU with no A/A noise known")
+    if why["noise"]:
+        parts.append(f"{why['noise']} noise above {threshold:g}%")
+    if why["figure"]:
+        parts.append(f"{why['figure']} no common figure")
+    return (f"{line}; {out} could not be: " + ", ".join(parts) +
+            " (make ab OLD=rev NEW=rev measures two builds in one time window)")
 
 
 def hosts_table(paths, out=sys.stdout):

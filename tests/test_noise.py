@@ -189,6 +189,39 @@ def test_without_calibration_the_conservative_rule(tmp_path):
     assert proc.returncode == 1 and verdicts(proc)[QUIET].rstrip().endswith("SLOWER")
 
 
+def last_line(proc):
+    return proc.stdout.rstrip().splitlines()[-1]
+
+
+def test_last_line_counts_what_could_not_be_gated_and_why(tmp_path):
+    # uncalibrated, 5 repetitions a side: QUIET gated, BUSY takes every CPU, NOISY's own
+    # between-process spread is above 5%
+    old = write_run(tmp_path, "20260110T000000Z", BASE)
+    new = write_run(tmp_path, "20260111T000000Z", BASE)
+    line = last_line(run_compare(old, new, "--threshold", "5"))
+    assert line.startswith("gated 1 of 3 benchmarks; 2 could not be: "), line
+    assert "1 threads on every CPU" in line and "1 noise above 5%" in line
+    assert "repetitions" not in line and "make ab" in line
+    # 2 processes of 1 repetition a side: an exact U test of 2 against 2 cannot reach
+    # p < 0.05 (its smallest p is 1/3)
+    few = ((-1.0, 1), (1.0, 1))
+    old = write_run(tmp_path, "20260112T000000Z", BASE, processes=few)
+    new = write_run(tmp_path, "20260113T000000Z", BASE, processes=few)
+    line = last_line(run_compare(old, new, "--threshold", "50", "--anyway"))
+    assert "too few repetitions for the U test to reach p < 0.05 (2 vs 2: smallest p 0.333)" \
+        in line, line
+    # NOISY's 8% swing between the two processes is a noise figure above even 50%
+    assert line.startswith("gated 0 of 3 benchmarks; 3 could not be: 1 too few"), line
+    assert "1 threads on every CPU" in line and "1 noise above 50%" in line
+
+
+def test_last_line_all_gated(tmp_path):
+    calibrated(tmp_path)
+    old = write_run(tmp_path, "20260110T000000Z", BASE)
+    new = write_run(tmp_path, "20260111T000000Z", BASE, build="b2")
+    assert last_line(run_compare(old, new, "--threshold", "80")) == "gated 3 of 3 benchmarks"
+
+
 def test_busy_point_gated_when_its_calibrated_noise_allows(tmp_path):
     calibrated(tmp_path)
     old = write_run(tmp_path, "20260110T000000Z", BASE)

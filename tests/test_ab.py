@@ -1,0 +1,121 @@
+"""make ab (scripts/ab.py): bad input is one line naming the make variable, exit 2 and
+nothing written; the table of synthetic ABBA processes; one short real A/A run of the
+build folder against itself.
+
+The real run needs the build (make all); the test runner builds first.
+"""
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import ab  # noqa: E402
+import abstats  # noqa: E402
+
+BUILD = Path(os.environ.get("BUILD", ROOT / "build"))
+
+
+def run_ab(tmp_path, *args):
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "ab.py"),
+                           f"--results={tmp_path / 'results'}", f"--build={tmp_path / 'b'}",
+                           *args], capture_output=True, text=True, timeout=120, cwd=str(ROOT))
+
+
+def written(tmp_path):
+    r = tmp_path / "results"
+    return sorted(str(p.relative_to(r)) for p in r.rglob("*")) if r.exists() else []
+
+
+@pytest.mark.parametrize("args, var", [
+    ([], "OLD=''"),
+    (["--old=HEAD"], "NEW=''"),
+    (["--old=HEAD", "--new=no-such-revision-xyz"], "NEW='no-such-revision-xyz'"),
+    (["--old=HEAD", "--new=HEAD", "--minutes=0"], "AB_MIN='0'"),
+    (["--old=HEAD", "--new=HEAD", "--minutes=five"], "AB_MIN='five'"),
+    (["--old=HEAD", "--new=HEAD", "--threshold=-1"], "THRESHOLD='-1'"),
+    (["--old=HEAD", "--new=HEAD", "--suite=nosuchpart"], "SUITE='nosuchpart'"),
+    (["--old=HEAD", "--new=HEAD", "--figure=instructions"], "AB_FIGURE='instructions'"),
+    (["--old=tests", "--new=HEAD"], "OLD='tests'"),
+])
+def test_bad_input_names_the_variable(tmp_path, args, var):
+    proc = run_ab(tmp_path, *args)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"ab: {var}") and "accepted" in lines[0]
+    assert written(tmp_path) == [] and not (tmp_path / "b").exists()
+
+
+def test_cflags_of_a_build_folder_is_bad_input(tmp_path):
+    folder = tmp_path / "fake"
+    folder.mkdir()
+    (folder / "refbench").write_text("")
+    proc = run_ab(tmp_path, f"--old={folder}", f"--new={folder}", "--new-cflags=-DX=1")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("ab: NEW_CFLAGS='-DX=1'") and written(tmp_path) == []
+
+
+def synthetic_processes(rounds, shift, name, seed):
+    """ab.run_rounds's records of one benchmark: ABBA rounds, the machine drifting by 30%
+    halfway, NEW `shift` slower."""
+    rng = random.Random(seed)
+    out = []
+    for r in range(rounds):
+        order = ("old", "new", "new", "old") if r % 2 == 0 else ("new", "old", "old", "new")
+        for i, side in enumerate(order):
+            v = 2.0 * (1.3 if r >= rounds // 2 else 1.0) * (1 + shift if side == "new" else 1)
+            vals = [v * math.exp(rng.gauss(0, 0.01)) for _ in range(3)]
+            out.append({"round": r, "pair": 2 * r + i // 2, "side": side, "part": "hot",
+                        "figures": {"cpu": {name: vals}, "wall": {name: [x * 2 for x in vals]}}})
+    return out
+
+
+def test_table_of_synthetic_rounds():
+    ps = synthetic_processes(8, 0.08, "hot/x/threads:1", 1)
+    ps += synthetic_processes(8, 0.0, "hot/y/threads:1", 2)
+    # the same pair numbers for both benchmarks, as one process runs both
+    rows = {r["name"]: r for r in ab.table_of(ps, 5.0, "cpu")}
+    assert rows["hot/x/threads:1"]["verdict"] == abstats.SLOWER
+    assert rows["hot/x/threads:1"]["pairs"] == 16
+    assert abs(rows["hot/x/threads:1"]["ratio"] - 1.08) < 0.01
+    assert rows["hot/y/threads:1"]["verdict"] == abstats.UNCHANGED
+    assert rows["hot/y/threads:1"]["decided_at"] == {"5": True, "10": True}
+    line = ab.summary_line(list(rows.values()), 8, 2.0, 5.0)
+    assert "1 SLOWER, 0 faster, 1 unchanged, 0 undecided" in line
+
+
+@pytest.mark.skipif(not (BUILD / "refbench").exists(), reason="refbench not built (make all)")
+def test_short_real_aa_run(tmp_path):
+    filt = "hot/(noop|atomic-private)/manual_time/threads:1$"
+    proc = run_ab(tmp_path, f"--old={BUILD}", f"--new={BUILD}", "--suite=hot",
+                  f"--filter={filt}", "--minutes=0.01")
+    # the same binary on both sides: SLOWER would need all 6 pairs 5% apart the same way
+    assert proc.returncode in (0, 1), proc.stderr
+    runs = list((tmp_path / "results").glob("*/ab-*"))
+    assert len(runs) == 1 and not list((tmp_path / "results").glob("*/.ab-*"))
+    run = runs[0]
+    assert {p.name for p in run.iterdir()} == {"samples.json", "table.json", "ab.png",
+                                               "index.html"}
+    samples = json.loads((run / "samples.json").read_text())
+    procs = samples["processes"]
+    assert len(procs) == 4 * samples["meta"]["rounds"] and samples["meta"]["rounds"] >= 3
+    assert [p["side"] for p in procs[:8]] == ["old", "new", "new", "old",
+                                              "new", "old", "old", "new"]
+    table = json.loads((run / "table.json").read_text())
+    names = [r["name"] for r in table["benchmarks"]]
+    assert names == ["hot/noop/manual_time/threads:1", "hot/atomic-private/manual_time/threads:1"]
+    assert all(r["pairs"] == 2 * samples["meta"]["rounds"] for r in table["benchmarks"])
+    assert "same build" in proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == table["summary"]
+    # a filter that matches nothing: bad input, nothing written
+    proc = run_ab(tmp_path, f"--old={BUILD}", f"--new={BUILD}", "--suite=hot",
+                  "--filter=^nothing-matches$", "--minutes=0.01")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1].startswith("ab: FILTER='^nothing-matches$' matches no")
+    assert len(list((tmp_path / "results").glob("*/*ab-*"))) == 1
