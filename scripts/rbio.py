@@ -38,6 +38,24 @@ class ResultsError(Exception):
     """Bad or missing input. str(e) is one line naming the file and what is wrong."""
 
 
+def write_text_atomic(out, text):
+    """Write text to out through out.tmp and a rename: a reader never sees half a file.
+    Raises ResultsError naming the file when it cannot be written."""
+    out = Path(out)
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, out)
+    except OSError as e:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise ResultsError(f"{out}: cannot write: {e.strerror}") from None
+    return out
+
+
 def is_num(v):
     """A JSON number (not a bool)."""
     return isinstance(v, (int, float)) and not isinstance(v, bool)

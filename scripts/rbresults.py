@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rbio import (JSON_FILES, NEWEST_FORMAT, OLDEST_FORMAT, RUN_TS_RE,  # noqa: E402,F401
                   ResultsError, check_format, default_results_dir, find_runs, format_version,
                   is_num, load_json, newest_run, prog_name, resolve_run_arg, run_main,
-                  salvage_gbench_json, warn)
+                  salvage_gbench_json, warn, write_text_atomic)
 from rbtext import config_label, fmt_num, fmt_pct, parse_name  # noqa: E402,F401
 from rbschemes import BASELINES, Scheme, schemes_of_binary  # noqa: E402,F401
 from rbmodel import SCENARIOS, Bench, Run, Stats, aggregate, aggregate_benchmarks  # noqa: E402,F401,E501

@@ -623,16 +623,7 @@ def build_html(run):
 
 
 def write_report(run):
-    out = run.path / "index.html"
-    tmp = run.path / "index.html.tmp"
-    text = build_html(run)
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, out)
-    except OSError as e:
-        raise rb.ResultsError(f"{out}: cannot write: {e.strerror}") from None
-    return out
+    return rb.write_text_atomic(run.path / "index.html", build_html(run))
 
 
 def main(argv=None):

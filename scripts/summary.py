@@ -237,18 +237,6 @@ def lines(run):
     return out
 
 
-def write_summary(run, text):
-    out = run.path / "summary.txt"
-    tmp = run.path / "summary.txt.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, out)
-    except OSError as e:
-        raise rb.ResultsError(f"{out}: cannot write: {e.strerror}") from None
-    return out
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Print what a refbench run found, on one screen.")
     ap.add_argument("run", nargs="?", help="run folder (default: newest under results/)")
@@ -258,7 +246,7 @@ def main(argv=None):
     run = rb.load_run(rb.resolve_run_arg(a.run, a.results))
     text = "\n".join(lines(run)) + "\n"
     if a.write:
-        write_summary(run, text)
+        rb.write_text_atomic(run.path / "summary.txt", text)
     sys.stdout.write(text)
     return 0
 
