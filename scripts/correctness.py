@@ -86,3 +86,12 @@ def rows(run):
         result.append(row)
     # With race.json: its method; without: why it is missing.
     return result, why_race
+
+
+if __name__ == "__main__":
+    # A part of the report, not a command: run on a folder it would print nothing.
+    import sys
+    print("correctness.py: a part of the report, not a command (accepted: scripts/pyrun "
+          "scripts/report.py RUN_DIR for the page, scripts/summary.py RUN_DIR for the text)",
+          file=sys.stderr)
+    sys.exit(2)

@@ -110,3 +110,12 @@ def section(run, esc, table):
                       "range of process medians (between processes, ns)",
                       "A/A noise figure (between runs)", "A/A from", "threads = CPUs"], rows))
     return "\n".join(out)
+
+
+if __name__ == "__main__":
+    # A part of the report, not a command: run on a folder it would print nothing.
+    import sys
+    print("report_noise.py: a part of the report, not a command (accepted: scripts/pyrun "
+          "scripts/report.py RUN_DIR for the page, scripts/summary.py RUN_DIR for the text)",
+          file=sys.stderr)
+    sys.exit(2)

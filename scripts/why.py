@@ -301,3 +301,12 @@ def claims(run):
                _rows(pairs(run, "hot", "threads", 1, max([b.threads for b in run.benchmarks]
                                                          or [1])), "threads")),
     ]
+
+
+if __name__ == "__main__":
+    # A part of the report, not a command: run on a folder it would print nothing.
+    import sys
+    print("why.py: a part of the report, not a command (accepted: scripts/pyrun "
+          "scripts/report.py RUN_DIR for the page, scripts/summary.py RUN_DIR for the text)",
+          file=sys.stderr)
+    sys.exit(2)
