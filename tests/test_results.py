@@ -654,6 +654,7 @@ def test_real_run_simulation_that_did_not_run_is_not_measured(tmp_path):
         assert "not measured" in text and "no hardware PMU" in text
         assert "did not run the benchmark" in text
         assert not ax.patches
+        assert not ax.axison       # a sentence, not an empty frame with axes
     # the page-size contrast needs bench.json only: still drawn (spread's; read's
     # difference, -3.1 +- 132 ns in this run, is not resolved and says so)
     assert "bar:page-size-contrast:spread" in _gids(fig)

@@ -55,8 +55,9 @@ def draw_scheme_bars(ax, panel):
     drawn = [s for s in panel["sources"] if s["vals"]]
     empty_why = [w for s in panel["sources"] if not s["vals"] for w in s["why"]]
     if not drawn:
+        # No figure at all: a sentence in place of an empty frame and axes.
+        ax.axis("off")
         _not_measured_middle(ax, join_reasons(empty_why) or "no source", 75)
-        ax.set_yticks([])
         return
     width = 0.8 / len(drawn)
     crowded = len(drawn) >= 3
