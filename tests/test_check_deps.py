@@ -99,3 +99,9 @@ def test_pyrun_names_what_is_missing(tmp_path):
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and "refbench_no_such_module" in r.stderr
     assert "python3-refbench_no_such_module" in r.stderr
+
+
+def test_pyrun_runs_a_program_from_standard_input():
+    r = subprocess.run([str(ROOT / "scripts" / "pyrun"), "-", "x"], input="import sys\n"
+                       "print('ran', sys.argv[1])\n", capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout == "ran x\n", r.stderr
