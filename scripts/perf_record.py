@@ -275,11 +275,7 @@ def as_text(scheme, e, event):
 # ------------------------------------------------------------------------------ main
 
 def parse_args(argv):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    extra = []
-    if "--" in argv:
-        i = argv.index("--")
-        argv, extra = argv[:i], argv[i + 1:]
+    argv, extra = perf_stat.split_extra(argv)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--binary", required=True, help="refbench binary (build/refbench)")
     ap.add_argument("--run-dir", required=True, help="run folder; writes perf/record/ and "

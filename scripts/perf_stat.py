@@ -223,13 +223,18 @@ def run_scheme(perf, binary, scheme, events, perf_dir, extra, timeout):
 
 
 
-def parse_args(argv):
-    """(args, extra refbench arguments after --)."""
+def split_extra(argv):
+    """(own arguments, refbench arguments after '--') of a command line (default sys.argv)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    extra = []
     if "--" in argv:
         i = argv.index("--")
-        argv, extra = argv[:i], argv[i + 1:]
+        return argv[:i], argv[i + 1:]
+    return argv, []
+
+
+def parse_args(argv):
+    """(args, extra refbench arguments after --)."""
+    argv, extra = split_extra(argv)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--binary", required=True, help="refbench binary (build/refbench)")
     ap.add_argument("--run-dir", required=True, help="run folder; writes perf/ and perf.json")
