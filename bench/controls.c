@@ -310,7 +310,9 @@ out:
  * do, so that the grace period waits for them as it waits in the scenarios.
  * The sync-wake cell adds what a percpu-ref read does after its grace
  * period besides the sum: the switch's confirmation wakes the reader
- * itself, wake_up_process(), here a futex wake (sched.c).
+ * itself, wake_up_process(), which finds it running (sched.c: one locked
+ * read-modify-write, no futex call), and the reader's wait for the
+ * confirmation, which finds it done.
  */
 struct rcu_round_trip {
 	struct rcu_head head;                   /* first: the callback's container */
@@ -339,6 +341,7 @@ static void rcu_call_and_wait(void)
 			break;
 		task_schedule(rt.waiter);
 	}
+	task_set_running(rt.waiter);
 }
 
 void control_rcu(rb_state *st, void *arg)
@@ -364,6 +367,7 @@ void control_rcu(rb_state *st, void *arg)
 			synchronize_sched();
 			wake_up_process(me);
 			task_prepare_to_sleep(me);
+			task_set_running(me);
 		});
 	} else {
 		/* One at a time, w.target of them (about 10 ms each): no batch. */

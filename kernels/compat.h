@@ -263,13 +263,20 @@ int stop_machine(int (*fn)(void *), void *data);
 /* ---- tasks: a waiter and its wake-up ------------------------------------ */
 
 struct task_struct {
-	int woken;            /* futex word: 1 once woken since the last check */
+	int state;            /* futex word: TASK_SLEEPING, TASK_WOKEN (sched.c) */
 };
 struct task_struct *get_current(void);
+/* try_to_wake_up(): a futex wake only if the task sleeps. */
 void wake_up_process(struct task_struct *t);
-/* set_current_state(TASK_UNINTERRUPTIBLE): returns whether a wake-up came. */
+/*
+ * set_current_state(TASK_UNINTERRUPTIBLE), before the condition is looked
+ * at: returns whether a wake-up came since the last one.
+ */
 bool task_prepare_to_sleep(struct task_struct *t);
+/* schedule(): sleep until woken; the task runs again on return. */
 void task_schedule(struct task_struct *t);
+/* __set_current_state(TASK_RUNNING), after a wait loop that did not sleep. */
+void task_set_running(struct task_struct *t);
 
 /* ---- mutex usable by registered CPU threads ----------------------------- */
 

@@ -250,6 +250,7 @@ static void wait_for_zero_refcount(struct module *mod)
 			break;
 		task_schedule(me);
 	}
+	task_set_running(me);             /* __set_current_state(TASK_RUNNING) */
 	kmutex_lock(&module_mutex);
 }
 #endif

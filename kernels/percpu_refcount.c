@@ -184,6 +184,7 @@ void percpu_ref_wait_switch(struct percpu_ref *ref)
 			break;
 		task_schedule(me);              /* idle: the grace period can end */
 	}
+	task_set_running(me);
 }
 
 /*

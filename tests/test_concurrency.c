@@ -13,6 +13,14 @@
  *   churn            two pinned threads load, init, use and delete modules
  *                    of their own (both delete modes) and share one module;
  *                    every allocator's books balance afterwards
+ *   wake_self        wake_up_process() of a running task is remembered: the
+ *                    next task_prepare_to_sleep() reports it and a
+ *                    task_schedule() after it returns at once
+ *   wake_race        a thread sleeps in the kernel's wait loop for each of
+ *                    20000 rounds (or 3 s), a spinning one publishes the
+ *                    round and wakes it, landing anywhere in the loop: a
+ *                    lost wake-up leaves the sleeper asleep, and the test
+ *                    fails after the 5 s wait
  *
  * The main thread is CPU 0 (kernels_test_util.h).  Where two workers need
  * both CPUs, the main thread unregisters for the time and registers again.
@@ -22,6 +30,7 @@
 #include "kernels_test_util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 
 #ifndef STORM_ITERS
 #define STORM_ITERS 200000
@@ -536,6 +545,129 @@ static void test_churn(void **state)
 	kt_books_equal(&before, "%s after the churn", ops->name);
 }
 
+/* ---- wake-ups ------------------------------------------------------------ */
+
+static void test_wake_self(void **state)
+{
+	struct task_struct *me = get_current();
+
+	(void)state;
+	task_prepare_to_sleep(me);
+	task_set_running(me);
+	wake_up_process(me);                  /* running: no sleeper to wake */
+	assert_true(task_prepare_to_sleep(me));
+	assert_false(task_prepare_to_sleep(me));
+	wake_up_process(me);                  /* prepared, not yet asleep */
+	task_schedule(me);                    /* must return: the wake-up came */
+	assert_true(task_prepare_to_sleep(me));   /* said once, by the next prepare */
+	assert_false(task_prepare_to_sleep(me));
+	task_set_running(me);
+	task_schedule(me);                    /* not prepared: returns, as schedule() does */
+}
+
+#ifndef WAKE_ROUNDS
+#define WAKE_ROUNDS 20000
+#endif
+#define WAKE_BUDGET_NS (3ull * 1000 * 1000 * 1000)   /* then the pair stops early */
+
+/*
+ * The waker never sleeps: it waits, spinning, until the sleeper says it is
+ * about to wait for round r, then publishes round r and wakes it.  Both
+ * first run an empty loop, the sleeper 0..1023 turns and the waker 0..511,
+ * varied from round to round: delays that sweep a few hundred cycles in
+ * steps of one or two, so that the wake-up lands, round after round,
+ * anywhere in the sleeper's wait loop: before it publishes that it sleeps,
+ * between that and its look at the round, and after.
+ */
+struct wake_race {
+	struct task_struct *sleeper;
+	int ready;                            /* the round the sleeper waits for next */
+	int round;                            /* the round published */
+	int stop;                             /* the waker is out of time or rounds */
+	int rounds_done;
+	int slept;                            /* rounds in which the sleeper slept */
+	uint64_t end_ns;
+};
+
+/* The kernel's wait loop: set_current_state(), the condition, schedule(). */
+static void *wake_sleeper(void *arg)
+{
+	struct wake_race *w = arg;
+	struct task_struct *me = get_current();
+
+	if (kt_ncpus >= 2)
+		kt_pin_self(0);
+	__atomic_store_n(&w->sleeper, me, __ATOMIC_RELEASE);
+	for (int r = 1; r <= WAKE_ROUNDS; r++) {
+		__atomic_store_n(&w->ready, r, __ATOMIC_RELEASE);
+		for (int d = 0; d < (r * 13) % 1024; d++)
+			__asm__ __volatile__("" ::: "memory");
+		for (;;) {
+			task_prepare_to_sleep(me);
+			if (__atomic_load_n(&w->round, __ATOMIC_ACQUIRE) == r ||
+			    __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
+				break;
+			w->slept++;
+			task_schedule(me);
+		}
+		task_set_running(me);
+		if (__atomic_load_n(&w->round, __ATOMIC_ACQUIRE) != r)
+			break;
+		w->rounds_done = r;
+	}
+	return NULL;
+}
+
+static void *wake_waker(void *arg)
+{
+	struct wake_race *w = arg;
+	struct task_struct *sleeper;
+	uint64_t give_up = w->end_ns + KT_TIMEOUT_NS;
+
+	if (kt_ncpus >= 2)
+		kt_pin_self(1);                   /* spinning beside the sleeper, not instead of it */
+	while (!(sleeper = __atomic_load_n(&w->sleeper, __ATOMIC_ACQUIRE)))
+		sched_yield();
+	for (int r = 1; r <= WAKE_ROUNDS; r++) {
+		unsigned int spins = 0;
+
+		/* The sleeper, were its wake-up lost, would never get here. */
+		while (__atomic_load_n(&w->ready, __ATOMIC_ACQUIRE) != r)
+			if (++spins % 1024 == 0 && (sched_yield(), kt_now_ns() > give_up))
+				return NULL;
+		for (int d = 0; d < (r * 7) % 512; d++)
+			__asm__ __volatile__("" ::: "memory");
+		if (kt_now_ns() > w->end_ns) {
+			__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+			wake_up_process(sleeper);
+			return NULL;
+		}
+		__atomic_store_n(&w->round, r, __ATOMIC_RELEASE);
+		wake_up_process(sleeper);
+	}
+	return NULL;
+}
+
+static void test_wake_race(void **state)
+{
+	struct wake_race w = { .end_ns = kt_now_ns() + WAKE_BUDGET_NS };
+	pthread_t sleeper, waker;
+
+	(void)state;
+	assert_int_equal(pthread_create(&sleeper, NULL, wake_sleeper, &w), 0);
+	assert_int_equal(pthread_create(&waker, NULL, wake_waker, &w), 0);
+	if (kt_join(sleeper) != 0)
+		fail_msg("lost wake-up: the sleeper still sleeps %llu s on, waiting for round %d (round %d published)",
+			 (unsigned long long)(KT_TIMEOUT_NS / 1000000000ull),
+			 __atomic_load_n(&w.ready, __ATOMIC_ACQUIRE),
+			 __atomic_load_n(&w.round, __ATOMIC_ACQUIRE));
+	if (kt_join(waker) != 0)
+		fail_msg("the waker did not end");
+	/* Every round, or as many as the time budget allowed (at least some). */
+	assert_true(w.rounds_done >= 100 || w.rounds_done == WAKE_ROUNDS);
+	printf("wake_race: %d rounds, the sleeper slept in %d\n", w.rounds_done, w.slept);
+}
+
 int main(void)
 {
 	static struct kt_suite s;
@@ -546,5 +678,7 @@ int main(void)
 	kt_add_schemes(&s, "going", test_going);
 	kt_add_schemes(&s, "unload_race", test_unload_race);
 	kt_add_schemes(&s, "churn", test_churn);
+	kt_add(&s, "wake_self", test_wake_self, NULL);
+	kt_add(&s, "wake_race", test_wake_race, NULL);
 	return kt_run(&s, "concurrency");
 }
