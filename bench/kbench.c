@@ -9,6 +9,13 @@
  *
  * with ops, ops_per_sec, ns_per_op, thread_ops_per_sec_min/max, fairness,
  * and count_start/count_end, the case's count before and after the window.
+ * A case that times its own operations (the grace scenario's, from each
+ * call to the event it names) reports timed_ns, their sum, and then
+ * ns_per_op is timed_ns over its operations, the mean of those timings
+ * (refbench_timing says which); refbench_kernel_beside names the userspace
+ * figures it stands beside (COUNTER@PREFIX, comma-separated).  The
+ * kernel's RCU settings that change what a grace period is
+ * (/sys/kernel/rcu_expedited, rcu_normal) go into the context.
  * A window whose count did not come back is marked error_occurred, as the
  * userspace check_count() does; cases the kernel cannot run are listed
  * with the reason under context.refbench_kbench.unavailable.
@@ -282,6 +289,20 @@ int main(int argc, char **argv)
 	if (get(&kf, "reps"))
 		reps = atoi(get(&kf, "reps"));
 	json_kv(o, "timing_note", note, true);
+	/* What synchronize_rcu() and synchronize_rcu_expedited() are, here. */
+	for (int k = 0; k < 2; k++) {
+		static const char *const knob[] = { "rcu_expedited", "rcu_normal" };
+		char kpath[64], *v;
+		int kerr;
+
+		snprintf(kpath, sizeof(kpath), "/sys/kernel/%s", knob[k]);
+		v = slurp(kpath, &kerr);
+		if (v) {
+			v[strcspn(v, "\n")] = '\0';
+			json_kv(o, knob[k], v, true);
+			free(v);
+		}
+	}
 	fputs("\"unavailable\": [", o);
 	int nun = 0;
 	for (int i = 0; i < nlines; i++) {
@@ -316,6 +337,8 @@ int main(int argc, char **argv)
 		int rep = get(&f, "rep") ? atoi(get(&f, "rep")) : 0;
 		unsigned long modules = get(&f, "modules") ? strtoul(get(&f, "modules"), NULL, 10) : 1;
 		double window_ns = get(&f, "window_ns") ? strtod(get(&f, "window_ns"), NULL) : 0;
+		double timed_ns = get(&f, "timed_ns") ? strtod(get(&f, "timed_ns"), NULL) : 0;
+		const char *beside = get(&f, "beside");
 		long cs = get(&f, "count_start") ? atol(get(&f, "count_start")) : 0;
 		long ce = get(&f, "count_end") ? atol(get(&f, "count_end")) : 0;
 		if (!scen || !subj || !impl || !ops_s || threads < 1 || threads > MAX_THREADS) {
@@ -358,17 +381,26 @@ int main(int argc, char **argv)
 		json_kv(o, "run_type", "iteration", true);
 		fprintf(o, "\"repetitions\": %d,\n\"repetition_index\": %d,\n\"threads\": %d,\n", reps, rep, threads);
 		fprintf(o, "\"iterations\": %llu,\n", (unsigned long long)leader);
-		fprintf(o, "\"real_time\": %.17g,\n\"cpu_time\": %.17g,\n", window_ns / (double)leader,
-			window_ns / (double)leader);
+		/* The case's own timings, when it made them: their mean. */
+		double per_op = timed_ns > 0 ? timed_ns / (double)ops : window_ns * threads / (double)ops;
+		double iter = timed_ns > 0 ? per_op : window_ns / (double)leader;
+		fprintf(o, "\"real_time\": %.17g,\n\"cpu_time\": %.17g,\n", iter, iter);
 		json_kv(o, "time_unit", "ns", true);
 		fprintf(o, "\"ops\": %llu,\n", (unsigned long long)ops);
 		fprintf(o, "\"ops_per_sec\": %.17g,\n", (double)ops / w);
-		fprintf(o, "\"ns_per_op\": %.17g,\n", window_ns * threads / (double)ops);
+		fprintf(o, "\"ns_per_op\": %.17g,\n", per_op);
 		fprintf(o, "\"thread_ops_per_sec_min\": %.17g,\n", (double)min / w);
 		fprintf(o, "\"thread_ops_per_sec_max\": %.17g,\n", (double)max / w);
 		if (max > 0)
 			fprintf(o, "\"fairness\": %.17g,\n", (double)min / (double)max);
 		fprintf(o, "\"window_ns\": %.17g,\n", window_ns);
+		if (timed_ns > 0)
+			fprintf(o, "\"timed_ns\": %.17g,\n", timed_ns);
+		json_kv(o, "refbench_timing", timed_ns > 0 ?
+			"each operation, from its call to the event the case names, timed by the module (ns_per_op: their mean)" :
+			"the window over the operations done in it", true);
+		if (beside)
+			json_kv(o, "refbench_kernel_beside", beside, true);
 		fprintf(o, "\"count_start\": %ld,\n\"count_end\": %ld,\n", cs, ce);
 		if (!exact) {
 			fputs("\"error_occurred\": true,\n", o);

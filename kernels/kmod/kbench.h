@@ -21,6 +21,12 @@
  * scheduling point, where the userspace model reports its quiescent state.
  * Preemption and interrupts stay as the kernel has them: a figure includes
  * whatever interrupts and preemptions hit the window.
+ *
+ * The grace scenario's cases take milliseconds an operation, not
+ * nanoseconds: they run one thread, one operation at a time
+ * (KBENCH_WINDOW_EACH), at least KBENCH_GRACE_MIN_OPS of them and on until
+ * the window is over, and time each operation themselves, from the call to
+ * the event they name (t->timed_ns, the sum): a figure is their mean.
  */
 #ifndef REFBENCH_KMOD_KBENCH_H
 #define REFBENCH_KMOD_KBENCH_H
@@ -41,6 +47,8 @@ struct kbench_thread {
 	int tid;
 	bool leader;
 	u64 done;                      /* operations done in the window */
+	u64 timed_ns;                  /* the case's own timing of its operations
+					* (summed), or 0: the window times them */
 	unsigned long sink;            /* results of reads, kept live */
 };
 
@@ -58,13 +66,20 @@ struct kbench_params {
 	void **peers;                  /* spread on the kernel's own: the peers' struct module */
 };
 
-enum kbench_scenario { KBENCH_HOT, KBENCH_READ, KBENCH_SPREAD };
+enum kbench_scenario { KBENCH_HOT, KBENCH_READ, KBENCH_SPREAD, KBENCH_GRACE };
 
 struct kbench_case {
 	enum kbench_scenario scenario;
 	const char *subject;           /* the kernel's reference or the lab scheme's name */
 	const char *impl;              /* "kernel" (the kernel's code) or "model" (the lab's) */
 	const char *reference;         /* the lab scheme this is measured beside */
+	/*
+	 * The userspace figures to set beside this one, when they are not the
+	 * reference's in the same scenario: comma-separated COUNTER@PREFIX,
+	 * the counter of the userspace benchmarks whose names start with
+	 * PREFIX (no spaces), e.g. "unload_ns@unload/percpu-ref/".  NULL: none.
+	 */
+	const char *beside;
 	const char *includes;          /* what one operation of the figure includes */
 	bool single_thread;            /* read: one thread, idle */
 	/* NULL when the case can run here, else why not (one line). */
@@ -114,6 +129,28 @@ void kbench_window_end(struct kbench_thread *t, u64 done);
 			cond_resched();                                       \
 			if (__leader ? kbench_window_over(__w)                \
 				     : READ_ONCE(__w->stop))                  \
+				break;                                        \
+		}                                                             \
+		kbench_window_end(t, __done);                                 \
+	} while (0)
+
+/*
+ * The grace scenario's loop: one operation at a time, a scheduling point
+ * after each, at least KBENCH_GRACE_MIN_OPS and on until the window is
+ * over.  Single-threaded cases only (the leader's clock stops it).  BODY
+ * may break out: the operation is then not counted.
+ */
+#define KBENCH_GRACE_MIN_OPS 8
+#define KBENCH_WINDOW_EACH(t, BODY)                                           \
+	do {                                                                  \
+		struct kbench_window *const __w = (t)->win;                   \
+		u64 __done = 0;                                               \
+		kbench_window_begin(t);                                       \
+		for (;;) {                                                    \
+			BODY;                                                 \
+			__done++;                                             \
+			cond_resched();                                       \
+			if (__done >= KBENCH_GRACE_MIN_OPS && kbench_window_over(__w)) \
 				break;                                        \
 		}                                                             \
 		kbench_window_end(t, __done);                                 \

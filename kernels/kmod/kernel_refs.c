@@ -16,6 +16,12 @@
  *   kernel-rcuref      rcuref_get() + rcuref_put() (6.4+, lib/rcuref.c):
  *                      beside the lab's "rcuref"; absent before 6.4, and
  *                      reported so.
+ *   grace: kernel-percpu_ref_kill, kernel-percpu_ref_kill_release,
+ *          kernel-synchronize_rcu, kernel-synchronize_rcu_expedited
+ *                      the kernel's own grace periods, each timed from its
+ *                      call to the event it names: beside percpu-ref's read
+ *                      and unload in the model, which wait for liburcu's
+ *                      (see "grace periods" below).
  *
  * The operations are the kernel's, called as any module calls them: the
  * inline parts inlined here, the exported functions called.  What one
@@ -192,16 +198,20 @@ static int pref_setup(void **state, const struct kbench_params *p)
  * callback has dropped the switch's own reference (rcu_barrier() waits for
  * callbacks in flight), read it, switch back.
  */
-static long pref_count(void *state)
+static long pref_count_of(struct percpu_ref *ref)
 {
-	struct pref_state *s = state;
 	long n;
 
-	percpu_ref_switch_to_atomic_sync(&s->ref);
+	percpu_ref_switch_to_atomic_sync(ref);
 	rcu_barrier();
-	n = atomic_long_read(&s->ref.data->count);
-	percpu_ref_switch_to_percpu(&s->ref);
+	n = atomic_long_read(&ref->data->count);
+	percpu_ref_switch_to_percpu(ref);
 	return n;
+}
+
+static long pref_count(void *state)
+{
+	return pref_count_of(&((struct pref_state *)state)->ref);
 }
 
 static void pref_teardown(void *state)
@@ -326,6 +336,218 @@ static const struct kbench_case rcu_hot_case = {
 	.setup = rcu_setup, .loop = rcu_hot, .count = rcu_count, .teardown = atom_teardown,
 };
 
+
+/* ---- grace periods ------------------------------------------------------- */
+
+/*
+ * What percpu-ref's read and delete wait for, in the kernel.  The lab's
+ * model waits for liburcu's QSBR grace period instead (its read calls
+ * urcu_qsbr_synchronize_rcu() as synchronize_sched(), its kill goes
+ * through liburcu's call_rcu thread, which batches callbacks for about
+ * 10 ms): these figures are the kernel's own, set beside the model's read
+ * and unload and beside liburcu alone (the control/rcu-* benchmarks).
+ *
+ * kernel-percpu_ref_kill, kernel-percpu_ref_kill_release: a percpu_ref
+ * holding only its initial reference, in per-CPU mode, is killed with
+ * percpu_ref_kill_and_confirm(); the time runs from the call to its
+ * confirm callback (every CPU now sees the ref dead), or to its release
+ * (the count reached zero).  Both are called from the RCU callback the
+ * kill queued (call_rcu_hurry() from 6.2, call_rcu() before; the same
+ * unless CONFIG_RCU_LAZY): percpu_ref_switch_to_atomic_rcu() sums the
+ * per-CPU counts, percpu_ref_call_confirm_rcu() confirms and then drops
+ * the switch's own reference, which releases a ref nobody else holds.
+ * So the release comes right after the confirmation, in the same
+ * callback.  Outside the timing, the loop waits for the release and
+ * percpu_ref_reinit()s the ref (PERCPU_REF_ALLOW_REINIT) for the next.
+ *
+ * kernel-synchronize_rcu, kernel-synchronize_rcu_expedited: the call,
+ * timed around it.  Since 4.20 one RCU covers what synchronize_sched()
+ * waited for (the flavours were consolidated), so synchronize_rcu() is
+ * what the model's synchronize_sched() stands for; the expedited one
+ * forces the grace period with IPIs to busy CPUs.  rcupdate.rcu_expedited=1
+ * makes the first expedited, rcupdate.rcu_normal=1 the second normal:
+ * refbench-kbench records both settings.
+ *
+ * Each is timed on one kthread, the other CPUs idle, with ktime_get_ns().
+ */
+struct pkill_state {
+	struct percpu_ref ref;
+	struct completion released;
+	atomic_t nr_released;
+	u64 confirm_ns, release_ns;     /* ktime_get_ns() in the callbacks */
+	bool broken;                    /* a kill was never released: keep the memory */
+};
+
+static void pkill_confirm(struct percpu_ref *ref)
+{
+	struct pkill_state *s = container_of(ref, struct pkill_state, ref);
+
+	WRITE_ONCE(s->confirm_ns, ktime_get_ns());
+}
+
+static void pkill_release(struct percpu_ref *ref)
+{
+	struct pkill_state *s = container_of(ref, struct pkill_state, ref);
+
+	WRITE_ONCE(s->release_ns, ktime_get_ns());
+	atomic_inc(&s->nr_released);
+	complete(&s->released);
+}
+
+static int pkill_setup(void **state, const struct kbench_params *p)
+{
+	struct pkill_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	init_completion(&s->released);
+	err = percpu_ref_init(&s->ref, pkill_release, PERCPU_REF_ALLOW_REINIT, GFP_KERNEL);
+	if (err) {
+		kfree(s);
+		return err;
+	}
+	*state = s;
+	return 0;
+}
+
+/* Live between windows, with its one initial reference; -1 once broken. */
+static long pkill_count(void *state)
+{
+	struct pkill_state *s = state;
+
+	return s->broken ? -1 : pref_count_of(&s->ref);
+}
+
+static void pkill_teardown(void *state)
+{
+	struct pkill_state *s = state;
+
+	if (s->broken) {
+		pr_err("refbench_kmod: a killed percpu_ref was not released within 30 s; its memory is kept\n");
+		return;
+	}
+	reinit_completion(&s->released);
+	percpu_ref_kill(&s->ref);
+	if (!wait_for_completion_timeout(&s->released, 30 * HZ)) {
+		pr_err("refbench_kmod: percpu_ref not released 30 s after percpu_ref_kill(), a reference leaked; its memory is kept\n");
+		return;
+	}
+	percpu_ref_exit(&s->ref);
+	kfree(s);
+}
+
+static void pkill_loop(struct pkill_state *s, struct kbench_thread *t, bool to_release)
+{
+	u64 timed = 0;
+
+	KBENCH_WINDOW_EACH(t, {
+		u64 t0;
+
+		reinit_completion(&s->released);
+		t0 = ktime_get_ns();
+		percpu_ref_kill_and_confirm(&s->ref, pkill_confirm);
+		/* complete() orders the callbacks' stores before this returns. */
+		if (!wait_for_completion_timeout(&s->released, 30 * HZ)) {
+			s->broken = true;
+			break;
+		}
+		timed += (to_release ? READ_ONCE(s->release_ns) : READ_ONCE(s->confirm_ns)) - t0;
+		percpu_ref_reinit(&s->ref);
+	});
+	t->timed_ns = timed;
+}
+
+static void pkill_confirm_loop(void *state, struct kbench_thread *t)
+{
+	pkill_loop(state, t, false);
+}
+
+static void pkill_release_loop(void *state, struct kbench_thread *t)
+{
+	pkill_loop(state, t, true);
+}
+
+static int sync_setup(void **state, const struct kbench_params *p)
+{
+	*state = NULL;
+	return 0;
+}
+
+static long sync_count(void *state)
+{
+	return 0;                       /* nothing is counted */
+}
+
+static void sync_teardown(void *state) { }
+
+static void sync_loop(void *state, struct kbench_thread *t)
+{
+	u64 timed = 0;
+
+	KBENCH_WINDOW_EACH(t, {
+		u64 t0 = ktime_get_ns();
+
+		synchronize_rcu();
+		timed += ktime_get_ns() - t0;
+	});
+	t->timed_ns = timed;
+}
+
+static void sync_exp_loop(void *state, struct kbench_thread *t)
+{
+	u64 timed = 0;
+
+	KBENCH_WINDOW_EACH(t, {
+		u64 t0 = ktime_get_ns();
+
+		synchronize_rcu_expedited();
+		timed += ktime_get_ns() - t0;
+	});
+	t->timed_ns = timed;
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define KBENCH_KILL_QUEUE "call_rcu_hurry() (6.2+; call_rcu() unless CONFIG_RCU_LAZY)"
+#else
+#define KBENCH_KILL_QUEUE "call_rcu() (call_rcu_hurry() from 6.2)"
+#endif
+#define KBENCH_KILL_OPS "percpu_ref_kill_and_confirm() on a percpu_ref in per-CPU mode holding only its initial reference, " \
+	"one kthread, the other CPUs idle: ktime_get_ns() before the call and in the callback, which runs from the RCU callback " \
+	"the kill queued with " KBENCH_KILL_QUEUE " a grace period on; percpu_ref_reinit() between kills, untimed"
+/* The model's figures these stand beside: percpu-ref's delete and liburcu's call_rcu waited for. */
+#define KBENCH_KILL_BESIDE "unload_ns@unload/percpu-ref/,ns_per_op@control/rcu-call/"
+#define KBENCH_SYNC_BESIDE "ns_per_op@read/percpu-ref/,ns_per_op@control/rcu-sync/,ns_per_op@control/rcu-sync-wake/"
+
+static const struct kbench_case pkill_confirm_case = {
+	.scenario = KBENCH_GRACE, .subject = "kernel-percpu_ref_kill", .impl = "kernel", .reference = "percpu-ref",
+	.beside = KBENCH_KILL_BESIDE,
+	.includes = KBENCH_KILL_OPS ", timed to the confirm callback (every CPU sees the ref dead)",
+	.single_thread = true,
+	.setup = pkill_setup, .loop = pkill_confirm_loop, .count = pkill_count, .teardown = pkill_teardown,
+};
+static const struct kbench_case pkill_release_case = {
+	.scenario = KBENCH_GRACE, .subject = "kernel-percpu_ref_kill_release", .impl = "kernel", .reference = "percpu-ref",
+	.beside = KBENCH_KILL_BESIDE,
+	.includes = KBENCH_KILL_OPS ", timed to the release callback (the same RCU callback's put of the switch's reference, right after the confirmation)",
+	.single_thread = true,
+	.setup = pkill_setup, .loop = pkill_release_loop, .count = pkill_count, .teardown = pkill_teardown,
+};
+static const struct kbench_case sync_case = {
+	.scenario = KBENCH_GRACE, .subject = "kernel-synchronize_rcu", .impl = "kernel", .reference = "percpu-ref",
+	.beside = KBENCH_SYNC_BESIDE,
+	.includes = "synchronize_rcu(), the wall time of the call (ktime_get_ns() around it), one kthread, the other CPUs idle; since 4.20 it also waits for what synchronize_sched() did; expedited if rcupdate.rcu_expedited=1",
+	.single_thread = true,
+	.setup = sync_setup, .loop = sync_loop, .count = sync_count, .teardown = sync_teardown,
+};
+static const struct kbench_case sync_exp_case = {
+	.scenario = KBENCH_GRACE, .subject = "kernel-synchronize_rcu_expedited", .impl = "kernel", .reference = "percpu-ref",
+	.beside = KBENCH_SYNC_BESIDE,
+	.includes = "synchronize_rcu_expedited(), the wall time of the call (ktime_get_ns() around it), one kthread, the other CPUs idle: the grace period forced with IPIs to CPUs not idle; a normal one if rcupdate.rcu_normal=1",
+	.single_thread = true,
+	.setup = sync_setup, .loop = sync_exp_loop, .count = sync_count, .teardown = sync_teardown,
+};
+
 const struct kbench_case *const kbench_kernel_cases[] = {
 	&module_hot_case,
 	&module_spread_case,
@@ -333,5 +555,9 @@ const struct kbench_case *const kbench_kernel_cases[] = {
 	&pref_hot_case,
 	&atom_hot_case,
 	&rcu_hot_case,
+	&pkill_confirm_case,
+	&pkill_release_case,
+	&sync_case,
+	&sync_exp_case,
 	NULL,
 };

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * refbench_kmod - the lab's hot, read and spread scenarios in kernel mode.
+ * refbench_kmod - the lab's hot, read and spread scenarios in kernel mode,
+ * and the kernel's own grace periods (grace).
  *
  * Loading the module checks its parameters and creates
  * /sys/kernel/debug/refbench_kmod/ with three files:
  *
- *   cases     every case: scenario, subject, kernel or model, whether it
- *             can run here (or why not) and what one operation includes
+ *   cases     every case: scenario, subject, kernel or model, the userspace
+ *             figures it stands beside (beside=, grace), whether it can
+ *             run here (or why not) and what one operation includes
  *   run       write anything: runs the selected cases, every thread count
  *             and repetition, then returns (the writer sleeps meanwhile)
- *   results   the kernel, the settings, one line per window
+ *   results   the kernel, the settings, one line per window (timed_ns:
+ *             the case's own timing of its operations, grace; else 0)
  *
  * A window runs one kthread per CPU of the run, bound with kthread_bind()
  * to cpus[0], cpus[1], ...; thread 0 is the leader (kbench.h).  Before and
@@ -100,6 +103,7 @@ struct kbench_result {
 	const struct kbench_case *c;
 	int threads, rep;
 	u64 window_ns;
+	u64 timed_ns;                   /* the threads' own timings, summed; 0: none */
 	long count_start, count_end;
 	u64 done[];
 };
@@ -112,6 +116,7 @@ const char *kbench_scenario_name(enum kbench_scenario s)
 	case KBENCH_HOT: return "hot";
 	case KBENCH_READ: return "read";
 	case KBENCH_SPREAD: return "spread";
+	case KBENCH_GRACE: return "grace";
 	}
 	return "?";
 }
@@ -201,8 +206,10 @@ static int run_window(const struct kbench_case *c, void *state, int n, int rep)
 	r->threads = n;
 	r->rep = rep;
 	r->window_ns = win.t1 - win.t0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		r->done[i] = jobs[i].t.done;
+		r->timed_ns += jobs[i].t.timed_ns;
+	}
 	if (r->count_end != r->count_start)
 		pr_err("%s/%s: count %ld after the window, %ld before\n",
 		       kbench_scenario_name(c->scenario), c->subject, r->count_end, r->count_start);
@@ -302,6 +309,8 @@ static void show_case(struct seq_file *m, const char *what, const struct kbench_
 {
 	seq_printf(m, "%s scenario=%s subject=%s impl=%s reference=%s", what,
 		   kbench_scenario_name(c->scenario), c->subject, c->impl, c->reference);
+	if (c->beside)
+		seq_printf(m, " beside=%s", c->beside);
 }
 
 static int cases_show(struct seq_file *m, void *v)
@@ -344,8 +353,8 @@ static int results_show(struct seq_file *m, void *v)
 	}
 	list_for_each_entry(r, &results, node) {
 		show_case(m, "result", r->c);
-		seq_printf(m, " threads=%d rep=%d window_ns=%llu count_start=%ld count_end=%ld modules=%u ops=",
-			   r->threads, r->rep, r->window_ns, r->count_start, r->count_end,
+		seq_printf(m, " threads=%d rep=%d window_ns=%llu timed_ns=%llu count_start=%ld count_end=%ld modules=%u ops=",
+			   r->threads, r->rep, r->window_ns, r->timed_ns, r->count_start, r->count_end,
 			   r->c->scenario == KBENCH_SPREAD ? params.nr_modules : 1);
 		for (int i = 0; i < r->threads; i++)
 			seq_printf(m, "%s%llu", i ? "," : "", r->done[i]);
