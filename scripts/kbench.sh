@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# make kbench: time the running kernel's own module refcount (and percpu_ref, atomic_t, rcuref),
+# make kbench: time the running kernel's own module refcount (and percpu_ref, atomic_t, rcuref, and its
+# grace periods: percpu_ref_kill_and_confirm(), synchronize_rcu() and the expedited one),
 # the lab's schemes compiled in kernel mode, and the same schemes' userspace models, on this
 # machine, into one run folder:
 #
 #   results/<host>/<UTC timestamp>/
 #     kbench.json        refbench_kmod's windows (Google Benchmark JSON, kernel-<scenario>/...)
 #     bench.json         the userspace models' hot, spread and read, the same thread counts
-#     kbench-table.json  kernel, kernel-mode model and userspace model side by side, with ratios
+#     grace.json         the userspace figures the kernel's grace periods stand beside (each
+#                        grace case's beside=COUNTER@PREFIX in the module's cases file: the
+#                        model's percpu-ref read and unload, liburcu alone in control/rcu-*)
+#     kbench-table.json  kernel, kernel-mode model and userspace model side by side, with ratios,
+#                        and the grace periods beside their userspace figures
 #     COMPLETE
 #
 # Needs root (it loads modules), the running kernel's headers at /lib/modules/$(uname -r)/build
@@ -152,6 +157,9 @@ rc=0
 "$BUILD/refbench-kbench" --out="$work/kbench.json" --host="$host" || rc=$?
 # What the userspace run must match: the kernel's NR_CPUS, line size and thread counts.
 kline=$(grep -m1 '^kernel ' /sys/kernel/debug/refbench_kmod/results || true)
+# The userspace benchmarks the kernel's grace periods stand beside: PREFIX of COUNTER@PREFIX.
+beside=$(sed -n 's/^case .* beside=\([^ ]*\) .*/\1/p' /sys/kernel/debug/refbench_kmod/cases \
+           | tr ',' '\n' | sed -n 's/^[A-Za-z0-9_]*@//p' | sort -u)
 kval() { printf '%s\n' "$kline" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 nr_cpus=$(kval nr_cpus) line_bytes=$(kval l1_cache_bytes) threads_k=$(kval threads)
 users=$(awk '$1 == "refbench_kmod" {print $3}' /proc/modules)
@@ -174,6 +182,20 @@ echo "$prog: the userspace models (hot, spread, read; NR_CPUS $nr_cpus, $line_by
   --line="$line_bytes" "${spread[@]}" --benchmark_repetitions="$REPS" --benchmark_min_time="$MIN_TIME" \
   --benchmark_out="$work/bench.json" --benchmark_out_format=json >/dev/null \
   || fail "the userspace run failed ($BUILD/refbench exit $?)"
+
+# The grace periods' userspace figures: the benchmarks named, at the kernel's thread counts.
+if [ -n "$beside" ]; then
+  gscen=$(printf '%s\n' "$beside" | cut -d/ -f1 | sort -u | paste -sd, -)
+  gfilter="^($(printf '%s\n' "$beside" | sed 's/[.]/[.]/g' | paste -sd'|' -))"
+  # control/rcu-* exist only with --rcu-controls.
+  gcontrols=()
+  case ",$gscen," in *,control,*) gcontrols=(--rcu-controls) ;; esac
+  echo "$prog: the userspace figures beside the kernel's grace periods ($gscen)" >&2
+  "$BUILD/refbench" --scenario="$gscen" "${gcontrols[@]}" --threads="$threads_k" --nr-cpus="$nr_cpus" \
+    --line="$line_bytes" --benchmark_filter="$gfilter" --benchmark_repetitions="$REPS" \
+    --benchmark_min_time="$MIN_TIME" --benchmark_out="$work/grace.json" --benchmark_out_format=json \
+    >/dev/null || fail "the userspace run beside the grace periods failed ($BUILD/refbench exit $?)"
+fi
 
 if [ "$KBENCH_TABLE" = 1 ]; then
   scripts/pyrun scripts/kbench_table.py "$work" >&2 || fail "the side-by-side table could not be made"

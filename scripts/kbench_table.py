@@ -10,9 +10,16 @@ scenario, lab scheme and thread count it sets the medians of ns_per_op beside ea
     model/u     the same scheme's userspace model (codegen:kernel; read at load:idle and the
                 kernel's NR_CPUS; spread uniform over as many modules)
 
-with the ratios model/k over kernel, model/u over model/k and model/u over kernel. Writes
-kbench-table.json and index.html (the same table as a page, with what each kernel figure
-includes) into the run folder and prints the table, labelled with the kernel version.
+with the ratios model/k over kernel, model/u over model/k and model/u over kernel.
+
+A kernel case that names the userspace figures it stands beside (refbench_kernel_beside:
+COUNTER@PREFIX, ...; the grace scenario's grace periods) gets a second table instead: its
+median beside the median COUNTER of the userspace benchmarks whose names start with PREFIX
+(from grace.json, else bench.json; codegen:kernel, the kernel's NR_CPUS and load:idle where
+the name has them), at the lowest thread count they ran with, and the ratio.
+
+Writes kbench-table.json and index.html (the tables as a page, with what each kernel figure
+includes) into the run folder and prints the tables, labelled with the kernel version.
 
 Usage: scripts/pyrun scripts/kbench_table.py RUN_DIR
 Exit status: 0, or 1 with one line when the run folder has no kbench.json or it cannot be read.
@@ -53,6 +60,64 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def ratio_txt(x):
+    """A ratio of times that may be far from 1: three significant digits."""
+    return "-" if x is None else "%.3gx" % x
+
+
+def human_ns(x):
+    """A time in the unit that reads best: ns, us or ms."""
+    if x is None:
+        return "-"
+    if x >= 1e6:
+        return "%.2f ms" % (x / 1e6)
+    if x >= 1e3:
+        return "%.2f us" % (x / 1e3)
+    return "%.1f ns" % x
+
+
+def user_params_fit(keys, nr_cpus):
+    """A userspace benchmark's parameters match the kernel run's where its name has them."""
+    return (keys.get("codegen", "kernel") == "kernel" and keys.get("nr_cpus", nr_cpus) == nr_cpus
+            and keys.get("load", "idle") == "idle")
+
+
+def grace_rows(kbench, user, nr_cpus):
+    """Each kernel case that names what it stands beside, with those figures."""
+    cases = {}
+    for b in kbench:
+        if b.get("refbench_kernel_beside") and not b.get("error_occurred") \
+                and b.get("run_type", "iteration") == "iteration" and "ns_per_op" in b:
+            scen, subject, keys = parse_name(b["name"])
+            c = cases.setdefault((scen[len("kernel-"):], subject), {
+                "beside": b["refbench_kernel_beside"], "timing": b.get("refbench_timing", ""),
+                "includes": b.get("refbench_includes", ""), "threads": b["threads"], "ns": []})
+            c["ns"].append(b["ns_per_op"])
+    rows = []
+    for (scen, subject), c in sorted(cases.items()):
+        kern = statistics.median(c["ns"])
+        beside = []
+        for item in c["beside"].split(","):
+            counter, _, prefix = item.partition("@")
+            if not prefix:
+                continue
+            by_threads = {}
+            for b in user:
+                if not b["name"].startswith(prefix) or b.get("run_type", "iteration") != "iteration" \
+                        or b.get("error_occurred") or counter not in b:
+                    continue
+                if user_params_fit(parse_name(b["name"])[2], nr_cpus):
+                    by_threads.setdefault(b["threads"], []).append(b[counter])
+            t = min(by_threads) if by_threads else None
+            v = statistics.median(by_threads[t]) if t is not None else None
+            beside.append({"benchmark": prefix.rstrip("/"), "counter": counter, "threads": t,
+                           "ns": v, "runs": len(by_threads.get(t, [])), "over_kernel": ratio(v, kern)})
+        rows.append({"scenario": scen, "subject": subject, "threads": c["threads"],
+                     "kernel_ns": kern, "windows": len(c["ns"]), "timing": c["timing"],
+                     "includes": c["includes"], "beside": beside})
+    return rows
+
+
 HEAD = ("scenario", "scheme", "threads", "kernel reference", "kernel ns", "model/k ns",
         "model/u ns", "model/k over kernel", "model/u over model/k", "model/u over kernel")
 
@@ -74,6 +139,21 @@ def write_page(run, out, k, fmt):
         includes.setdefault((scen, subject, keys.get("impl", "")), b.get("refbench_includes", ""))
     inc = "".join("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n" % (e(a), e(b), e(c), e(d))
                   for (a, b, c), d in sorted(includes.items()))
+    grace = "".join(
+        "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n" % (
+            e(g["subject"]), e(human_ns(g["kernel_ns"])), e(s["benchmark"]), e(s["counter"]),
+            e(human_ns(s["ns"]) + (" (%d thr)" % s["threads"] if s["threads"] else "")),
+            e(ratio_txt(s["over_kernel"])))
+        for g in out.get("grace", []) for s in g["beside"] or [{"benchmark": "-", "counter": "-",
+                                                                "ns": None, "threads": None,
+                                                                "over_kernel": None}])
+    grace_html = ("<h2>The kernel's grace periods beside the model's</h2>\n<p>Each kernel figure is"
+                  " the median over windows of the mean of operations the module timed one by one"
+                  " (what each includes: below); beside it the userspace figures it stands for"
+                  " (the model's read and delete wait for liburcu's grace period, not the kernel's)."
+                  "</p>\n<table><tr><th>kernel</th><th>kernel</th><th>userspace benchmark</th>"
+                  "<th>counter</th><th>userspace</th><th>userspace over kernel</th></tr>\n%s</table>\n"
+                  % grace) if grace else ""
     absent = "".join("<li>%s, %s: %s</li>\n" % (e(u["scenario"]), e(u["subject"]), e(u["reason"]))
                      for u in ctx.get("unavailable", []))
     note = ctx.get("timing_note", "")
@@ -88,7 +168,7 @@ model/k is the lab's scheme compiled in kernel mode, model/u its userspace model
 machine, kernel the running kernel's own reference named beside it.{(" <strong>" + e(note) + "</strong>") if note else ""}</p>
 <table><tr>{"".join("<th>%s</th>" % e(h) for h in HEAD)}</tr>
 {rows}</table>
-<h2>Not measured, and why</h2><ul>{absent or "<li>none</li>"}</ul>
+{grace_html}<h2>Not measured, and why</h2><ul>{absent or "<li>none</li>"}</ul>
 <h2>What each kernel-side figure includes</h2>
 <table><tr><th>scenario</th><th>subject</th><th>impl</th><th>includes</th></tr>
 {inc}</table></body></html>
@@ -116,9 +196,11 @@ def main(argv):
         scen, subject, keys = parse_name(b["name"])
         return (scen[len("kernel-"):], subject, keys["impl"], b["threads"])
 
-    kmed = medians(k["benchmarks"], kernel_key)
+    # Cases that name what they stand beside have a table of their own.
+    main_bench = [b for b in k["benchmarks"] if not b.get("refbench_kernel_beside")]
+    kmed = medians(main_bench, kernel_key)
     refs = {}
-    for b in k["benchmarks"]:
+    for b in main_bench:
         scen, subject, keys = parse_name(b["name"])
         if keys["impl"] == "kernel":
             refs.setdefault((scen[len("kernel-"):], b["refbench_kernel_reference"]), set()).add(subject)
@@ -143,6 +225,19 @@ def main(argv):
             return (scen, scheme, b["threads"])
 
         umed = medians(u["benchmarks"], user_key)
+
+    # The grace periods: their userspace figures from grace.json (make kbench's run of exactly
+    # those), else from bench.json.
+    gpath = os.path.join(run, "grace.json")
+    gsrc = gpath if os.path.exists(gpath) else upath
+    gbench = []
+    if os.path.exists(gsrc):
+        try:
+            with open(gsrc) as f:
+                gbench = json.load(f)["benchmarks"]
+        except (OSError, ValueError, KeyError) as e:
+            fail("cannot read %s: %s" % (gsrc, e))
+    grace = grace_rows(k["benchmarks"], gbench, nr_cpus)
 
     # A row for every scheme timed in kernel mode, and for every scheme a kernel subject is
     # the reference of (a scheme not built in kernel mode then has the kernel's figure and
@@ -169,7 +264,8 @@ def main(argv):
                 "model_userspace_over_kernel": ratio(umodel, kern),
             })
     out = {"kernel_release": release, "timing_note": ctx.get("timing_note", ""),
-           "nr_cpus": nr_cpus, "rows": rows}
+           "nr_cpus": nr_cpus, "rows": rows, "grace": grace,
+           "rcu_expedited": ctx.get("rcu_expedited"), "rcu_normal": ctx.get("rcu_normal")}
     tmp = os.path.join(run, "kbench-table.json.tmp")
     with open(tmp, "w") as f:
         json.dump(out, f, indent=1)
@@ -198,6 +294,20 @@ def main(argv):
     for scheme, why in sorted({(r["scheme"], r["model_kernel_mode_absent"]) for r in rows
                                if r["model_kernel_mode_absent"]}):
         print("%s: no kernel-mode model: %s" % (scheme, why))
+    if grace:
+        print()
+        print("the kernel's grace periods beside the userspace model's figures (medians; kernel %s%s;"
+              " rcu_expedited=%s rcu_normal=%s)" % (
+                  release, ", " + ctx["timing_note"] if ctx.get("timing_note") else "",
+                  ctx.get("rcu_expedited", "?"), ctx.get("rcu_normal", "?")))
+        for g in grace:
+            print("  %s: %s (median of %d window%s, each operation timed by the module)" % (
+                g["subject"], human_ns(g["kernel_ns"]), g["windows"], "" if g["windows"] == 1 else "s"))
+            for s in g["beside"]:
+                print("      %-28s %-10s %s%s" % (
+                    s["benchmark"], s["counter"], human_ns(s["ns"]),
+                    "  (%d thr, %s the kernel's)" % (s["threads"], ratio_txt(s["over_kernel"]))
+                    if s["ns"] is not None else "  (not run)"))
     return 0
 
 

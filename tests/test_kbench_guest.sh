@@ -14,6 +14,10 @@
 #     (the others are listed with their reason): kernel-rcuref on 6.4+ (6.12), listed as
 #     unavailable before (6.1); every count is back where it started
 #   - no reference is leaked: lsmod shows 0 users before rmmod, and everything unloads
+#   - the kernel's grace periods (percpu_ref_kill_and_confirm() to its confirm and to its
+#     release, synchronize_rcu(), synchronize_rcu_expedited()) are measured, each operation
+#     timed by the module, and set beside the userspace figures each names (run in the guest
+#     too), with the timing note that says they are emulated
 # Check names start with the kernel's version, e.g. "[6.12] ".
 # Timings under TCG software emulation are meaningless; nothing here reads them beyond "> 0".
 # Prints "kbench-guest: P passed, F failed, S skipped"; exits non-zero on failure. Skipped (never
@@ -165,6 +169,13 @@ echo "=== cases"; cat /sys/kernel/debug/refbench_kmod/cases
 build/refbench-kbench --out=/tmp/kbench.json --note="TCG software emulation: timings meaningless" 2>/tmp/kbench.err
 rc=$?; echo "=== driver"; echo "rc=$rc"; cat /tmp/kbench.err
 echo "=== raw"; cat /sys/kernel/debug/refbench_kmod/results
+# The userspace benchmarks the grace periods stand beside (PREFIX of COUNTER@PREFIX), as make kbench runs them.
+beside=$(sed -n 's/^case .* beside=\([^ ]*\) .*/\1/p' /sys/kernel/debug/refbench_kmod/cases \
+           | tr ',' '\n' | sed -n 's/^[A-Za-z0-9_]*@//p' | sort -u)
+gscen=$(echo "$beside" | cut -d/ -f1 | sort -u | tr '\n' ',' | sed 's/,$//')
+gfilter="^($(echo "$beside" | sed 's/[.]/[.]/g' | tr '\n' '|' | sed 's/|$//'))"
+gcontrols=""
+case ",$gscen," in *,control,*) gcontrols=--rcu-controls ;; esac
 nr_cpus=$(sed -n 's/^kernel .* nr_cpus=\([0-9]*\) .*/\1/p' /sys/kernel/debug/refbench_kmod/results)
 echo "=== lsmod before rmmod"; lsmod
 rmmod refbench_kmod; rc=$?; echo "=== rmmod"; echo "rc=$rc"
@@ -179,8 +190,13 @@ build/refbench --scenario=hot,spread,read --threads=1,4 --nr-cpus="$nr_cpus" --l
   --modules=$peers --iterations=2048 --counters=none \
   --benchmark_out=/tmp/bench.json --benchmark_out_format=json >/dev/null 2>/tmp/u.err
 rc=$?; echo "=== userspace"; echo "rc=$rc"; tail -n 3 /tmp/u.err
+build/refbench --scenario="$gscen" $gcontrols --threads=1,4 --nr-cpus="$nr_cpus" --line=64 \
+  --iterations=256 --counters=none --benchmark_filter="$gfilter" \
+  --benchmark_out=/tmp/grace.json --benchmark_out_format=json >/dev/null 2>/tmp/g.err
+rc=$?; echo "=== grace userspace"; echo "rc=$rc"; echo "scenarios=$gscen filter=$gfilter"; tail -n 3 /tmp/g.err
 echo "=== ujson"; cat /tmp/bench.json
 echo "=== json"; cat /tmp/kbench.json
+echo "=== gjson"; cat /tmp/grace.json
 EOF
 
   includes=(--include "$out/refbench_kmod.ko" --include build/refbench-kbench --include build/refbench
@@ -200,6 +216,7 @@ EOF
   sed -n '/^=== ujson$/q; p' "$work/vm.out" | sed 's/^/     | /'
   section() { awk -v s="=== $1" '$0 == s {on = 1; next} /^=== / {on = 0} on' "$work/vm.out"; }
   section json >"$work/kbench.json"
+  section gjson >"$work/grace.json"
   has() { section "$1" | grep -qE -- "$2"; }
 
   has_line() { section "$1" | grep -qxF -- "$2"; }   # a whole line, as given (6.12's release has a +)
@@ -269,6 +286,10 @@ for scen, th in (("hot", threads), ("spread", threads), ("read", [1])):
             continue
         want[("kernel-" + scen, s, "model")] = th
 want[("kernel-hot", "kernel-percpu_ref", "kernel")] = threads
+# The kernel's grace periods: one thread, each operation timed by the module.
+for s in ("kernel-percpu_ref_kill", "kernel-percpu_ref_kill_release", "kernel-synchronize_rcu",
+          "kernel-synchronize_rcu_expedited"):
+    want[("kernel-grace", s, "kernel")] = [1]
 want[("kernel-hot", "kernel-atomic_t", "kernel")] = threads
 maj, mnr = (int(x) for x in release.split(".")[:2])
 if (maj, mnr) >= (6, 4):
@@ -322,6 +343,9 @@ EOF
   mkdir -p "$work/run"
   cp "$work/kbench.json" "$work/run/kbench.json"
   section ujson >"$work/run/bench.json"
+  cp "$work/grace.json" "$work/run/grace.json"
+  check "userspace figures beside the grace periods ran in the guest" has "grace userspace" '^rc=0$'
+
   check "userspace models ran in the guest" has userspace '^rc=0$'
   if scripts/pyrun scripts/kbench_table.py "$work/run" >"$work/table.txt" 2>&1; then
     ok "kbench_table.py sets kernel, kernel-mode and userspace model side by side"
@@ -352,6 +376,46 @@ ok = ok and bool(a) and all(x["kernel_ns"] and x["model_kernel_mode_over_kernel"
 p = [x for x in rows if x["scenario"] == "hot" and x["scheme"] == "percpu-ref" and x["kernel_reference"] == "kernel-percpu_ref"]
 ok = ok and bool(p)
 sys.exit(0 if ok else 1)
+EOF
+  check "grace periods: measured, positive, beside their userspace figures, labelled emulated" \
+    python3 - "$work/kbench.json" "$work/run/kbench-table.json" "$work/table.txt" <<'EOF'
+import json, sys
+k = json.load(open(sys.argv[1]))
+t = json.load(open(sys.argv[2]))
+text = open(sys.argv[3]).read()
+bad = []
+note = k["context"]["refbench_kbench"].get("timing_note", "")
+if "TCG" not in note or "emulation" not in note:
+    bad.append("kbench.json's timing note does not say emulated: %r" % note)
+head = [l for l in text.splitlines() if l.startswith("the kernel's grace periods")]
+if not head or "TCG software emulation" not in head[0]:
+    bad.append("the printed grace table is not labelled with the emulation note: %r" % head)
+grace = [b for b in k["benchmarks"] if b["name"].startswith("kernel-grace/")]
+for b in grace:
+    if not (b.get("timed_ns", 0) > 0 and b["ns_per_op"] > 0 and b["ops"] >= 8):
+        bad.append("%s: timed_ns %s, ns_per_op %s, ops %s" % (b["name"], b.get("timed_ns"), b["ns_per_op"], b["ops"]))
+    if "each operation" not in b.get("refbench_timing", "") or "@" not in b.get("refbench_kernel_beside", ""):
+        bad.append("%s: timing %r, beside %r" % (b["name"], b.get("refbench_timing"), b.get("refbench_kernel_beside")))
+rows = {g["subject"]: g for g in t.get("grace", [])}
+for s in ("kernel-percpu_ref_kill", "kernel-percpu_ref_kill_release", "kernel-synchronize_rcu",
+          "kernel-synchronize_rcu_expedited"):
+    g = rows.get(s)
+    if not g or not g["kernel_ns"] > 0:
+        bad.append("%s: no kernel figure in the table" % s)
+        continue
+    for x in g["beside"]:
+        if not (x["ns"] or 0) > 0:
+            bad.append("%s: beside %s %s: no userspace figure" % (s, x["benchmark"], x["counter"]))
+    print("     %s: %.3f ms (median of %d windows; TCG-emulated)" % (s, g["kernel_ns"] / 1e6, g["windows"]))
+# Confirmation and release come from the same RCU callback: the release is never before it.
+kc, kr = rows.get("kernel-percpu_ref_kill"), rows.get("kernel-percpu_ref_kill_release")
+if kc and kr and kr["kernel_ns"] < 0.5 * kc["kernel_ns"]:
+    bad.append("release far earlier than confirmation")
+if any(r["scenario"] == "grace" for r in t["rows"]):
+    bad.append("grace cases in the main table")
+for m in bad[:20]:
+    print("     " + m)
+sys.exit(1 if bad else 0)
 EOF
   check "no temporary directories left behind" bash -c '! ls -d build/qemu/run.* >/dev/null 2>&1'
 

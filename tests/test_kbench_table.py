@@ -82,3 +82,38 @@ def test_missing_kbench_json(tmp_path):
     r = table(tmp_path)
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
     assert "kbench.json" in r.stderr and not (tmp_path / "index.html").exists()
+
+
+def test_grace_beside_named_figures(run):
+    """A kernel case naming what it stands beside (COUNTER@PREFIX) gets the grace table: its
+    median beside each named userspace counter at the lowest thread count, filtered like the
+    main table (codegen, NR_CPUS, load), and never a row of the main table."""
+    k = json.loads((run / "kbench.json").read_text())
+    beside = "unload_ns@unload/gamma/,ns_per_op@control/sync-alone/,ns_per_op@read/gamma/"
+    for i, v in enumerate((2e6, 4e6, 3e6)):
+        e = kbench_entry("grace", "kernel-sync", "kernel", 1, v, i, ref="gamma")
+        e["refbench_kernel_beside"] = beside
+        e["refbench_timing"] = "each operation"
+        k["benchmarks"].append(e)
+    (run / "kbench.json").write_text(json.dumps(k))
+    u = [dict(user_entry("unload", "gamma", 2, 1.0), unload_ns=v) for v in (6e6, 9e6, 7e6)]
+    u += [dict(user_entry("unload", "gamma", 4, 1.0), unload_ns=1.0)]          # more threads
+    u += [{"name": "control/sync-alone/lib:x/manual_time/threads:1", "run_type": "iteration",
+           "threads": 1, "ns_per_op": 300.0}]
+    u += [user_entry("read", "gamma", 1, 450.0, load="idle"),
+          user_entry("read", "gamma", 1, 9e9, load="busy"),                    # not idle
+          user_entry("read", "gamma", 1, 8e9, load="idle", nr_cpus="8")]       # not the kernel's
+    (run / "grace.json").write_text(json.dumps({"benchmarks": u}))
+    r = table(run)
+    assert r.returncode == 0, r.stderr
+    out = json.loads((run / "kbench-table.json").read_text())
+    assert not [x for x in out["rows"] if x["scenario"] == "grace"]
+    (g,) = out["grace"]
+    assert (g["subject"], g["kernel_ns"], g["windows"]) == ("kernel-sync", 3e6, 3)
+    got = {x["benchmark"]: (x["counter"], x["threads"], x["ns"]) for x in g["beside"]}
+    assert got == {"unload/gamma": ("unload_ns", 2, 7e6), "control/sync-alone": ("ns_per_op", 1, 300.0),
+                   "read/gamma": ("ns_per_op", 1, 450.0)}
+    assert [x["over_kernel"] for x in g["beside"]] == pytest.approx([7 / 3, 1e-4, 1.5e-4])
+    assert "kernel-sync: 3.00 ms (median of 3 windows" in r.stdout
+    assert "control/sync-alone" in r.stdout and "300.0 ns" in r.stdout
+    assert "The kernel's grace periods beside the model's" in (run / "index.html").read_text()
