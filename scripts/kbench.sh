@@ -192,7 +192,7 @@ if [ -n "$beside" ]; then
   case ",$gscen," in *,control,*) gcontrols=(--rcu-controls) ;; esac
   echo "$prog: the userspace figures beside the kernel's grace periods ($gscen)" >&2
   "$BUILD/refbench" --scenario="$gscen" "${gcontrols[@]}" --threads="$threads_k" --nr-cpus="$nr_cpus" \
-    --line="$line_bytes" --benchmark_filter="$gfilter" --benchmark_repetitions="$REPS" \
+    --line="$line_bytes" "${spread[@]}" --benchmark_filter="$gfilter" --benchmark_repetitions="$REPS" \
     --benchmark_min_time="$MIN_TIME" --benchmark_out="$work/grace.json" --benchmark_out_format=json \
     >/dev/null || fail "the userspace run beside the grace periods failed ($BUILD/refbench exit $?)"
 fi

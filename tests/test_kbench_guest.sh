@@ -22,7 +22,8 @@
 # Timings under TCG software emulation are meaningless; nothing here reads them beyond "> 0".
 # Prints "kbench-guest: P passed, F failed, S skipped"; exits non-zero on failure. Skipped (never
 # passed) when qemu, busybox or cpio are missing; one kernel is skipped (counted, with its reason)
-# when its headers cannot be had or its image cannot be downloaded. Took 9 to 11 minutes here, with
+# when its headers cannot be had or its image cannot be downloaded. Took 9 to 11 minutes here (11.5
+# with the grace periods and their userspace figures, each machine 3.5 min), with
 # other builds and QEMU machines sharing the 2 CPUs (each kernel: build 1.5 min, machine 4 min).
 set -euo pipefail
 
@@ -190,8 +191,9 @@ build/refbench --scenario=hot,spread,read --threads=1,4 --nr-cpus="$nr_cpus" --l
   --modules=$peers --iterations=2048 --counters=none \
   --benchmark_out=/tmp/bench.json --benchmark_out_format=json >/dev/null 2>/tmp/u.err
 rc=$?; echo "=== userspace"; echo "rc=$rc"; tail -n 3 /tmp/u.err
+# 24 iterations: the unload and call_rcu cells take tens of ms each, emulated.
 build/refbench --scenario="$gscen" $gcontrols --threads=1,4 --nr-cpus="$nr_cpus" --line=64 \
-  --iterations=256 --counters=none --benchmark_filter="$gfilter" \
+  --modules=$peers --iterations=24 --counters=none --benchmark_filter="$gfilter" \
   --benchmark_out=/tmp/grace.json --benchmark_out_format=json >/dev/null 2>/tmp/g.err
 rc=$?; echo "=== grace userspace"; echo "rc=$rc"; echo "scenarios=$gscen filter=$gfilter"; tail -n 3 /tmp/g.err
 echo "=== ujson"; cat /tmp/bench.json
