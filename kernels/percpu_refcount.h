@@ -31,7 +31,12 @@
  * a caller can wait for a switch; it waits for the grace period itself
  * (synchronize_sched()) and does the callback's work in the caller, since
  * liburcu's call_rcu thread batches callbacks for ~10 ms; the switch lock and wait queue of later
- * kernels are a mutex held across the switch and the caller's own wake-up.
+ * kernels are a mutex held across the switch and the caller's own wake-up (which finds the
+ * caller running and, as try_to_wake_up() then, costs no system call: sched.c).
+ * So the model's read and kill time liburcu's grace period and call_rcu thread; the
+ * kernel's own (percpu_ref_kill_and_confirm() to its confirmation and release,
+ * synchronize_rcu(), synchronize_rcu_expedited()) are timed by make kbench's grace
+ * scenario (kernels/kmod/kernel_refs.c, docs/kbench.md).
  * Departure: the confirmation callback drops the switch's reference before
  * it clears confirm_switch (3.18 drops it after), so that callback never
  * meets per-CPU mode again: its thread has no per-CPU area.

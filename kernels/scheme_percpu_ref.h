@@ -18,7 +18,10 @@
  *                     mode and wait for it (percpu_ref_switch_to_atomic_sync,
  *                     4.19), read count less the module's own reference,
  *                     switch back (percpu_ref_switch_to_percpu): a grace
- *                     period per read, and exact.  Once killed, count is
+ *                     period per read, and exact.  The grace period is
+ *                     liburcu's QSBR one here, a few hundred ns with idle
+ *                     readers; the kernel's synchronize_rcu() takes
+ *                     milliseconds (make kbench, grace scenario).  Once killed, count is
  *                     read directly (garbage only inside kill's own grace
  *                     period, which only the deleting thread waits through)
  *   delete_module()   waiting mode: percpu_ref_kill_and_confirm(); the
@@ -49,8 +52,10 @@
 #define SCHEME_UNLOAD_ERA 2018
 /*
  * The delete reads the count only once kill's grace period is over (about
- * 10 ms with the lab's call_rcu here): a getter must hold its reference
- * longer than that for a delete to wait and be woken by the releasing put.
+ * 10 ms with the lab's call_rcu here, liburcu's call_rcu thread batching;
+ * the kernel's own kill is timed by make kbench's grace scenario): a getter
+ * must hold its reference longer than that for a delete to wait and be
+ * woken by the releasing put.
  */
 #define SCHEME_UNLOAD_HOLD_US 30000
 #define SCHEME_REF_STORAGE REF_STORAGE_PERCPU_ATOMIC
