@@ -34,9 +34,8 @@ import shutil
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rbio import ResultsError  # noqa: E402
-from rbschemes import BASELINES, schemes_of_binary  # noqa: E402
+from rbresults.files import ResultsError
+from rbresults.schemes import BASELINES, schemes_of_binary
 
 PATHS = ["hot", "spread", "read", "lifecycle"]
 METHOD = "cachegrind-simulation"

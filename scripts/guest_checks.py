@@ -34,8 +34,7 @@ import os
 import sys
 from collections import defaultdict
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rbtext import parse_name  # noqa: E402
+from rbresults.text import parse_name
 
 
 class Bad(Exception):

@@ -39,11 +39,10 @@ import shutil
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import perf_stat  # noqa: E402
-from cachegrind import regex_escape  # noqa: E402
-from rbio import ResultsError  # noqa: E402
-from rbschemes import schemes_of_binary  # noqa: E402
+import perf_stat
+from cachegrind import regex_escape
+from rbresults.files import ResultsError
+from rbresults.schemes import schemes_of_binary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED_NR_CPUS = 4096

@@ -31,10 +31,9 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import perfcsv  # noqa: E402
-from rbio import ResultsError  # noqa: E402
-from rbschemes import BASELINES, schemes_of_binary  # noqa: E402
+import perfcsv
+from rbresults.files import ResultsError
+from rbresults.schemes import BASELINES, schemes_of_binary
 
 # refbench event name -> (perf event name, method)
 EVENTS = {

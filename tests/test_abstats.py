@@ -7,7 +7,6 @@ import os
 import random
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
 import abstats  # noqa: E402
 
 

@@ -35,11 +35,10 @@ FIXTURE_SCHEMES = ["nrcpus-array", "vmalloc-array", "percpu", "atomic"]
 FIXTURE_BASELINES = ["noop", "plain", "atomic-private"]
 REAL_BENCHES = 62
 
-sys.path.insert(0, str(SCRIPTS))
 import rbresults as rb  # noqa: E402
-import compare  # noqa: E402
-import plots  # noqa: E402
-import report  # noqa: E402
+from rbresults import compare  # noqa: E402
+from rbresults import plots  # noqa: E402
+from rbresults import report  # noqa: E402
 
 
 def copy_run(tmp_path, src=REAL, name=None):
@@ -48,8 +47,15 @@ def copy_run(tmp_path, src=REAL, name=None):
     return dst
 
 
+def module(name):
+    """The module of the package that reads results behind a command's old file name
+    (plots.py: rbresults.plots; rbresults.py: the package itself)."""
+    stem = name[:-3]
+    return stem if stem == "rbresults" else "rbresults." + stem
+
+
 def script(name, *args, timeout=120):
-    return subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)],
+    return subprocess.run([sys.executable, "-m", module(name), *map(str, args)],
                           capture_output=True, text=True, timeout=timeout)
 
 

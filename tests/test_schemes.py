@@ -21,11 +21,10 @@ REAL = FIX / "labquick" / "20261204T014105Z"
 REAL_OLD = FIX / "labquick" / "20261129T164152Z"   # schemes named, not described
 REFBENCH = Path(os.environ.get("BUILD", REPO / "build")) / "refbench"
 
-sys.path.insert(0, str(SCRIPTS))
 import rbresults as rb  # noqa: E402
-import rbschemes  # noqa: E402
-import plots  # noqa: E402
-import report  # noqa: E402
+from rbresults import schemes as rbschemes  # noqa: E402
+from rbresults import plots  # noqa: E402
+from rbresults import report  # noqa: E402
 
 
 def copy_run(tmp_path, src):
@@ -41,7 +40,8 @@ def edit_json(path, change):
 
 
 def script(name, *args):
-    return subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)],
+    """name: a command of the package that reads results (plots.py: rbresults.plots)."""
+    return subprocess.run([sys.executable, "-m", "rbresults." + name[:-3], *map(str, args)],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -146,7 +146,7 @@ def test_bad_scheme_list_is_one_line(tmp_path, schemes, needle):
 def test_compare_hosts_orders_by_the_runs_lists(tmp_path):
     run_dir = copy_run(tmp_path, BASIC)
     edit_json(run_dir / "context.json", lambda d: d["schemes"].reverse())
-    out = subprocess.run([sys.executable, str(SCRIPTS / "compare.py"), "--hosts", run_dir,
+    out = subprocess.run([sys.executable, "-m", "rbresults.compare", "--hosts", run_dir,
                           BASIC], capture_output=True, text=True, timeout=120).stdout
     hot = out.split("== hot: median ns_per_op (cv) ==")[1].split("\n== ")[0]
     rows = [ln.split("/")[0] for ln in hot.splitlines()[2:] if "/" in ln]

@@ -5,9 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import rbresults as rb  # noqa: E402
-import why  # noqa: E402
+from rbresults import why  # noqa: E402
 
 BASE = "spread/percpu/modules:2000/dist:uniform/nr_cpus:4096/line:128"
 

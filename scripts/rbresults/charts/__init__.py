@@ -1,4 +1,4 @@
-"""The charts of a refbench run, one module per chart family (scripts/plots.py draws them).
+"""The charts of a refbench run, one module per chart family (scripts/rbresults/plots.py draws them).
 
   style.py       matplotlib set-up; each scheme's colour and marker from the run's scheme list
   layout.py      figure, footnote, axes, setting groups, grouped bars: what every chart shares

@@ -1,6 +1,6 @@
 """The results model: a run, its benchmarks and their summaries over the repetitions.
 
-Run holds everything a run folder says (rbload.load_run fills it); Bench is one benchmark
+Run holds everything a run folder says (load.load_run fills it); Bench is one benchmark
 with a Stats per counter, the median, spread and values over its repetitions. Selection
 (Run.select), ordering (the run's own scheme list) and the run-wide settings are here;
 reading files is in rbio/rbload, stand-in figures in rbstandins.
@@ -9,10 +9,10 @@ reading files is in rbio/rbload, stand-in figures in rbstandins.
 import statistics
 from pathlib import Path
 
-import rbschemes
-import rbstandins
-from rbio import JSON_FILES, RUN_TS_RE, ResultsError, warn
-from rbtext import config_label, parse_name
+from rbresults import schemes as rbschemes
+from rbresults import standins as rbstandins
+from rbresults.files import JSON_FILES, RUN_TS_RE, ResultsError, warn
+from rbresults.text import config_label, parse_name
 
 SCENARIOS = ["hot", "spread", "read", "lifecycle", "unload"]
 

@@ -2,8 +2,8 @@
 patch's two figures marked."""
 
 import rbresults as rb
-from charts import style
-from charts.layout import Skip, finish, human_bytes, legend_right, log2_axis, new_figure
+from rbresults.charts import style
+from rbresults.charts.layout import Skip, finish, human_bytes, legend_right, log2_axis, new_figure
 
 from matplotlib.ticker import FuncFormatter
 

@@ -2,9 +2,9 @@
 (a curve per scheme and distribution) or, with one module count, bars per setting."""
 
 import rbresults as rb
-import why
-from charts import style
-from charts.layout import (Skip, finish, grouped_bars, legend_right, maybe_log_y, new_figure,
+from rbresults import why
+from rbresults.charts import style
+from rbresults.charts.layout import (Skip, finish, grouped_bars, legend_right, maybe_log_y, new_figure,
                            pick_variant, reps_note, settings_note, short_labels, stat,
                            variants)
 

@@ -17,7 +17,7 @@ The baselines (noop, plain, atomic-private, plain-gs) are the harness's own, not
 import json
 import subprocess
 
-from rbio import ResultsError, check_format
+from rbresults.files import ResultsError, check_format
 
 BASELINES = ["noop", "plain", "atomic-private", "plain-gs"]
 

@@ -5,7 +5,7 @@ Every absent figure is written "not measured" with its reason, never drawn as ze
 import textwrap
 
 import rbresults as rb
-from charts.style import METHOD_COLORS, NOT_MEASURED
+from rbresults.charts.style import METHOD_COLORS, NOT_MEASURED
 
 from matplotlib.patches import Patch
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Write RUN_DIR/index.html: one offline page with a run's context, results and charts.
 
-Usage: scripts/pyrun scripts/report.py [RUN_DIR]
+Usage: scripts/pyrun -m rbresults.report [RUN_DIR]
 RUN_DIR defaults to the newest run under results/. The page uses no external script, style or
-font; charts are linked by relative path (charts/*.png, drawn by scripts/plots.py), so the run
+font; charts are linked by relative path (charts/*.png, drawn by scripts/rbresults/plots.py), so the run
 folder can be copied or archived as a whole. Input errors print one line and exit with status 2.
 """
 
@@ -12,14 +12,13 @@ import html
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rbresults as rb  # noqa: E402
-import report_noise  # noqa: E402
-import why  # noqa: E402
-import correctness  # noqa: E402
-import report_perf  # noqa: E402
-import summary  # noqa: E402
-from summary import scenario_summaries, winners  # noqa: E402,F401
+import rbresults as rb
+from rbresults import report_noise
+from rbresults import why
+from rbresults import correctness
+from rbresults import report_perf
+from rbresults import summary
+from rbresults.summary import scenario_summaries, winners  # noqa: F401
 
 # the chart list without importing matplotlib (plots.py imports it)
 CHARTS = [
@@ -192,7 +191,7 @@ def section_context(run):
 
 
 def section_found(run):
-    """What the run found: the summary make bench prints (scripts/summary.py)."""
+    """What the run found: the summary make bench prints (scripts/rbresults/summary.py)."""
     return ('<h2 id="found">What this run found</h2>\n<pre class="found">'
             + esc("\n".join(summary.lines(run)[:-1])) + "</pre>")
 
@@ -262,7 +261,7 @@ def section_charts(run):
             parts.append(f'<p class="muted">Not drawn: {esc(m.get("note", ""))}</p>')
         else:
             parts.append('<p class="muted">Not drawn yet: run <code>scripts/pyrun '
-                         'scripts/plots.py RUN_DIR</code> (or <code>make plots</code>).</p>')
+                         'scripts/rbresults/plots.py RUN_DIR</code> (or <code>make plots</code>).</p>')
     return "\n".join(parts)
 
 
@@ -535,7 +534,7 @@ def section_tlb_reach(run):
 
 
 def section_why(run):
-    """Each cause the lab names, its control and the figures (scripts/why.py)."""
+    """Each cause the lab names, its control and the figures (scripts/rbresults/why.py)."""
     out = ['<h2 id="why">Why: each claimed cause and its control</h2>',
            f"<p>{esc(why.__doc__.split(chr(10) + chr(10))[1])}</p>",
            f"<p>{esc(why.__doc__.split(chr(10) + chr(10))[2])}</p>"]
@@ -617,7 +616,7 @@ def build_html(run):
             section_correctness(run), section_guest_checks(run),
             report_perf.section(run, esc, table), section_figures(run), section_counters(run),
             section_context(run), section_raw(run),
-            '<p class="muted">Written by scripts/report.py from the files of this run folder.'
+            '<p class="muted">Written by scripts/rbresults/report.py from the files of this run folder.'
             '</p>', "</body>", "</html>"]
     return "\n".join(head + body) + "\n"
 

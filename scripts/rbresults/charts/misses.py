@@ -10,10 +10,10 @@ A panel's sources are dicts: {"key", "label" (legend), "method", "tag" (above ea
 import math
 
 import rbresults as rb
-from charts.layout import (Skip, binary_bytes, finish, new_figure, pick_variant, settings_note,
+from rbresults.charts.layout import (Skip, binary_bytes, finish, new_figure, pick_variant, settings_note,
                            stat)
-from charts.misses_draw import DRAWERS, join_reasons
-from charts.style import METHOD_COLORS, METHOD_TAGS, METHOD_WORDS
+from rbresults.charts.misses_draw import DRAWERS, join_reasons
+from rbresults.charts.style import METHOD_COLORS, METHOD_TAGS, METHOD_WORDS
 
 SIM_CACHE = [("d1_misses_per_op", "D1", "#fdae6b"), ("ll_misses_per_op", "LL", "#d94801")]
 HW_CACHE = [("l1d_load_misses_per_op", "L1d", "#9ecae1"),

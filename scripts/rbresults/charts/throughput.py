@@ -1,7 +1,7 @@
 """Hot get/put throughput against the thread count, with each scheme's ideal scaling."""
 
-from charts import style
-from charts.layout import (Skip, finish, log2_axis, maybe_log_y, new_figure, pick_variant,
+from rbresults.charts import style
+from rbresults.charts.layout import (Skip, finish, log2_axis, maybe_log_y, new_figure, pick_variant,
                            reps_note, settings_note, stat)
 
 import matplotlib.pyplot as plt

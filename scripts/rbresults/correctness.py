@@ -92,6 +92,7 @@ if __name__ == "__main__":
     # A part of the report, not a command: run on a folder it would print nothing.
     import sys
     print("correctness.py: a part of the report, not a command (accepted: scripts/pyrun "
-          "scripts/report.py RUN_DIR for the page, scripts/summary.py RUN_DIR for the text)",
+          "-m rbresults.report RUN_DIR for the page, -m rbresults.summary RUN_DIR for the "
+          "text)",
           file=sys.stderr)
     sys.exit(2)

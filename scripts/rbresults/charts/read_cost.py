@@ -1,8 +1,8 @@
 """module_refcount() cost against NR_CPUS, idle and while other threads get/put."""
 
 import rbresults as rb
-from charts import style
-from charts.layout import (Skip, finish, legend_right, log2_axis, maybe_log_y, new_figure,
+from rbresults.charts import style
+from rbresults.charts.layout import (Skip, finish, legend_right, log2_axis, maybe_log_y, new_figure,
                            pick_variant, reps_note, settings_note, stat)
 
 LOAD_STYLES = {"idle": ("-", "o"), "busy": ("--", "s")}

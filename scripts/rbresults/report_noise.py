@@ -1,14 +1,14 @@
 """The report's between-run spread: how many processes and repetitions each figure comes
 from, the spread between those processes, the machine's calibrated A/A noise where it has
-one, and whether a scheme's win holds across processes (scripts/noise.py has the model).
+one, and whether a scheme's win holds across processes (scripts/rbresults/noise.py has the model).
 
-Used by scripts/report.py: section(run, esc, table) returns the HTML section, and
+Used by scripts/rbresults/report.py: section(run, esc, table) returns the HTML section, and
 win_check(run, winner, runner_up, counter) the "spread check" of the which-wins table.
 """
 
 import math
 
-import noise
+from rbresults import noise
 import rbresults as rb
 
 _cache = {}
@@ -116,6 +116,7 @@ if __name__ == "__main__":
     # A part of the report, not a command: run on a folder it would print nothing.
     import sys
     print("report_noise.py: a part of the report, not a command (accepted: scripts/pyrun "
-          "scripts/report.py RUN_DIR for the page, scripts/summary.py RUN_DIR for the text)",
+          "-m rbresults.report RUN_DIR for the page, -m rbresults.summary RUN_DIR for the "
+          "text)",
           file=sys.stderr)
     sys.exit(2)

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Calibrate a machine: the between-run noise of every benchmark, from runs of one build.
 
-Usage: scripts/pyrun scripts/calibrate.py RUN_DIR RUN_DIR [RUN_DIR ...] [--out FILE]
+Usage: scripts/pyrun -m rbresults.calibrate RUN_DIR RUN_DIR [RUN_DIR ...] [--out FILE]
 
 The runs must come from one host, one build (context.json settings.build_id) and the same
 run settings: `make calibrate` makes them back to back. For each benchmark in all of them
 it writes the sd of log(median) over every process of every run and the noise figure that
-scripts/compare.py sets a change against (scripts/noise.py explains the model), to FILE
+scripts/rbresults/compare.py sets a change against (scripts/rbresults/noise.py explains the model), to FILE
 (default results/<host>/calibration.json beside the first run), atomically.
 """
 
@@ -16,9 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rbresults as rb  # noqa: E402
-import noise  # noqa: E402
+import rbresults as rb
+from rbresults import noise
 
 
 def summary(doc, thresholds=(5.0, 10.0)):

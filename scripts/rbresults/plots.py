@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Draw the charts of one refbench run: RUN_DIR/charts/*.png and *.svg.
 
-Usage: scripts/pyrun scripts/plots.py [RUN_DIR] [--only NAME,...] [--debug]
+Usage: scripts/pyrun -m rbresults.plots [RUN_DIR] [--only NAME,...] [--debug]
 RUN_DIR defaults to the newest run under results/. Progress goes to stderr, one line per chart.
 A chart whose data is absent is skipped with a one-line note; input errors print one line and
-exit with status 2. The charts themselves are in scripts/charts/, one module per family; this
+exit with status 2. The charts themselves are in scripts/rbresults/charts/, one module per family; this
 file lists them, writes their files and the manifest charts/index.json.
 """
 
@@ -13,18 +13,17 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rbresults as rb  # noqa: E402
-from charts.cost import plot_ns_per_op  # noqa: E402
-from charts.footprint import plot_footprint  # noqa: E402
-from charts.layout import Skip  # noqa: E402
-from charts.misses import misses_panels, plot_misses  # noqa: E402,F401
-from charts.read_cost import plot_read_cost  # noqa: E402
-from charts.spread import plot_spread  # noqa: E402
-from charts.style import color  # noqa: E402,F401
-from charts.throughput import plot_hot_throughput  # noqa: E402
+import rbresults as rb
+from rbresults.charts.cost import plot_ns_per_op
+from rbresults.charts.footprint import plot_footprint
+from rbresults.charts.layout import Skip
+from rbresults.charts.misses import misses_panels, plot_misses  # noqa: F401
+from rbresults.charts.read_cost import plot_read_cost
+from rbresults.charts.spread import plot_spread
+from rbresults.charts.style import color  # noqa: F401
+from rbresults.charts.throughput import plot_hot_throughput
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 # name, title (for the report), function, caption

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Compare refbench runs.
 
-  scripts/pyrun scripts/compare.py OLD NEW [--threshold PCT] [--alpha 0.05]
+  scripts/pyrun -m rbresults.compare OLD NEW [--threshold PCT] [--alpha 0.05]
                                    [--calibration FILE] [--anyway]
       OLD, NEW: run folders (or bench.json files). Benchmarks are matched by name; for each,
       prints the old and new medians, the change in percent, the Mann-Whitney U test's
       p-value over the repetitions and the benchmark's noise figure, then the geometric mean
       of the new/old ratios. The figure compared is ns_per_op (real_time where a benchmark
-      has no ns_per_op). The gate (scripts/noise.py) flags a benchmark only when the change
+      has no ns_per_op). The gate (scripts/rbresults/noise.py) flags a benchmark only when the change
       is significant, above PCT and above its between-run noise: from the machine's
       calibration (results/<host>/calibration.json, or FILE) when it matches the old run's
       host, build and settings, else by a stated conservative rule. Runs from different
@@ -15,7 +15,7 @@
       differs) unless --anyway.
       Exit status: 0 nothing flagged SLOWER, 1 at least one benchmark SLOWER, 2 bad input.
 
-  scripts/pyrun scripts/compare.py --hosts RUN_DIR RUN_DIR ...
+  scripts/pyrun -m rbresults.compare --hosts RUN_DIR RUN_DIR ...
       several runs (typically several machines) side by side: one table per scenario with
       each benchmark's median ns_per_op and its cv on every host.
 
@@ -24,31 +24,32 @@ libbenchmark-tools, gbench/report.py) when installed, else from scipy directly.
 """
 
 import argparse
+import importlib.util
 import json
 import math
 import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rbresults as rb  # noqa: E402
-import noise  # noqa: E402
+import rbresults as rb
+from rbresults import noise
 
 GBENCH_DIRS = [os.environ.get("GBENCH_TOOLS_DIR", ""), "/usr/share/benchmark"]
 
 
 def _load_gbench_report():
-    """Google Benchmark's gbench.report module, or None when not installed."""
+    """Google Benchmark's gbench/report.py (it imports only the standard library, scipy and
+    numpy), loaded from its file, or None when not installed."""
     for d in GBENCH_DIRS:
-        if d and os.path.isfile(os.path.join(d, "gbench", "report.py")):
-            sys.path.insert(0, d)
+        path = os.path.join(d, "gbench", "report.py") if d else ""
+        if path and os.path.isfile(path):
             try:
-                from gbench import report  # noqa: F401
+                spec = importlib.util.spec_from_file_location("gbench_report", path)
+                report = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(report)
                 return report
             except Exception:
                 return None
-            finally:
-                sys.path.remove(d)
     return None
 
 

@@ -4,7 +4,7 @@ repetitions, the choice of one setting group to draw, and grouped bars per schem
 import textwrap
 
 import rbresults as rb
-from charts import style
+from rbresults.charts import style
 
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter

@@ -15,7 +15,7 @@ A SCHEME is what `refbench --list-schemes` prints for each scheme (see rbschemes
 
 Problems with the input raise ResultsError, whose text is one line naming the file; each script's
 main() prints it and exits with status 2 (see run_main()). This module knows nothing of what
-the files mean: rbload.py reads a run folder into the model of rbmodel.py.
+the files mean: load.py reads a run folder into the model of model.py.
 """
 
 import json
@@ -64,7 +64,14 @@ def is_num(v):
 # ----------------------------------------------------------------------------------- messages
 
 def prog_name():
-    return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "refbench"
+    """The command's name for messages: the script's file name (report.py), or the package's
+    name when it runs as `-m rbresults`."""
+    if not sys.argv or not sys.argv[0]:
+        return "refbench"
+    name = os.path.basename(sys.argv[0])
+    if name == "__main__.py":
+        return os.path.basename(os.path.dirname(os.path.abspath(sys.argv[0])))
+    return name
 
 
 def warn(msg, sink=None):
@@ -251,7 +258,7 @@ def newest_run(results_dir):
 
 def default_results_dir():
     """results/ of the source tree this script belongs to."""
-    return Path(__file__).resolve().parent.parent / "results"
+    return Path(__file__).resolve().parent.parent.parent / "results"
 
 
 def resolve_run_arg(arg, results_dir=None):

@@ -1,6 +1,6 @@
 """Read a run folder into the results model, checking every file on the way.
 
-load_run(path) -> rbmodel.Run: context.json, bench.json (salvaged when an interrupted run cut
+load_run(path) -> model.Run: context.json, bench.json (salvaged when an interrupted run cut
 it short), the optional footprint/audit/cachegrind/perf files, and the run's scheme list
 (context.json's "schemes", then any other scheme the files name). Bad input raises
 rbio.ResultsError with one line naming the file; warnings go to stderr and run.warnings.
@@ -9,10 +9,10 @@ rbio.ResultsError with one line naming the file; warnings go to stderr and run.w
 import re
 from pathlib import Path
 
-import rbschemes
-from rbio import (JSON_FILES, OLDEST_FORMAT, ResultsError, check_format, is_num, load_json,
+from rbresults import schemes as rbschemes
+from rbresults.files import (JSON_FILES, OLDEST_FORMAT, ResultsError, check_format, is_num, load_json,
                   load_json_raw, report_nonfinite, salvage_gbench_json, warn)
-from rbmodel import Run, aggregate_benchmarks
+from rbresults.model import Run, aggregate_benchmarks
 
 
 def _load_optional(run, name, required_keys, format_required=True):

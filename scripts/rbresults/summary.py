@@ -2,7 +2,7 @@
 """What a run found, on one screen: the text make bench ends with, RUN_DIR/summary.txt, and
 the first section of the report.
 
-Usage: scripts/pyrun scripts/summary.py [RUN_DIR] [--write]
+Usage: scripts/pyrun -m rbresults.summary [RUN_DIR] [--write]
 RUN_DIR defaults to the newest run under results/. Prints the summary (at most about 25
 lines); --write also stores it as RUN_DIR/summary.txt (atomically).
 
@@ -24,11 +24,10 @@ import os
 import statistics
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import correctness  # noqa: E402
-import rbresults as rb  # noqa: E402
-import report_noise  # noqa: E402
-import why  # noqa: E402
+from rbresults import correctness
+import rbresults as rb
+from rbresults import report_noise
+from rbresults import why
 
 SEED_NR_CPUS = 4096
 

@@ -11,13 +11,13 @@ same code on 4 KiB and on 2 MiB module pages (rbschemes.page_size_pairs, from th
 descriptions), the 4 KiB one minus the 2 MiB one. The placement audit (audit.json) gives the
 share of CPUs whose counter is on another node and the pages one module_refcount() walks.
 
-Functions take a run as rbmodel.Run shapes it (benchmarks, audit, cachegrind, perf, ...).
+Functions take a run as model.Run shapes it (benchmarks, audit, cachegrind, perf, ...).
 """
 
 import math
 
-from rbio import ResultsError, is_num
-from rbtext import config_label, parse_name
+from rbresults.files import ResultsError, is_num
+from rbresults.text import config_label, parse_name
 
 # An operation (get+put, or one module_refcount()) executes at least a few instructions; a
 # cachegrind difference below this per op means the timed loop did not run in the simulation.
