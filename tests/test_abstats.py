@@ -3,9 +3,7 @@ found, A/A under the same drift is not flagged, the interval covers the truth ab
 often as it says."""
 
 import math
-import os
 import random
-import sys
 
 import abstats  # noqa: E402
 

@@ -4,7 +4,6 @@ mutant without tests and an unknown key are refused with one line before anythin
 Run: scripts/pyrun -m pytest tests/test_mutants.py -q
 """
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest

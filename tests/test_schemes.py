@@ -24,6 +24,8 @@ REFBENCH = Path(os.environ.get("BUILD", REPO / "build")) / "refbench"
 import rbresults as rb  # noqa: E402
 from rbresults import schemes as rbschemes  # noqa: E402
 from rbresults import plots  # noqa: E402
+from rbresults.charts.throughput import plot_hot_throughput  # noqa: E402
+from rbresults.charts.misses import plot_misses  # noqa: E402
 from rbresults import report  # noqa: E402
 
 
@@ -69,7 +71,7 @@ def test_context_order_wins_over_bench_json_order(tmp_path):
     edit_json(run_dir / "context.json", lambda d: d["schemes"].reverse())
     run = rb.load_run(run_dir)
     assert run.scheme_names() == ["atomic", "percpu", "vmalloc-array", "nrcpus-array"]
-    fig = plots.plot_hot_throughput(run)
+    fig = plot_hot_throughput(run)
     labels = [t.get_text().split(":")[0] for t in fig.axes[0].get_legend().get_texts()]
     assert labels[:4] == run.scheme_names()
     plots.plt.close(fig)
@@ -114,7 +116,7 @@ def test_older_run_without_descriptions(tmp_path):
     assert len(rows) == len(rb.CONTRAST_PATHS)
     assert all(r["value"] is None and r["pair"] is None for r in rows)
     assert all("does not say where each scheme's counts live" in r["reason"] for r in rows)
-    fig = plots.plot_misses(run)
+    fig = plot_misses(run)
     texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts).replace("\n", " ")
     assert "not measured: the run's scheme list does not say" in texts
     assert not any((p.get_gid() or "").startswith("bar:page-size-contrast")

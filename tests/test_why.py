@@ -1,6 +1,4 @@
 """scripts/why.py: a cause is printed as established only when its control shows it."""
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest

@@ -4,51 +4,28 @@
 Usage: scripts/pyrun -m rbresults.plots [RUN_DIR] [--only NAME,...] [--debug]
 RUN_DIR defaults to the newest run under results/. Progress goes to stderr, one line per chart.
 A chart whose data is absent is skipped with a one-line note; input errors print one line and
-exit with status 2. The charts themselves are in scripts/rbresults/charts/, one module per family; this
-file lists them, writes their files and the manifest charts/index.json.
+exit with status 2. The charts and their one list are in scripts/rbresults/charts/ (one module
+per family); this file draws each chart of the list, writes its files and the manifest
+charts/index.json.
 """
 
 import argparse
+import importlib
 import json
 import os
 import sys
 
 import rbresults as rb
-from rbresults.charts.cost import plot_ns_per_op
-from rbresults.charts.footprint import plot_footprint
+from rbresults.charts import CHARTS
 from rbresults.charts.layout import Skip
-from rbresults.charts.misses import misses_panels, plot_misses  # noqa: F401
-from rbresults.charts.read_cost import plot_read_cost
-from rbresults.charts.spread import plot_spread
-from rbresults.charts.style import color  # noqa: F401
-from rbresults.charts.throughput import plot_hot_throughput
 
 import matplotlib.pyplot as plt
 
 
-# name, title (for the report), function, caption
-CHARTS = [
-    ("hot_throughput", "Hot get/put throughput vs threads", plot_hot_throughput,
-     "Every thread does get/put on one module. Dashed lines: what each scheme would reach "
-     "if it scaled linearly from its 1-thread figure; dotted black: the plain baseline."),
-    ("ns_per_op", "Cost of one operation, every scenario", plot_ns_per_op,
-     "Median ns per get+put (or per read) with ±1 stddev error bars over the repetitions."),
-    ("footprint", "Memory footprint vs NR_CPUS", plot_footprint,
-     "Bytes of reference counts for 2000 modules as NR_CPUS grows, with the 2009 patch "
-     "description's two figures marked."),
-    ("read_cost", "module_refcount() cost vs NR_CPUS", plot_read_cost,
-     "Summing a module's count: what it walks follows from where a scheme keeps its counts "
-     "(NR_CPUS slots in the module, one per possible CPU in per-CPU memory, or one shared "
-     "word; see the schemes' ref storage in the report)."),
-    ("misses", "Per-op cache, dTLB and remote figures", plot_misses,
-     "Cache misses per operation where the schemes differ (spread over the modules, and "
-     "module_refcount() at NR_CPUS 4096), from hardware counters or the cachegrind "
-     "simulation; the page-size contrast and the pages one module_refcount() walks as the "
-     "dTLB stand-in; remote-node figures. Each bar names its method; missing figures are "
-     "written as not measured."),
-    ("spread", "Spread scenario", plot_spread,
-     "Get/put on modules picked per operation (uniform or zipf) - the cache-footprint case."),
-]
+def chart_function(chart):
+    """The function that draws a chart of the list (rbresults.charts.CHARTS)."""
+    module = importlib.import_module(f"rbresults.charts.{chart.module}")
+    return getattr(module, chart.function)
 
 
 def save(fig, outdir, name, formats):
@@ -70,13 +47,14 @@ def draw_all(run, only=None, formats=("png", "svg"), debug=False, log=sys.stderr
         outdir.mkdir(exist_ok=True)
     except OSError as e:
         raise rb.ResultsError(f"{outdir}: cannot create: {e.strerror}") from None
-    chosen = [c for c in CHARTS if not only or c[0] in only]
+    chosen = [c for c in CHARTS if not only or c.name in only]
     manifest = []
-    for i, (name, title, fn, caption) in enumerate(chosen, 1):
+    for i, chart in enumerate(chosen, 1):
+        name = chart.name
         head = f"plots: [{i}/{len(chosen)}] {name}:"
-        entry = {"name": name, "title": title, "caption": caption}
+        entry = {"name": name, "title": chart.title, "caption": chart.caption}
         try:
-            fig = fn(run)
+            fig = chart_function(chart)(run)
         except Skip as e:
             print(f"{head} skipped: {e}", file=log)
             entry.update(status="skipped", note=str(e))
@@ -112,11 +90,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description="Draw the charts of a refbench run folder.")
     ap.add_argument("run", nargs="?", help="run folder (default: newest under results/)")
     ap.add_argument("--results", help="results folder to search for the newest run")
-    ap.add_argument("--only", help="comma list of charts: " + ",".join(c[0] for c in CHARTS))
+    ap.add_argument("--only", help="comma list of charts: " + ",".join(c.name for c in CHARTS))
     ap.add_argument("--format", default="png,svg", help="comma list of png,svg,pdf")
     ap.add_argument("--debug", action="store_true", help="show tracebacks of drawing errors")
     a = ap.parse_args(argv)
-    names = {c[0] for c in CHARTS}
+    names = {c.name for c in CHARTS}
     only = None
     if a.only:
         only = [x.strip() for x in a.only.split(",") if x.strip()]

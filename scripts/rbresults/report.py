@@ -19,16 +19,7 @@ from rbresults import correctness
 from rbresults import report_perf
 from rbresults import summary
 from rbresults.summary import scenario_summaries, winners  # noqa: F401
-
-# the chart list without importing matplotlib (plots.py imports it)
-CHARTS = [
-    ("hot_throughput", "Hot get/put throughput vs threads"),
-    ("ns_per_op", "Cost of one operation, every scenario"),
-    ("footprint", "Memory footprint vs NR_CPUS"),
-    ("read_cost", "module_refcount() cost vs NR_CPUS"),
-    ("misses", "Per-op cache, dTLB and remote figures"),
-    ("spread", "Spread scenario"),
-]
+from rbresults.charts import CHARTS
 
 CONTEXT_ORDER = ["host", "date", "date_utc", "kernel", "machine", "cpu_model", "online_cpus",
                  "cpus", "nr_cpu_ids", "numa_nodes", "nodes", "pmu", "compiler", "cflags",
@@ -246,7 +237,8 @@ def load_manifest(run):
 def section_charts(run):
     parts = ['<h2 id="charts">Charts</h2>']
     manifest = load_manifest(run)
-    for name, title in CHARTS:
+    for chart in CHARTS:
+        name, title = chart.name, chart.title
         m = manifest.get(name, {})
         png = run.path / "charts" / f"{name}.png"
         parts.append(f'<h3 id="chart-{esc(name)}">{esc(m.get("title", title))}</h3>')

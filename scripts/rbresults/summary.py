@@ -20,7 +20,6 @@ Input errors print one line and exit with status 2.
 """
 
 import argparse
-import os
 import statistics
 import sys
 
