@@ -42,6 +42,7 @@ import sys
 import perf_stat
 from cachegrind import regex_escape
 from rbresults.files import ResultsError
+from rbresults.scenarios import baselines_for
 from rbresults.schemes import schemes_of_binary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -309,8 +310,10 @@ def check_args(args):
             raise UsageError(f"--benchmarks '{args.benchmarks}': accepted: a comma list of "
                              f"{', '.join(BENCHMARK_KEYS)}")
     known = [s.name for s in schemes_of_binary(args.binary)]
+    spec = None if args.schemes == "all" else args.schemes
     try:
-        return perf_stat.parse_schemes(args.schemes, known)
+        return perf_stat.parse_schemes(args.schemes, known, *baselines_for(args.binary, spec,
+                                                                           known))
     except perf_stat.UsageError as e:
         raise UsageError(str(e)) from None
 

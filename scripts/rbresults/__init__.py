@@ -5,6 +5,7 @@
 
   files.py       errors and warnings, JSON reading, refbench_format, finding run folders
   text.py        benchmark names taken apart; numbers and settings as text
+  scenarios.py   the run's scenarios, controls and baselines: names, roles, labels, claims
   schemes.py     the run's scheme list (from its context.json), order, page-size pairs
   model.py       Run, Bench, Stats: the results model, selection, summaries
   load.py        load_run: a run folder read and checked into the model
@@ -29,8 +30,9 @@ from rbresults.files import (JSON_FILES, NEWEST_FORMAT, OLDEST_FORMAT, RUN_TS_RE
                   is_num, load_json, newest_run, prog_name, resolve_run_arg, run_main,
                   salvage_gbench_json, warn, write_text_atomic)
 from rbresults.text import config_label, fmt_num, fmt_pct, parse_name  # noqa: F401
-from rbresults.schemes import BASELINES, Scheme, schemes_of_binary  # noqa: F401
-from rbresults.model import SCENARIOS, Bench, Run, Stats, aggregate, aggregate_benchmarks  # noqa: F401,E501
+from rbresults.scenarios import ScenarioList, scenarios_of_binary  # noqa: F401
+from rbresults.schemes import Scheme, schemes_of_binary  # noqa: F401
+from rbresults.model import Bench, Run, Stats, aggregate, aggregate_benchmarks  # noqa: F401
 from rbresults.load import load_bench_file, load_run  # noqa: F401
 from rbresults.standins import (CONTRAST_PATHS, MIN_SIM_INSTRUCTIONS_PER_OP,  # noqa: F401
                         audit_remote_share, cachegrind_not_run_reason, page_size_contrast,
@@ -46,7 +48,8 @@ _is_num = is_num   # the name callers used before the split
 def scheme_order_of_runs(runs):
     """Scheme names of several runs in one order: the first run's, then each later run's
     schemes it did not have, then the baselines. For tables that put runs side by side."""
-    names = []
+    names, baselines = [], []
     for r in runs:
         names += [n for n in r.scheme_names() if n not in names]
-    return names + [b for b in BASELINES if b not in names]
+        baselines += [b for b in r.baselines() if b not in baselines]
+    return names + [b for b in baselines if b not in names]

@@ -1,14 +1,16 @@
 """Read a run folder into the results model, checking every file on the way.
 
 load_run(path) -> model.Run: context.json, bench.json (salvaged when an interrupted run cut
-it short), the optional footprint/audit/cachegrind/perf files, and the run's scheme list
-(context.json's "schemes", then any other scheme the files name). Bad input raises
+it short), the optional footprint/audit/cachegrind/perf files, the run's scenario list
+(context.json's "scenarios": which names are controls and baselines, see scenarios.py) and
+its scheme list (context.json's "schemes", then any other scheme the files name). Bad input raises
 rbio.ResultsError with one line naming the file; warnings go to stderr and run.warnings.
 """
 
 import re
 from pathlib import Path
 
+from rbresults import scenarios as rbscenarios
 from rbresults import schemes as rbschemes
 from rbresults.files import (JSON_FILES, OLDEST_FORMAT, ResultsError, check_format, is_num, load_json,
                   load_json_raw, report_nonfinite, salvage_gbench_json, warn)
@@ -126,8 +128,7 @@ def _load_bench(run):
 
 def _names_in_files(run):
     """[(scheme name, file)] in the order the run's files name them: bench.json first."""
-    # The control scenario's cells (spread-array, rcu-sync, ...) are controls, not schemes.
-    seen = [(b.scheme, "bench.json") for b in run.benchmarks if b.scenario != "control"]
+    seen = [(b.scheme, "bench.json") for b in run.benchmarks]
     if run.footprint is not None:
         seen += [(r["scheme"], "footprint.json") for r in run.footprint["rows"]]
     if run.audit is not None:
@@ -143,8 +144,9 @@ def _scheme_list(run):
     described = []
     if "schemes" in run.context:
         described = rbschemes.parse_schemes(run.context["schemes"],
-                                            run.path / "context.json")
-    return rbschemes.run_schemes(described, _names_in_files(run))
+                                            run.path / "context.json", run.baselines())
+    # the controls and baselines the run's scenario list names are not schemes
+    return rbschemes.run_schemes(described, _names_in_files(run), run.roles.not_schemes())
 
 
 def load_run(path):
@@ -165,6 +167,7 @@ def load_run(path):
     run.perf = _load_optional(run, "perf.json", [], format_required=False)
     _check_footprint(run)
     _check_audit(run)
+    run.roles = rbscenarios.of_context(run.context, run.path / "context.json")
     run.schemes = _scheme_list(run)  # validates the figures lists too
     return run
 

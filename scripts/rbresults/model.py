@@ -2,19 +2,18 @@
 
 Run holds everything a run folder says (load.load_run fills it); Bench is one benchmark
 with a Stats per counter, the median, spread and values over its repetitions. Selection
-(Run.select), ordering (the run's own scheme list) and the run-wide settings are here;
-reading files is in rbio/rbload, stand-in figures in rbstandins.
+(Run.select), ordering (the run's own scheme and scenario lists) and the run-wide settings
+are here; reading files is in files.py and load.py, stand-in figures in standins.py.
 """
 
 import statistics
 from pathlib import Path
 
+from rbresults import scenarios as rbscenarios
 from rbresults import schemes as rbschemes
 from rbresults import standins as rbstandins
 from rbresults.files import JSON_FILES, RUN_TS_RE, ResultsError, warn
 from rbresults.text import config_label, parse_name
-
-SCENARIOS = ["hot", "spread", "read", "lifecycle", "unload"]
 
 # Fields of a Google Benchmark entry that are bookkeeping, not measurements.
 GB_BOOKKEEPING = {"family_index", "per_family_instance_index", "repetitions",
@@ -225,6 +224,7 @@ class Run:
         self.cachegrind = None
         self.perf = None
         self.schemes = []            # [rbschemes.Scheme], in the run's order
+        self.roles = rbscenarios.before_list()   # the run's scenario list (load.py sets it)
         self.warnings = []
         self.absent = {}             # file name -> why it is not used
 
@@ -297,7 +297,19 @@ class Run:
 
     def order(self, names):
         """Distinct scheme (and baseline) names in the run's order."""
-        return rbschemes.order(names, self.schemes)
+        return rbschemes.order(names, self.schemes, self.baselines())
+
+    # controls and baselines, from the run's scenario list (scenarios.py) -----------------
+    def baselines(self):
+        """The run's baselines, in its list's order."""
+        return self.roles.baselines()
+
+    def controls_claiming(self, claim):
+        """The run's controls that declare a claim id ("page-size", "walk-stride", ...)."""
+        return self.roles.claiming(claim)
+
+    def is_baseline(self, name):
+        return self.roles.role(name) == "baseline"
 
     def page_size_pairs(self):
         """([(scheme on 4 KiB pages, its twin on 2 MiB pages)], reason when none)."""
@@ -317,9 +329,12 @@ class Run:
         return out
 
     def scenarios(self):
+        """The scenarios of the run's benchmarks: those of its list in the list's order, then
+        any other first part of a name (the controls' "control") by name."""
         seen = [b.scenario for b in self.benchmarks]
-        known = [s for s in SCENARIOS if s in seen]
-        return known + sorted({s for s in seen if s not in SCENARIOS})
+        listed = self.roles.scenarios()
+        known = [s for s in listed if s in seen]
+        return known + sorted({s for s in seen if s not in listed})
 
     def figures(self):
         """Stand-in figures of cachegrind.json and perf.json (see rbstandins.run_figures)."""

@@ -145,13 +145,27 @@ def schemes_table(run):
         ["scheme"] + [f.replace("_", " ") for f in fields] + ["described by"], rows)
 
 
+def scenarios_table(run):
+    """The run's scenarios, controls and baselines (context.json "scenarios"), or the list
+    the lab had before runs recorded one, said so."""
+    roles = run.roles
+    if not roles.entries:
+        return ""
+    rows = [(e.name, e.role, e.label, ", ".join(e.claims) or None, e.source)
+            for e in roles.entries]
+    head = "<h3>Scenarios, controls and baselines</h3>\n"
+    if roles.fallback:
+        head += f'<p class="warn">Not recorded by this run: {esc(roles.fallback)}.</p>\n'
+    return head + table(["name", "role", "label", "claims", "defined in"], rows)
+
+
 def section_context(run):
     parts = ['<h2 id="context">Machine and settings</h2>']
     ctx = run.context
     if ctx:
         keys = [k for k in CONTEXT_ORDER if k in ctx]
         keys += [k for k in ctx if k not in keys
-                 and k not in ("counters", "refbench_format", "schemes")]
+                 and k not in ("counters", "refbench_format", "schemes", "scenarios")]
         rows = [(k, show_placement(ctx[k]) if k == "placement" else show_value(ctx[k]))
                 for k in keys]
         rows.append(("refbench_format", show_value(ctx.get("refbench_format"))))
@@ -161,6 +175,7 @@ def section_context(run):
         parts.append('<p class="warn">No context.json in this run: the machine context is '
                      'unknown beyond what Google Benchmark recorded.</p>')
     parts.append(schemes_table(run))
+    parts.append(scenarios_table(run))
     g = run.gb_context
     if g:
         keys = [k for k in GB_CONTEXT_ORDER if k in g] + [k for k in g
@@ -196,7 +211,7 @@ def section_summary(run):
         return "\n".join(parts)
     parts.append("<p>Ranked by the median ns_per_op over the repetitions (lower is better); "
                  "the ratio is the runner-up's median over the winner's. Baselines "
-                 "(noop, plain, atomic-private, plain-gs) do not compete. <em>clear</em> means the "
+                 f"({esc(', '.join(run.baselines()))}) do not compete. <em>clear</em> means the "
                  "lead holds across processes, not only across back-to-back repetitions: the "
                  "winner's slowest process median beat the runner-up's fastest, or, with one "
                  "process a side, the gap exceeds both benchmarks' calibrated between-run "

@@ -11,15 +11,14 @@ context.json holds the same list under "schemes", in the order charts and tables
 Runs written before the descriptions have shorter entries (name, models, module_memory as
 prose) or none; their order is then the order in which the schemes first appear in the run's
 files. A scheme found in the files but not in the list is added at the end, never dropped.
-The baselines (noop, plain, atomic-private, plain-gs) are the harness's own, not schemes.
+The baselines and the controls are the harness's own, not schemes: the run's scenario list
+(scenarios.py) names them, and the functions here take their names from it.
 """
 
 import json
 import subprocess
 
 from rbresults.files import ResultsError, check_format
-
-BASELINES = ["noop", "plain", "atomic-private", "plain-gs"]
 
 # Fields of a description that say where module memory comes from; two schemes whose other
 # fields all agree run the same code on different memory.
@@ -56,9 +55,10 @@ def valid_name(name):
             and not any(c.isspace() for c in name))
 
 
-def parse_schemes(doc, where):
+def parse_schemes(doc, where, baselines=()):
     """[Scheme] from a list of descriptions (context.json "schemes" or --list-schemes).
-    Raises ResultsError naming `where` on anything but a list of objects with distinct names."""
+    Raises ResultsError naming `where` on anything but a list of objects with distinct names,
+    or on a name that `baselines` (the run's) gives to a baseline of the harness."""
     if not isinstance(doc, list):
         raise ResultsError(f"{where}: 'schemes' is {type(doc).__name__}, not a list of "
                            f"scheme descriptions")
@@ -68,9 +68,9 @@ def parse_schemes(doc, where):
         if not valid_name(name):
             raise ResultsError(f"{where}: schemes[{i}] needs a 'name' (text without '/' or "
                                f"spaces), got {name!r}")
-        if name in BASELINES:
+        if name in baselines:
             raise ResultsError(f"{where}: schemes[{i}] is {name!r}, a baseline of the "
-                               f"harness, not a scheme (baselines: {', '.join(BASELINES)})")
+                               f"harness, not a scheme (baselines: {', '.join(baselines)})")
         if name in seen:
             raise ResultsError(f"{where}: scheme {name!r} listed twice")
         seen.add(name)
@@ -104,30 +104,31 @@ def schemes_of_binary(binary, timeout=60):
     return schemes
 
 
-def run_schemes(described, seen):
+def run_schemes(described, seen, not_schemes=()):
     """The run's schemes: `described` (context.json's, in order), then each name of `seen`
-    [(name, source file)] that is neither described nor a baseline, first seen first."""
+    [(name, source file)] that is neither described nor in `not_schemes` (the run's controls
+    and baselines), first seen first."""
     out = list(described)
     known = {s.name for s in out}
     for name, source in seen:
-        if name not in known and name not in BASELINES and valid_name(name):
+        if name not in known and name not in not_schemes and valid_name(name):
             known.add(name)
             out.append(Scheme(name, None, source))
     return out
 
 
-def order_key(schemes):
-    """Sort key for names: the run's schemes in its order, then the baselines, then anything
-    else by name."""
+def order_key(schemes, baselines=()):
+    """Sort key for names: the run's schemes in its order, then its baselines in theirs, then
+    anything else by name."""
     pos = {s.name: i for i, s in enumerate(schemes)}
-    base = {b: len(pos) + i for i, b in enumerate(BASELINES)}
-    rest = len(pos) + len(BASELINES)
+    base = {b: len(pos) + i for i, b in enumerate(baselines)}
+    rest = len(pos) + len(base)
     return lambda name: (pos.get(name, base.get(name, rest)), name)
 
 
-def order(names, schemes):
+def order(names, schemes, baselines=()):
     """Distinct names in the run's order (see order_key)."""
-    return sorted(set(names), key=order_key(schemes))
+    return sorted(set(names), key=order_key(schemes, baselines))
 
 
 def _behaviour(s):

@@ -10,6 +10,22 @@ Noise rule (within one run; see compare.py for between-run noise): a difference 
 when it exceeds both 10% of the smaller median and three times the combined standard
 deviation of the two benchmarks' repetitions. With fewer than two repetitions a side the
 spread is unknown and nothing is established.
+
+Which benchmarks are a claim's control is the run's to say: each control in its scenario
+list (context.json "scenarios", see scenarios.py) declares the claim ids it is the control
+for, and a claim takes its control rows from the controls that declare its id:
+
+  page-size           4 KiB against 2 MiB pages, every other setting equal
+  in-page-placement   struct module at the kernel's offset against page-aligned
+  miss-density        the same accesses with and without filler nops between them
+  walk-stride         module_refcount()'s loads 128 B apart against a per-CPU unit apart
+  walk-page-size      those loads on 4 KiB against 2 MiB pages
+  tlb-reach           a chase over N pages on either page size, for each N
+  grace-period        the grace period alone (shown with the figures, no claim here)
+  get-cpu-check       the CPU-number read with and without the lab's check (likewise)
+
+The claims' texts, and the contrasts within the scenarios (codegen plain against kernel,
+inline against kernel, threads), are the report's own and stay here.
 """
 import math
 
@@ -26,10 +42,12 @@ def _key(b, vary):
 
 
 def pairs(run, scenario, vary, a, b, counter="ns_per_op", where=None):
-    """[(bench with vary=a, bench with vary=b)] that agree on every other setting."""
+    """[(bench with vary=a, bench with vary=b)] that agree on every other setting (scenario
+    None: in any scenario)."""
     left, right = {}, {}
     for x in run.benchmarks:
-        if x.scenario != scenario or x.get(counter) is None or (where and not where(x)):
+        if ((scenario is not None and x.scenario != scenario) or x.get(counter) is None
+                or (where and not where(x))):
             continue
         v = x.params.get(vary) if vary != "threads" else x.threads
         k = _key(x, vary) if vary != "threads" else (x.scenario, x.scheme,
@@ -94,6 +112,18 @@ def twin_pairs(run, scenario="spread"):
             if "2m" in v and "4k" in v and v["2m"].scheme != v["4k"].scheme]
 
 
+def controls(run, *claims):
+    """Names of the run's controls that declare every one of `claims` (claim ids)."""
+    sets = [set(run.controls_claiming(c)) for c in claims]
+    return set.intersection(*sets) if sets else set()
+
+
+def control_pairs(run, claim, vary, a, b, counter="ns_per_op"):
+    """pairs() over the benchmarks of the controls that declare `claim`."""
+    names = controls(run, claim)
+    return pairs(run, None, vary, a, b, counter, where=lambda x: x.scheme in names)
+
+
 def _twin_rows(run):
     found = twin_pairs(run)
     rows = _rows(found, "pages")
@@ -136,9 +166,10 @@ def matrix_cells(run):
     the ns the model's code adds to the plain loop. Schemes that keep their counts
     elsewhere make other accesses than the control loop and are left out."""
     describe = getattr(run, "scheme", None)
+    # the control loop of the matrix: a control for both of its causes
+    loop = controls(run, "page-size", "in-page-placement")
     ctrl = {(b.params.get("pages"), b.params.get("offset")): b for b in run.benchmarks
-            if b.scenario == "control" and b.scheme == "spread-array" and b.get("ns_per_op")
-            and not b.params.get("filler")}
+            if b.scheme in loop and b.get("ns_per_op") and not b.params.get("filler")}
     out = []
     if not ctrl:
         return out
@@ -197,7 +228,8 @@ def tlb_reach(run):
     """The TLB's reach as this run can tell it, with the method of each figure.
 
     "reported": the levels cpuid gave (context.json "tlb"), or the reason there are none.
-    "measured": the chase control (control/tlb-chase/span:N/pages:4k|2m): a dependent load
+    "measured": the chase control, the run's control for "tlb-reach"
+    (control/<name>/span:N/pages:4k|2m): a dependent load
     through one line in each of N pages, the same addresses on 4 KiB and on 2 MiB pages, so
     that the pair differs in the translation alone. For each span the 4 KiB - 2 MiB
     difference and whether it passes the noise rule; the reach lies between the last span
@@ -211,8 +243,8 @@ def tlb_reach(run):
     ctx = getattr(run, "context", {}) or {}
     reported = ctx.get("tlb") if isinstance(ctx.get("tlb"), dict) else None
     rows = []
-    for x, y in pairs(run, "control", "pages", "2m", "4k",
-                      where=lambda b: b.scheme == "tlb-chase"):
+    chase = sorted(controls(run, "tlb-reach"))
+    for x, y in control_pairs(run, "tlb-reach", "pages", "2m", "4k"):
         diff, sd, _ = verdict(x, y)
         rows.append({"span": x.params.get("span"), "a": x.get("ns_per_op"),
                      "b": y.get("ns_per_op"), "diff": diff, "sd": sd,
@@ -226,15 +258,17 @@ def tlb_reach(run):
                 between = (spans[k - 1]["span"], spans[k]["span"])
             break
     return {"reported": reported, "spans": spans, "between": between,
-            "method": "dependent chase, one line per page, 4 KiB against 2 MiB pages "
-                      "(control/tlb-chase)"}
+            "method": "dependent chase, one line per page, 4 KiB against 2 MiB pages ("
+                      + (", ".join(f"control/{n}" for n in chase) or "no chase control")
+                      + ")"}
 
 
 def claims(run):
     """Every claimed cause with its control's figures (see the module docstring)."""
     # the nops of the control loop's filler cells, as the run names them (filler:N)
+    density = controls(run, "miss-density")
     filler = max((b.params.get("filler") or 0 for b in run.benchmarks
-                  if b.scenario == "control" and b.scheme == "spread-array"), default=0)
+                  if b.scheme in density), default=0)
     return [
         _claim("page size (TLB)",
                "4 KiB module pages cost more than 2 MiB pages in spread",
@@ -243,17 +277,15 @@ def claims(run):
                "pages) with every setting equal but pages",
                "2 MiB", "4 KiB",
                _rows(pairs(run, "spread", "pages", "2m", "4k"), "pages") + _twin_rows(run) +
-               _rows(pairs(run, "control", "pages", "2m", "4k",
-                           where=lambda b: b.scheme in ("spread-array", "tlb-chase")),
-                     "pages")),
+               _rows(control_pairs(run, "page-size", "pages", "2m", "4k"), "pages")),
         _claim("in-page placement of struct module (cache-set aliasing)",
                "struct module at the same offset of every page costs more than where the "
                "kernel's layout puts it",
                "spread and its control loop with every setting equal but offset",
                "kernel layout", "page-aligned",
                _rows(pairs(run, "spread", "offset", "kernel", "page-aligned"), "offset") +
-               _rows(pairs(run, "control", "offset", "kernel", "page-aligned",
-                           where=lambda b: b.scheme == "spread-array"), "offset")),
+               _rows(control_pairs(run, "in-page-placement", "offset", "kernel",
+                                   "page-aligned"), "offset")),
         _claim("the scheme's code between the misses",
                "the scheme's get and put (its calls, checks and address arithmetic) cost on "
                "top of their loads and stores",
@@ -270,8 +302,7 @@ def claims(run):
                 "the plain control loop with and without nops after each operation (not in "
                 "this run: its filler cells did not run)"),
                "no filler", f"{filler} nops" if filler else "nops",
-               _rows(pairs(run, "control", "filler", 0, filler,
-                           where=lambda b: b.scheme == "spread-array"), "filler"),
+               _rows(control_pairs(run, "miss-density", "filler", 0, filler), "filler"),
                both_ways=True),
         _claim("call structure",
                "the kernel's out-of-line module_put() (and 3.19's three calls) cost against "
@@ -285,14 +316,12 @@ def claims(run):
                "the plain walk control: the same number of loads 128 B apart and one "
                "unit apart, on the same pages",
                "128 B apart", "64 KiB apart",
-               _rows(pairs(run, "control", "stride", 128, 65536,
-                           where=lambda b: b.scheme == "walk"), "stride")),
+               _rows(control_pairs(run, "walk-stride", "stride", 128, 65536), "stride")),
         _claim("walk page size",
                "the per-CPU walk costs more on 4 KiB pages than on 2 MiB pages",
                "the walk control and read with per-CPU units on either page size",
                "2 MiB", "4 KiB",
-               _rows(pairs(run, "control", "pages", "2m", "4k",
-                           where=lambda b: b.scheme == "walk"), "pages") +
+               _rows(control_pairs(run, "walk-page-size", "pages", "2m", "4k"), "pages") +
                _rows(pairs(run, "read", "percpu_pages", "2m", "4k"), "percpu_pages")),
         _claim("contention",
                "a shared count costs more with more threads",

@@ -25,6 +25,12 @@ have seen it before.
 
 from typing import NamedTuple
 
+# The baseline every chart draws as the reference, in black (the hot chart's dotted line: the
+# limit a per-CPU count can reach). It is the charts' one choice among the baselines the
+# run's scenario list names, made here beside the captions that describe it; a run whose list
+# has no baseline of this name draws none as the reference.
+REFERENCE_BASELINE = "plain"
+
 
 class Chart(NamedTuple):
     name: str        # the files' name (charts/NAME.png) and --only's

@@ -9,7 +9,7 @@ MAX_SETTINGS = 8
 def _settings_to_draw(run, scen, benches, notes):
     """(groups {config: benches}, configs drawn, benches drawn) of one scenario: at most
     MAX_SETTINGS settings, one NR_CPUS when there are more; what is left out goes in notes."""
-    groups = variants(benches)
+    groups = variants(run, benches)
     if len(groups) > MAX_SETTINGS:
         nrs = sorted({b.params.get("nr_cpus") for b in benches}, key=mixed_key)
         if len(nrs) > 1:
@@ -18,7 +18,7 @@ def _settings_to_draw(run, scen, benches, notes):
             benches = [b for b in benches if b.params.get("nr_cpus") == keep]
             notes.append(f"{scen}: only nr_cpus:{keep} drawn here (all values are in the "
                          f"tables)")
-            groups = variants(benches)
+            groups = variants(run, benches)
     configs = list(groups)
     if len(configs) > MAX_SETTINGS:
         notes.append(f"{scen}: first {MAX_SETTINGS} of {len(configs)} settings drawn")

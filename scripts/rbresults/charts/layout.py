@@ -133,7 +133,7 @@ def pick_variant(run, benches, vary=("threads",)):
     """Benchmarks of the one setting group (other than `vary`) to draw: the run's own
     nr_cpus/line when present, else the largest group. Baselines, whose names carry fewer
     settings, join the group they agree with. Returns (benches, note or None)."""
-    full = [b for b in benches if b.scheme not in rb.BASELINES] or benches
+    full = [b for b in benches if not run.is_baseline(b.scheme)] or benches
     groups = {}
     for b in full:
         key = tuple(sorted((k, str(v)) for k, v in b.params.items() if k not in vary))
@@ -149,18 +149,19 @@ def pick_variant(run, benches, vary=("threads",)):
     key, members = max(groups.items(), key=score)
     ids = {id(b) for b in members}
     chosen = [b for b in benches if id(b) in ids
-              or (b.scheme in rb.BASELINES and _agrees(b, key, vary))]
+              or (run.is_baseline(b.scheme) and _agrees(b, key, vary))]
     if len(groups) <= 1:
         return chosen, None
     shown = " ".join(f"{k}:{v}" for k, v in key)
     return chosen, f"shown: {shown} ({len(groups) - 1} other setting group(s) in the tables)"
 
 
-def variants(benches):
-    """{config label: [benches]} in first-seen order. A baseline whose name carries fewer
-    settings than the schemes' joins every group it agrees with (same threads)."""
+def variants(run, benches):
+    """{config label: [benches]} in first-seen order. A baseline (of the run's list) whose
+    name carries fewer settings than the schemes' joins every group it agrees with (same
+    threads)."""
     out = {}
-    full = [b for b in benches if b.scheme not in rb.BASELINES] or benches
+    full = [b for b in benches if not run.is_baseline(b.scheme)] or benches
     for b in full:
         out.setdefault(b.config, []).append(b)
     keys = {c: tuple(sorted((k, str(v)) for k, v in bs[0].params.items()))

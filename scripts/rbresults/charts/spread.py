@@ -88,7 +88,7 @@ def plot_spread(run):
         fig, axes = new_figure(run, "Spread get/put cost per scheme and module-choice "
                                "distribution (lower is better)")
         ax = axes[0][0]
-        groups = variants(sp)
+        groups = variants(run, sp)
         configs = list(groups)
         grouped_bars(ax, run, groups, configs, "bars:spread")
         labels, common = short_labels(configs)

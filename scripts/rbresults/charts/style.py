@@ -3,11 +3,14 @@
 A scheme's colour is the palette entry at its position in the run's scheme list (context.json
 order), so the same run draws the same colours in every chart and every process; a scheme
 beyond the palette gets a colour derived from a CRC of its name, never from Python's hash()
-(which is salted per process). The baselines keep fixed colours.
+(which is salted per process). The baselines take theirs the same way from the run's list of
+baselines (context.json "scenarios"), the reference baseline (charts.REFERENCE_BASELINE) black.
 """
 
 import colorsys
 import zlib
+
+from rbresults.charts import REFERENCE_BASELINE
 
 import matplotlib
 matplotlib.use("Agg")
@@ -26,8 +29,9 @@ matplotlib.rcParams.update({
 PALETTE = ["#d62728", "#ff7f0e", "#2ca02c", "#1f77b4", "#17becf", "#bcbd22", "#e377c2",
            "#8c564b", "#ff9896", "#ffbb78", "#98df8a", "#aec7e8", "#9edae5", "#dbdb8d",
            "#f7b6d2", "#c49c94"]
-BASELINE_COLORS = {"noop": "#8c8c8c", "plain": "#000000", "atomic-private": "#9467bd",
-                   "plain-gs": "#5b3a29"}
+REFERENCE_COLOR = "#000000"
+# the other baselines, in the order of the run's list
+BASELINE_PALETTE = ["#8c8c8c", "#9467bd", "#5b3a29", "#7f7f7f", "#c5b0d5"]
 MARKERS = ["o", "^", "s", "D", "v", "P", "X", "*"]
 
 METHOD_COLORS = {"hardware-counter": "#1f77b4", "software-event": "#7f7f7f",
@@ -52,8 +56,12 @@ def name_color(name):
 
 def color(run, scheme):
     """The colour of a scheme (or baseline) in this run's charts."""
-    if scheme in BASELINE_COLORS:
-        return BASELINE_COLORS[scheme]
+    if run.is_baseline(scheme):
+        if scheme == REFERENCE_BASELINE:
+            return REFERENCE_COLOR
+        others = [b for b in run.baselines() if b != REFERENCE_BASELINE]
+        i = others.index(scheme)
+        return BASELINE_PALETTE[i] if i < len(BASELINE_PALETTE) else name_color(scheme)
     names = run.scheme_names()
     if scheme in names and names.index(scheme) < len(PALETTE):
         return PALETTE[names.index(scheme)]

@@ -1,6 +1,6 @@
 """Hot get/put throughput against the thread count, with each scheme's ideal scaling."""
 
-from rbresults.charts import style
+from rbresults.charts import REFERENCE_BASELINE, style
 from rbresults.charts.layout import (Skip, finish, log2_axis, maybe_log_y, new_figure, pick_variant,
                            reps_note, settings_note, stat)
 
@@ -8,17 +8,24 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
 
+def _reference(run):
+    """The reference baseline, when the run's list has it (charts.REFERENCE_BASELINE)."""
+    return REFERENCE_BASELINE if run.is_baseline(REFERENCE_BASELINE) else None
+
+
 def _draw_scheme(ax, run, scheme, pts, threads_all):
-    """A scheme's curve and, from its 1-thread point, its ideal line. Returns (values
-    drawn, whether the ideal line could be drawn)."""
+    """A scheme's curve and, from its 1-thread point, its ideal line (the reference
+    baseline: its curve, dotted). Returns (values drawn, whether the ideal line could be
+    drawn)."""
     x = [b.threads for b in pts]
     y = [stat(b, "ops_per_sec") for b in pts]
     err = [stat(b, "ops_per_sec", "stddev") or 0.0 for b in pts]
-    if scheme == "plain":
-        ax.errorbar(x, y, yerr=err, color=style.color(run, "plain"), lw=2.4, ls=":",
+    if scheme == _reference(run):
+        label = run.roles.label(scheme)
+        ax.errorbar(x, y, yerr=err, color=style.color(run, scheme), lw=2.4, ls=":",
                     marker="s", ms=5, capsize=3,
-                    label="plain (baseline limit: unlocked inc/dec of a private line)",
-                    gid="line:plain", zorder=4)
+                    label=f"{scheme} (baseline: {label})" if label else f"{scheme} (baseline)",
+                    gid=f"line:{scheme}", zorder=4)
         return y, True
     c = style.color(run, scheme)
     ax.errorbar(x, y, yerr=err, color=c, lw=1.8, marker=style.marker(run, scheme), ms=5,
@@ -42,11 +49,13 @@ def plot_hot_throughput(run):
     threads_all = sorted({b.threads for b in hot})
     ys, drawn, no_ideal = [], [], []
     schemes = set(run.scheme_names())
-    for scheme in [s for s in run.order(b.scheme for b in hot) if s in schemes or s == "plain"]:
+    reference = _reference(run)
+    for scheme in [s for s in run.order(b.scheme for b in hot)
+                   if s in schemes or s == reference]:
         pts = sorted((b for b in hot if b.scheme == scheme), key=lambda b: b.threads)
         y, ideal = _draw_scheme(ax, run, scheme, pts, threads_all)
         ys += y
-        if scheme != "plain":
+        if scheme != reference:
             drawn.append(scheme)
             if not ideal:
                 no_ideal.append(scheme)
@@ -66,8 +75,12 @@ def plot_hot_throughput(run):
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     notes = [settings_note(run, hot),
              f"points: median over repetitions ({reps_note(hot, 'ops_per_sec')}); "
-             f"error bars: ±1 standard deviation over the repetitions.",
-             "noop, atomic-private and plain-gs baselines are in the tables, not drawn here."]
+             f"error bars: ±1 standard deviation over the repetitions."]
+    others = [b for b in run.baselines() if b != reference and any(x.scheme == b for x in hot)]
+    if others:
+        names = ", ".join(others[:-1]) + (" and " if len(others) > 1 else "") + others[-1]
+        notes.append(f"{names} baseline{'s are' if len(others) > 1 else ' is'} in the tables, "
+                     f"not drawn here.")
     if variant_note:
         notes.append(variant_note)
     if no_ideal:
