@@ -25,19 +25,20 @@ Parts of the report that are not commands: why.py (each claimed cause and its co
 correctness.py (the race and the handoff under-reads).
 """
 
-from rbresults.files import (JSON_FILES, NEWEST_FORMAT, OLDEST_FORMAT, RUN_TS_RE,  # noqa: F401
-                  ResultsError, check_format, default_results_dir, find_runs, format_version,
-                  is_num, load_json, newest_run, prog_name, resolve_run_arg, run_main,
-                  salvage_gbench_json, warn, write_text_atomic)
-from rbresults.text import config_label, fmt_num, fmt_pct, parse_name  # noqa: F401
-from rbresults.scenarios import ScenarioList, scenarios_of_binary  # noqa: F401
-from rbresults.schemes import Scheme, schemes_of_binary  # noqa: F401
-from rbresults.model import Bench, Run, Stats, aggregate, aggregate_benchmarks  # noqa: F401
-from rbresults.load import load_bench_file, load_run  # noqa: F401
-from rbresults.standins import (CONTRAST_PATHS, MIN_SIM_INSTRUCTIONS_PER_OP,  # noqa: F401
-                        audit_remote_share, cachegrind_not_run_reason, page_size_contrast,
-                        page_size_contrasts, path_benches, path_figures, path_label,
-                        path_settings, pick_group, refcount_walks)
+# The names below are this package's one name for reading a run (rb.load_run, rb.fmt_num, ...).
+from rbresults.files import (JSON_FILES, NEWEST_FORMAT, OLDEST_FORMAT, RUN_TS_RE, ResultsError,
+                             check_format, default_results_dir, find_runs, format_version,
+                             is_num, load_json, newest_run, prog_name, resolve_run_arg,
+                             run_main, salvage_gbench_json, warn, write_text_atomic)
+from rbresults.text import config_label, fmt_num, fmt_pct, parse_name
+from rbresults.scenarios import ScenarioList, scenarios_of_binary
+from rbresults.schemes import Scheme, schemes_of_binary
+from rbresults.model import Bench, Run, Stats, aggregate, aggregate_benchmarks
+from rbresults.load import load_bench_file, load_run
+from rbresults.standins import (CONTRAST_PATHS, MIN_SIM_INSTRUCTIONS_PER_OP, audit_remote_share,
+                                cachegrind_not_run_reason, page_size_contrast,
+                                page_size_contrasts, path_benches, path_figures, path_label,
+                                path_settings, pick_group, refcount_walks)
 
 METHODS = ["hardware-counter", "software-event", "cachegrind-simulation",
            "page-size-contrast", "placement-audit"]

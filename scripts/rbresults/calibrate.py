@@ -6,7 +6,7 @@ Usage: scripts/pyrun -m rbresults.calibrate RUN_DIR RUN_DIR [RUN_DIR ...] [--out
 The runs must come from one host, one build (context.json settings.build_id) and the same
 run settings: `make calibrate` makes them back to back. For each benchmark in all of them
 it writes the sd of log(median) over every process of every run and the noise figure that
-scripts/rbresults/compare.py sets a change against (scripts/rbresults/noise.py explains the model), to FILE
+compare.py sets a change against (noise.py explains the model), to FILE
 (default results/<host>/calibration.json beside the first run), atomically.
 """
 

@@ -7,7 +7,7 @@
       prints the old and new medians, the change in percent, the Mann-Whitney U test's
       p-value over the repetitions and the benchmark's noise figure, then the geometric mean
       of the new/old ratios. The figure compared is ns_per_op (real_time where a benchmark
-      has no ns_per_op). The gate (scripts/rbresults/noise.py) flags a benchmark only when the change
+      has no ns_per_op). The gate (noise.py) flags a benchmark only when the change
       is significant, above PCT and above its between-run noise: from the machine's
       calibration (results/<host>/calibration.json, or FILE) when it matches the old run's
       host, build and settings, else by a stated conservative rule. Runs from different

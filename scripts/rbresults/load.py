@@ -12,8 +12,9 @@ from pathlib import Path
 
 from rbresults import scenarios as rbscenarios
 from rbresults import schemes as rbschemes
-from rbresults.files import (JSON_FILES, OLDEST_FORMAT, ResultsError, check_format, is_num, load_json,
-                  load_json_raw, report_nonfinite, salvage_gbench_json, warn)
+from rbresults.files import (JSON_FILES, OLDEST_FORMAT, ResultsError, check_format, is_num,
+                             load_json, load_json_raw, report_nonfinite, salvage_gbench_json,
+                             warn)
 from rbresults.model import Run, aggregate_benchmarks
 
 

@@ -6,7 +6,7 @@ threads landed change between processes and between minutes, not between back-to
 repetitions. So make compare does not trust a U test over repetitions alone:
 
   between-run spread   sd of log(median) of a benchmark over processes of runs of one build
-                       (scripts/rbresults/calibrate.py, from two or more runs: the A/A noise) or, with
+                       (calibrate.py, from two or more runs: the A/A noise) or, with
                        no calibration, over the processes of the two runs being compared.
   noise figure         100 * (exp(Z * sqrt(2) * sd) - 1) percent: the change between two runs
                        that their noise alone exceeds about 0.3% of the time (Z = 3; sqrt(2)

@@ -1,8 +1,8 @@
 """The report's between-run spread: how many processes and repetitions each figure comes
 from, the spread between those processes, the machine's calibrated A/A noise where it has
-one, and whether a scheme's win holds across processes (scripts/rbresults/noise.py has the model).
+one, and whether a scheme's win holds across processes (noise.py has the model).
 
-Used by scripts/rbresults/report.py: section(run, esc, table) returns the HTML section, and
+Used by report.py: section(run, esc, table) returns the HTML section, and
 win_check(run, winner, runner_up, counter) the "spread check" of the which-wins table.
 """
 

@@ -2,7 +2,7 @@
 per scheme and benchmark the top symbols and the hot loop instruction by instruction, the
 lab's own instructions marked apart from the modelled kernel's, and the schemes side by side.
 
-Used by scripts/rbresults/report.py: section(run, esc, table) returns the HTML; code_shares(run)
+Used by report.py: section(run, esc, table) returns the HTML; code_shares(run)
 gives, per scheme, the shares perf attributes to the code that the Why section's code
 claims are about (the calls, the registration check, the this_cpu addressing).
 """

@@ -1,7 +1,8 @@
 """The cost of one operation: one panel per scenario, bars per setting and scheme."""
 
-from rbresults.charts.layout import (Skip, finish, grouped_bars, legend_right, maybe_log_y, mixed_key,
-                           new_figure, reps_note, settings_note, short_labels, variants)
+from rbresults.charts.layout import (Skip, finish, grouped_bars, legend_right, maybe_log_y,
+                                     mixed_key, new_figure, reps_note, settings_note,
+                                     short_labels, variants)
 
 MAX_SETTINGS = 8
 

@@ -10,8 +10,8 @@ A panel's sources are dicts: {"key", "label" (legend), "method", "tag" (above ea
 import math
 
 import rbresults as rb
-from rbresults.charts.layout import (Skip, binary_bytes, finish, new_figure, pick_variant, settings_note,
-                           stat)
+from rbresults.charts.layout import (Skip, binary_bytes, finish, new_figure, pick_variant,
+                                     settings_note, stat)
 from rbresults.charts.misses_draw import DRAWERS, join_reasons
 from rbresults.charts.style import METHOD_COLORS, METHOD_TAGS, METHOD_WORDS
 

@@ -2,8 +2,8 @@
 
 import rbresults as rb
 from rbresults.charts import style
-from rbresults.charts.layout import (Skip, finish, legend_right, log2_axis, maybe_log_y, new_figure,
-                           pick_variant, reps_note, settings_note, stat)
+from rbresults.charts.layout import (Skip, finish, legend_right, log2_axis, maybe_log_y,
+                                     new_figure, pick_variant, reps_note, settings_note, stat)
 
 LOAD_STYLES = {"idle": ("-", "o"), "busy": ("--", "s")}
 

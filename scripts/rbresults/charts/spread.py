@@ -4,9 +4,9 @@
 import rbresults as rb
 from rbresults import why
 from rbresults.charts import style
-from rbresults.charts.layout import (Skip, finish, grouped_bars, legend_right, maybe_log_y, new_figure,
-                           pick_variant, reps_note, settings_note, short_labels, stat,
-                           variants)
+from rbresults.charts.layout import (Skip, finish, grouped_bars, legend_right, maybe_log_y,
+                                     new_figure, pick_variant, reps_note, settings_note,
+                                     short_labels, stat, variants)
 
 LINE_STYLES = ["-", "--", ":", "-."]
 

@@ -1,8 +1,8 @@
 """Hot get/put throughput against the thread count, with each scheme's ideal scaling."""
 
 from rbresults.charts import REFERENCE_BASELINE, style
-from rbresults.charts.layout import (Skip, finish, log2_axis, maybe_log_y, new_figure, pick_variant,
-                           reps_note, settings_note, stat)
+from rbresults.charts.layout import (Skip, finish, log2_axis, maybe_log_y, new_figure,
+                                     pick_variant, reps_note, settings_note, stat)
 
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
