@@ -4,14 +4,15 @@ A run folder is results/<host>/<UTC timestamp YYYYmmddTHHMMSSZ>/ and holds:
 
   bench.json       Google Benchmark JSON (context + benchmarks), names scenario/scheme/key:value/...
   context.json     {"refbench_format": 1, "host", "date", "nr_cpus", "line", "placement",
-                    "counters": {...}, "schemes": [SCHEME...], ...}
+                    "counters": {...}, "schemes": [SCHEME...], "scenarios": [ENTRY...], ...}
   footprint.json   {"refbench_format": 1, "modules", "line", "nr_cpu_ids", "rows": [...]}
   audit.json       {"refbench_format": 1, "nodes", "schemes": [{"scheme", "cpus", "remote_share"}]}
   cachegrind.json  {"refbench_format": 1, "figures": [FIGURE...]}
   perf.json        {"refbench_format": 1, "events": {...}, "figures": [FIGURE...]}
   COMPLETE         written last; without it the run was interrupted
 
-A SCHEME is what `refbench --list-schemes` prints for each scheme (see rbschemes.py).
+A SCHEME is what `refbench --list-schemes` prints for each scheme (see schemes.py); an ENTRY
+what `refbench --list-scenarios` prints for each scenario, control and baseline (scenarios.py).
 
 Problems with the input raise ResultsError, whose text is one line naming the file; each script's
 main() prints it and exits with status 2 (see run_main()). This module knows nothing of what

@@ -223,7 +223,7 @@ class Run:
         self.audit = None
         self.cachegrind = None
         self.perf = None
-        self.schemes = []            # [rbschemes.Scheme], in the run's order
+        self.schemes = []            # [schemes.Scheme], in the run's order
         self.roles = rbscenarios.before_list()   # the run's scenario list (load.py sets it)
         self.warnings = []
         self.absent = {}             # file name -> why it is not used
@@ -337,7 +337,7 @@ class Run:
         return known + sorted({s for s in seen if s not in listed})
 
     def figures(self):
-        """Stand-in figures of cachegrind.json and perf.json (see rbstandins.run_figures)."""
+        """Stand-in figures of cachegrind.json and perf.json (see standins.run_figures)."""
         return rbstandins.run_figures(self)
 
     def standin_absent_reason(self, fname):
