@@ -221,7 +221,7 @@ mkdir -p "$$run/logs" && echo "== charts and report" && \
  if [ "$(VERBOSE)" = 1 ]; then $(MAKE) --no-print-directory plots report RUN=$$run; \
  else $(MAKE) --no-print-directory plots report RUN=$$run >"$$run/logs/charts.log" 2>&1 || \
    { tail -n 15 "$$run/logs/charts.log"; exit 1; }; fi && \
- echo && scripts/pyrun scripts/summary.py --write "$$run"
+ echo && scripts/pyrun -m rbresults.summary --write "$$run"
 endef
 
 # make bench CALIBRATE=1: the run, then CAL_RUNS-1 more of the same build, and the
@@ -232,7 +232,7 @@ bench: deps-bench build-quiet
 	 $(finish_run)
 
 # The machine's noise model: CAL_RUNS runs of the suite back to back (benchmarks, without
-# the cachegrind and perf steps), then scripts/calibrate.py over them.
+# the cachegrind and perf steps), then rbresults.calibrate over them.
 CAL_RUNS ?= 3
 calibrate: deps-bench all
 	@$(MAKE) --no-print-directory calibrate-runs FIRST=
@@ -245,20 +245,20 @@ calibrate-runs:
 	 for i in $$(seq $$n); do \
 	   run=$$(CACHEGRIND=0 PERF=0 scripts/run-bench.sh) || exit 1; runs="$$runs $$run"; \
 	 done; \
-	 scripts/pyrun scripts/calibrate.py $$runs
+	 scripts/pyrun -m rbresults.calibrate $$runs
 
 bench-quick: deps-bench build-quiet
 	@run=$$(QUICK=1 scripts/run-bench.sh) && $(finish_run)
 
 plots:
-	@scripts/pyrun scripts/plots.py $(RUN)
+	@scripts/pyrun -m rbresults.plots $(RUN)
 
 report:
-	@scripts/pyrun scripts/report.py $(RUN)
+	@scripts/pyrun -m rbresults.report $(RUN)
 
 # perf stat per scheme into an existing run folder (default: the newest).
 perf: all
-	@run="$(RUN)"; if [ -z "$$run" ]; then run=$$(scripts/pyrun scripts/rbresults.py --newest) || exit 2; fi; \
+	@run="$(RUN)"; if [ -z "$$run" ]; then run=$$(scripts/pyrun -m rbresults --newest) || exit 2; fi; \
 	 scripts/pyrun scripts/perf_stat.py --binary $(BUILD)/refbench --run-dir "$$run" && \
 	 scripts/pyrun scripts/perf_record.py --binary $(BUILD)/refbench --run-dir "$$run"
 
@@ -269,7 +269,7 @@ compare:
 	@if [ -z "$(OLD)" ] || [ -z "$(NEW)" ]; then \
 	   echo "compare: OLD='$(OLD)' NEW='$(NEW)': both are needed (accepted: two run folders or bench.json files, e.g. make compare OLD=results/<host>/<time1> NEW=results/<host>/<time2>)" >&2; \
 	   exit 2; fi
-	@scripts/pyrun scripts/compare.py $(OLD) $(NEW) --threshold $(THRESHOLD) \
+	@scripts/pyrun -m rbresults.compare $(OLD) $(NEW) --threshold $(THRESHOLD) \
 	  $(if $(CALIBRATION),--calibration $(CALIBRATION)) $(if $(filter 1,$(ANYWAY)),--anyway)
 
 # Two builds in the same time window: make ab OLD=rev NEW=rev [SUITE= FILTER= AB_MIN=5

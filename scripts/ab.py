@@ -44,7 +44,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import abstats  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

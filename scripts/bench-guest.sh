@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run refbench on a topology this machine does not have: a QEMU guest with NODES NUMA nodes of
 # CPUS_PER_NODE vCPUs each (default 4 x 2 = 8 vCPUs), emulated in software by
-# scripts/qemu-numa.sh (single-threaded TCG). Writes one run folder that scripts/plots.py and
-# scripts/report.py read:
+# scripts/qemu-numa.sh (single-threaded TCG). Writes one run folder that the charts and the report
+# (scripts/rbresults/plots.py, report.py) read:
 #
 #   results/emulated/<host>-qemu-<NODES>x<CPUS_PER_NODE>/<UTC timestamp>/
 #     bench.json     every process merged; each entry's name carries placement:<p>, the
@@ -16,7 +16,8 @@
 #     COMPLETE
 #
 # Timings under software emulation are not the hardware's: the run is labelled emulated in its
-# context, charts and report, and scripts/compare.py refuses it. What is checked, and can fail:
+# context, charts and report, and compare (scripts/rbresults/compare.py) refuses it. What is
+# checked, and can fail:
 # every benchmark ran without error (a count not back where it started is an error), unload's
 # gets_after_going 0, handoff under-reads only for schemes that claim to be unsafe, handoff
 # moving references at the largest thread count, every per-CPU scheme's counters on the node of

@@ -7,8 +7,9 @@ Usage:
         [--read-nr-cpus LIST] [--require] [-- extra refbench args]
 
 The schemes are the binary's own (BINARY --list-schemes); --schemes picks some of them or of
-the baselines. For every scheme and single-thread path it lists the matching benchmarks
-(BINARY ... --benchmark_list_tests=true), then runs each one twice under
+its baselines (BINARY --list-scenarios, asked only then). For every scheme and single-thread
+path it lists the matching benchmarks (BINARY ... --benchmark_list_tests=true), then runs each
+one twice under
   valgrind --tool=cachegrind --cache-sim=yes --cachegrind-out-file=DIR/cachegrind/<x>.out
       BINARY --scheme=S --scenario=X --threads=1 --iterations=N --counters=none
       --benchmark_filter=^<benchmark name>$ --benchmark_out=DIR/cachegrind/<x>.json
@@ -34,9 +35,9 @@ import shutil
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rbio import ResultsError  # noqa: E402
-from rbschemes import BASELINES, schemes_of_binary  # noqa: E402
+from rbresults.files import ResultsError
+from rbresults.scenarios import baselines_for
+from rbresults.schemes import schemes_of_binary
 
 PATHS = ["hot", "spread", "read", "lifecycle"]
 METHOD = "cachegrind-simulation"
@@ -260,13 +261,14 @@ def write_json_atomic(path, data):
     os.replace(tmp, path)
 
 
-def parse_list(spec, accepted, what, default):
+def parse_list(spec, accepted, what, default, note=""):
     if spec is None:
         return list(default)
     out = []
     for s in spec.split(","):
         if s not in accepted:
-            raise UsageError("unknown %s %r; accepted: %s" % (what, s, ", ".join(accepted)))
+            raise UsageError("unknown %s %r; accepted: %s%s" % (what, s, ", ".join(accepted),
+                                                              note))
         if s in out:
             raise UsageError("%s %r listed twice" % (what, s))
         out.append(s)
@@ -339,9 +341,10 @@ def check_settings(args, extra):
 
 
 def choose_schemes(args):
-    """--schemes checked against the binary's own scheme list and the baselines."""
+    """--schemes checked against the binary's own scheme list and its baselines."""
     known = [s.name for s in schemes_of_binary(args.binary)]
-    return parse_list(args.schemes, known + BASELINES, "scheme", known)
+    baselines, note = baselines_for(args.binary, args.schemes, known)
+    return parse_list(args.schemes, known + baselines, "scheme", known, note)
 
 
 def list_jobs(args, schemes, paths, read_nr, spread_dists, extra, doc):

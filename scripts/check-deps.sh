@@ -14,8 +14,9 @@
 #                      lab's programs alone) -> dpkg -S
 #   pkg-config         the .pc files of the packages the Makefile names
 #   Python modules     test set: every top-level import in scripts/ and tests/;
-#                      bench set: what the scripts that run-bench.sh and the
-#                      Makefile run import, followed through the lab's modules
+#                      bench set: what the scripts and the rbresults modules
+#                      that run-bench.sh and the Makefile run import, followed
+#                      through the lab's modules
 #                      (scripts/pyimports.py); resolved by the interpreter
 #                      scripts/pyrun picks (standard library and the lab's own
 #                      modules exempt)
@@ -143,7 +144,10 @@ python_entries() {
     test|all) echo "--path scripts scripts tests" ;;
     build) ;;
     *) { grep -ohE 'scripts/pyrun scripts/[a-z_]+\.py' scripts/run-bench.sh Makefile \
-           | awk '{print $2}' | sort -u | grep -v '^scripts/pyimports'; } ;;
+           | awk '{print $2}' | sort -u | grep -v '^scripts/pyimports'
+         # the package that reads results, run as scripts/pyrun -m rbresults.NAME
+         grep -ohE 'scripts/pyrun -m rbresults(\.[a-z_]+)?' scripts/run-bench.sh Makefile \
+           | awk '{print "--path scripts -m " $3}' | sort -u; } ;;
   esac
 }
 if ! want python || [ -z "$(python_entries)" ]; then

@@ -26,9 +26,8 @@ import socket
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import merge_bench  # noqa: E402
-from rbtext import GB_FLAGS, GB_KEYS  # noqa: E402
+import merge_bench
+from rbresults.text import GB_FLAGS, GB_KEYS
 
 
 class Bad(Exception):

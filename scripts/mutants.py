@@ -151,6 +151,40 @@ def run_test(tree, test, log):
     return ok, time.monotonic() - t0
 
 
+def run_mutants(tree, logs, muts, selected):
+    """Each mutant written into the copy, built, its tests run until one fails, and put back.
+    Returns (killed, [survivors], [mutants that do not compile]); prints each one's fate."""
+    killed, survivors, errors = 0, [], []
+    for i, m in enumerate(muts, 1):
+        src = tree / m["file"]
+        text = src.read_text(encoding="utf-8")
+        log = logs / f"{m['id']}.log"
+        t0 = time.monotonic()
+        src.write_text(text.replace(m["original"], m["replacement"], 1), encoding="utf-8")
+        try:
+            if not build(tree, log):
+                errors.append(m)
+                print(f"[{i}/{len(muts)}] {m['id']}: DOES NOT COMPILE (see {log})", flush=True)
+                continue
+            by = None
+            for t in selected[m["id"]]:
+                ok, _ = run_test(tree, t, log)
+                if not ok:
+                    by = t
+                    break
+        finally:
+            src.write_text(text, encoding="utf-8")
+        secs = time.monotonic() - t0
+        if by:
+            killed += 1
+            print(f"[{i}/{len(muts)}] {m['id']}: killed by {by} ({secs:.0f} s)", flush=True)
+        else:
+            survivors.append(m)
+            why = f"reason: {m['reason']}" if m["reason"] else "NO REASON GIVEN"
+            print(f"[{i}/{len(muts)}] {m['id']}: SURVIVED ({why})", flush=True)
+    return killed, survivors, errors
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", default=str(LIST), help="the mutation list")
@@ -206,34 +240,7 @@ def main(argv=None):
                   f"mutant's kill would mean nothing", file=sys.stderr)
             return 2
 
-    killed, survivors, errors = 0, [], []
-    for i, m in enumerate(muts, 1):
-        src = tree / m["file"]
-        text = src.read_text(encoding="utf-8")
-        log = logs / f"{m['id']}.log"
-        t0 = time.monotonic()
-        src.write_text(text.replace(m["original"], m["replacement"], 1), encoding="utf-8")
-        try:
-            if not build(tree, log):
-                errors.append(m)
-                print(f"[{i}/{len(muts)}] {m['id']}: DOES NOT COMPILE (see {log})", flush=True)
-                continue
-            by = None
-            for t in selected[m["id"]]:
-                ok, _ = run_test(tree, t, log)
-                if not ok:
-                    by = t
-                    break
-        finally:
-            src.write_text(text, encoding="utf-8")
-        secs = time.monotonic() - t0
-        if by:
-            killed += 1
-            print(f"[{i}/{len(muts)}] {m['id']}: killed by {by} ({secs:.0f} s)", flush=True)
-        else:
-            survivors.append(m)
-            why = f"reason: {m['reason']}" if m["reason"] else "NO REASON GIVEN"
-            print(f"[{i}/{len(muts)}] {m['id']}: SURVIVED ({why})", flush=True)
+    killed, survivors, errors = run_mutants(tree, logs, muts, selected)
 
     # Leave the copy built as the tree is, for the next run's incremental build.
     build(tree, logs / "build-restore.log")

@@ -39,11 +39,11 @@ import shutil
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import perf_stat  # noqa: E402
-from cachegrind import regex_escape  # noqa: E402
-from rbio import ResultsError  # noqa: E402
-from rbschemes import schemes_of_binary  # noqa: E402
+import perf_stat
+from cachegrind import regex_escape
+from rbresults.files import ResultsError
+from rbresults.scenarios import baselines_for
+from rbresults.schemes import schemes_of_binary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED_NR_CPUS = 4096
@@ -310,8 +310,10 @@ def check_args(args):
             raise UsageError(f"--benchmarks '{args.benchmarks}': accepted: a comma list of "
                              f"{', '.join(BENCHMARK_KEYS)}")
     known = [s.name for s in schemes_of_binary(args.binary)]
+    spec = None if args.schemes == "all" else args.schemes
     try:
-        return perf_stat.parse_schemes(args.schemes, known)
+        return perf_stat.parse_schemes(args.schemes, known, *baselines_for(args.binary, spec,
+                                                                           known))
     except perf_stat.UsageError as e:
         raise UsageError(str(e)) from None
 

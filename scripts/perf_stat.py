@@ -6,7 +6,7 @@ Usage:
         [--schemes a,b] [--events LIST] [--require] [--timeout S] [-- extra refbench args]
 
 The schemes are the binary's own (BINARY --list-schemes); --schemes picks some of them or of
-the baselines. For each scheme it runs
+its baselines (BINARY --list-scenarios, asked only then). For each scheme it runs
   perf stat -x, -e EVENTS -o DIR/perf/<scheme>.csv -- BINARY --scheme=<scheme>
       --scenario=hot --counters=none --benchmark_filter=^hot/<scheme>/ <extra>
 (the filter keeps the baselines, which refbench always registers, out of the scheme's
@@ -31,10 +31,10 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import perfcsv  # noqa: E402
-from rbio import ResultsError  # noqa: E402
-from rbschemes import BASELINES, schemes_of_binary  # noqa: E402
+import perfcsv
+from rbresults.files import ResultsError
+from rbresults.scenarios import baselines_for
+from rbresults.schemes import schemes_of_binary
 
 # refbench event name -> (perf event name, method)
 EVENTS = {
@@ -98,16 +98,18 @@ def parse_events(spec):
     return out, True
 
 
-def parse_schemes(spec, known):
+def parse_schemes(spec, known, baselines=(), note=""):
     """--schemes: 'all' (every scheme in `known`, the binary's list) or a comma list of
-    them and of the baselines."""
-    accepted = list(known) + BASELINES
+    them and of `baselines` (the binary's, scenarios.baselines_for; note: why they are not
+    known)."""
+    accepted = list(known) + list(baselines)
     if spec is None or spec == "all":
         return list(known)
     out = []
     for s in spec.split(","):
         if s not in accepted:
-            raise UsageError("unknown scheme %r; accepted: %s" % (s, ", ".join(accepted)))
+            raise UsageError("unknown scheme %r; accepted: %s%s" % (s, ", ".join(accepted),
+                                                                  note))
         if s in out:
             raise UsageError("scheme %r listed twice" % s)
         out.append(s)
@@ -264,7 +266,9 @@ def check_args(args):
     if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
         raise UsageError("--binary %s: no such executable (build it with make)" % args.binary)
     known = [s.name for s in schemes_of_binary(args.binary)]
-    return parse_schemes(args.schemes, known), events, explicit
+    spec = None if args.schemes == "all" else args.schemes
+    return parse_schemes(args.schemes, known, *baselines_for(args.binary, spec, known)), \
+        events, explicit
 
 
 def count_scheme(perf, args, scheme, events, perf_dir, extra, paranoid, tally):

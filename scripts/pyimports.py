@@ -2,12 +2,14 @@
 
 Usage (standard library only, so that any Python 3 can run it):
   pyimports.py [--check] [--optional] [--path DIR]... ENTRY...
-ENTRY: a script (scripts/report.py), a folder (every .py under it), '-m MODULE' as pyrun
-is given it, or '-c' (a command line: needs nothing).  A script's own imports of the lab's
-modules (files and packages beside it, charts/ among them) are followed, so report.py
-needs what why.py and the charts need, and a script that imports no plotting code does
-not need matplotlib.  --path DIR adds a folder whose modules count as the lab's (the
-tests import the scripts' modules that way).
+ENTRY: a script (scripts/perf_stat.py), a folder (every .py under it), '-m MODULE' as pyrun
+is given it (a module of the lab, -m rbresults.report, is traced from its file; any other,
+-m pytest, is itself a need), or '-c' (a command line: needs nothing).  A script's own
+imports of the lab's modules (files and packages beside it, the package rbresults among
+them) are followed, and so are the imports of a package module: its package's __init__.py
+and the modules it names (rbresults.report needs what rbresults.why needs, and a module
+that imports no plotting code does not need matplotlib).  --path DIR adds a folder whose
+modules count as the lab's (the tests import the package from scripts/ that way).
 
 Prints one line per module: 'NAME' (--check: 'NAME missing' for each this interpreter
 cannot import).  Imports inside a try block that has a handler are optional (the script
@@ -84,15 +86,40 @@ def imported_names(path, optional):
     return names
 
 
-def local_file(name, roots):
-    """The lab file a dotted module name resolves to inside one of roots, or None."""
+def local_file(name, roots, main=False):
+    """The lab file a dotted module name resolves to inside one of roots, or None (main: a
+    package's __main__.py, as python -m runs it)."""
     parts = name.split(".")
     for root in roots:
         base = os.path.join(root, *parts)
-        for cand in (base + ".py", os.path.join(base, "__init__.py")):
+        inits = ("__main__.py",) if main else ("__init__.py",)
+        for cand in (base + ".py",) + tuple(os.path.join(base, i) for i in inits):
             if os.path.isfile(cand):
                 return cand
     return None
+
+
+def package_inits(name, roots):
+    """The __init__.py of each package above a dotted name (importing a.b.c runs a's and
+    a.b's), as far as they are the lab's."""
+    parts = name.split(".")
+    out = []
+    for i in range(1, len(parts)):
+        f = local_file(".".join(parts[:i]), roots)
+        if f and f.endswith("__init__.py"):
+            out.append(f)
+    return out
+
+
+def search_roots(path):
+    """Where the module at path finds the lab's modules: a script beside itself; a module of
+    a package in the folder above its top package (as sys.path holds it)."""
+    d = os.path.dirname(path)
+    if not os.path.isfile(os.path.join(d, "__init__.py")):
+        return [d]
+    while os.path.isfile(os.path.join(d, "__init__.py")):
+        d = os.path.dirname(d)
+    return [d]
 
 
 def needs(entries, optional, paths=()):
@@ -103,23 +130,28 @@ def needs(entries, optional, paths=()):
         elif kind == "dir":
             for root, _, names in os.walk(value):
                 files.extend(os.path.join(root, n) for n in sorted(names) if n.endswith(".py"))
-    mods = {value.split(".")[0] for kind, value in entries if kind == "module"}
+    mods = set()
+    for kind, value in entries:
+        if kind != "module":
+            continue
+        local = local_file(value, paths, main=True)
+        if local:
+            files.append(local)
+            files.extend(package_inits(value, paths))
+        else:
+            mods.add(value.split(".")[0])
     seen = set()
     while files:
         path = os.path.abspath(files.pop())
         if path in seen:
             continue
         seen.add(path)
-        # A lab script finds the lab's modules beside itself and in its folder's parents up
-        # to scripts/ (the charts package imports 'charts.style' and 'why').
-        roots = [os.path.dirname(path)]
-        if os.path.isfile(os.path.join(roots[0], "__init__.py")):
-            roots.append(os.path.dirname(roots[0]))
-        roots.extend(paths)
+        roots = search_roots(path) + list(paths)
         for name in imported_names(path, optional):
             local = local_file(name, roots)
             if local:
                 files.append(local)
+                files.extend(package_inits(name, roots))
                 continue
             top = name.split(".")[0]
             if local_file(top, roots) or top in sys.stdlib_module_names:

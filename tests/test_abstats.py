@@ -3,11 +3,8 @@ found, A/A under the same drift is not flagged, the interval covers the truth ab
 often as it says."""
 
 import math
-import os
 import random
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
 import abstats  # noqa: E402
 
 

@@ -106,15 +106,15 @@ sys.exit(0 if 'QEMU' in c['emulated'] and c['online_cpus'] == '0-7'
 
 # ---- the host's scripts read it, labelled emulated ---------------------------------------------
 prc=0
-scripts/pyrun scripts/plots.py "$run" --format png --only hot_throughput,read_cost >"$work/plots.out" 2>&1 || prc=$?
+scripts/pyrun -m rbresults.plots "$run" --format png --only hot_throughput,read_cost >"$work/plots.out" 2>&1 || prc=$?
 check "plots.py draws the run" bash -c "[ $prc -eq 0 ] && [ -s '$run/charts/hot_throughput.png' ]"
 rrc=0
-scripts/pyrun scripts/report.py "$run" >"$work/report.out" 2>&1 || rrc=$?
+scripts/pyrun -m rbresults.report "$run" >"$work/report.out" 2>&1 || rrc=$?
 check "report.py writes index.html" bash -c "[ $rrc -eq 0 ] && [ -s '$run/index.html' ]"
 check "the report says EMULATED and shows the checks" \
   bash -c "grep -q 'EMULATED machine' '$run/index.html' && grep -q 'Checked in the emulated machine' '$run/index.html'"
 crc=0
-scripts/pyrun scripts/compare.py "$run" "$run" --anyway >"$work/cmp.out" 2>"$work/cmp.err" || crc=$?
+scripts/pyrun -m rbresults.compare "$run" "$run" --anyway >"$work/cmp.out" 2>"$work/cmp.err" || crc=$?
 check "compare.py refuses an emulated run, even --anyway (one line, exit 2)" \
   bash -c "[ $crc -eq 2 ] && [ \$(wc -l <'$work/cmp.err') -eq 1 ] && grep -q 'emulated machine' '$work/cmp.err'"
 

@@ -10,7 +10,6 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 import cachegrind  # noqa: E402
 
@@ -292,7 +291,9 @@ def test_valgrind_absent(tmp_path, fake_refbench):
 def test_bad_input(tmp_path, args, needle):
     exe = tmp_path / "b"
     exe.write_text("#!/bin/sh\n[ \"$1\" = --list-schemes ] && echo '{\"refbench_format\": 1, "
-                   "\"schemes\": [{\"name\": \"percpu\"}, {\"name\": \"zz-b\"}]}'\n")
+                   "\"schemes\": [{\"name\": \"percpu\"}, {\"name\": \"zz-b\"}]}'\n"
+                   "[ \"$1\" = --list-scenarios ] && echo '{\"scenarios\": [{\"name\": "
+                   "\"noop\", \"role\": \"baseline\", \"claims\": []}]}'\nexit 0\n")
     exe.chmod(0o755)
     p = run_script(["--binary", str(exe), "--run-dir", str(tmp_path / "r")] + args)
     assert p.returncode == 2 and needle in p.stderr

@@ -5,18 +5,16 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("BUILD", ROOT / "build"))
-sys.path.insert(0, str(ROOT / "scripts"))
 
-import correctness  # noqa: E402
-import rbload  # noqa: E402
-import report  # noqa: E402
+from rbresults import correctness  # noqa: E402
+from rbresults import load as rbload  # noqa: E402
+from rbresults import report  # noqa: E402
 
 RUN = ROOT / "tests" / "fixtures" / "results" / "labquick" / "20261204T014105Z"
 

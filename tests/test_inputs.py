@@ -110,8 +110,8 @@ def test_compare_without_old_and_new_names_them():
 
 @pytest.mark.parametrize("module", ["why.py", "correctness.py", "report_noise.py"])
 def test_report_parts_are_not_commands(module, tmp_path):
-    r = subprocess.run([str(ROOT / "scripts" / "pyrun"), str(ROOT / "scripts" / module),
+    r = subprocess.run([str(ROOT / "scripts" / "pyrun"), "-m", "rbresults." + module[:-3],
                         str(tmp_path / "no-such-run")], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr.count("\n") == 1 and "not a command" in r.stderr and "report.py" in r.stderr
+    assert r.stderr.count("\n") == 1 and "not a command" in r.stderr and "rbresults.report" in r.stderr

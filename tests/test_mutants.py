@@ -4,13 +4,11 @@ mutant without tests and an unknown key are refused with one line before anythin
 Run: scripts/pyrun -m pytest tests/test_mutants.py -q
 """
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
 import mutants  # noqa: E402
 
 

@@ -107,7 +107,7 @@ def test_whole_pipeline(tree):
     assert NEW_NAME in json.dumps(cg)
 
     for script in ("plots.py", "report.py"):
-        r = run(tree, ["scripts/pyrun", "scripts/" + script, str(run_dir)])
+        r = run(tree, ["scripts/pyrun", "-m", "rbresults." + script[:-3], str(run_dir)])
         assert r.returncode == 0, r.stderr[-2000:]
     html = (run_dir / "index.html").read_text()
     assert NEW_NAME in html

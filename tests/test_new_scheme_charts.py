@@ -63,7 +63,7 @@ def add_scheme(run_dir):
 
 def run_script(name, run_dir, seed):
     env = dict(os.environ, PYTHONHASHSEED=str(seed))
-    proc = subprocess.run([sys.executable, str(SCRIPTS / name), str(run_dir)],
+    proc = subprocess.run([sys.executable, "-m", "rbresults." + name[:-3], str(run_dir)],
                           capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
     return proc
@@ -143,10 +143,10 @@ def test_colour_does_not_depend_on_the_process(drawn):
     the new scheme the colour the charts drew it in."""
     svgs, run_dir = drawn
     [mine] = colours(svgs[1]["hot_throughput"], f"line:{NEW}")
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import rbresults as rb; "
-            "from charts.style import color; print(color(rb.load_run(sys.argv[2]), sys.argv[3]))")
+    code = ("import sys; import rbresults as rb; from rbresults.charts.style import color; "
+            "print(color(rb.load_run(sys.argv[1]), sys.argv[2]))")
     for seed in range(3, 11):
-        proc = subprocess.run([sys.executable, "-c", code, str(SCRIPTS), str(run_dir), NEW],
+        proc = subprocess.run([sys.executable, "-c", code, str(run_dir), NEW],
                               capture_output=True, text=True, timeout=60,
                               env=dict(os.environ, PYTHONHASHSEED=str(seed)))
         assert proc.stdout.strip() == mine, (seed, proc.stderr)

@@ -15,9 +15,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / "scripts"
-sys.path.insert(0, str(SCRIPTS))
-import compare  # noqa: E402
-import noise  # noqa: E402
+from rbresults import compare  # noqa: E402
+from rbresults import noise  # noqa: E402
 import rbresults as rb  # noqa: E402
 
 QUIET = "hot/percpu/nr_cpus:64/manual_time/threads:1"      # 1 thread on 2 CPUs
@@ -67,7 +66,7 @@ BASE = {QUIET: 2.4, BUSY: 3.1, NOISY: 8.3}
 
 def calibrate(root, runs, **kw):
     out = root / "box" / "calibration.json"
-    proc = subprocess.run([sys.executable, str(SCRIPTS / "calibrate.py"), *map(str, runs)],
+    proc = subprocess.run([sys.executable, "-m", "rbresults.calibrate", *map(str, runs)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return json.loads(out.read_text())
@@ -82,7 +81,7 @@ def calibrated(tmp_path):
 
 
 def run_compare(old, new, *args):
-    proc = subprocess.run([sys.executable, str(SCRIPTS / "compare.py"), str(old), str(new),
+    proc = subprocess.run([sys.executable, "-m", "rbresults.compare", str(old), str(new),
                            *args], capture_output=True, text=True, timeout=60)
     return proc
 
@@ -275,12 +274,12 @@ def test_runs_of_different_hosts_settings_or_schemes_are_refused(tmp_path):
 def test_calibrate_refuses_runs_of_different_builds(tmp_path):
     a = write_run(tmp_path, "20260101T000000Z", BASE)
     b = write_run(tmp_path, "20260102T000000Z", BASE, build="b2")
-    proc = subprocess.run([sys.executable, str(SCRIPTS / "calibrate.py"), str(a), str(b)],
+    proc = subprocess.run([sys.executable, "-m", "rbresults.calibrate", str(a), str(b)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "setting build_id differs: b1 vs b2" in proc.stderr
     assert not (tmp_path / "box" / "calibration.json").exists()
-    proc = subprocess.run([sys.executable, str(SCRIPTS / "calibrate.py"), str(a)],
+    proc = subprocess.run([sys.executable, "-m", "rbresults.calibrate", str(a)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "two or more" in proc.stderr
 
@@ -337,7 +336,7 @@ def test_figures_that_are_not_numbers_are_refused(tmp_path):
         e["ns_per_op"] = str(e["ns_per_op"])
     (new / "bench.json").write_text(json.dumps(doc))
     for script, args in (("compare.py", [str(old), str(new)]), ("report.py", [str(new)])):
-        proc = subprocess.run([sys.executable, str(SCRIPTS / script), *args],
+        proc = subprocess.run([sys.executable, "-m", "rbresults." + script[:-3], *args],
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 2, (script, proc.stdout, proc.stderr)
         assert "ns_per_op is '" in proc.stderr and "(accepted: a number)" in proc.stderr
@@ -350,7 +349,7 @@ def test_a_named_calibration_that_is_not_one_is_an_error(tmp_path):
     new = write_run(tmp_path, "20260110T010000Z", BASE)
     bogus = tmp_path / "bogus.json"
     bogus.write_text('{"kind": "something else"}')
-    proc = subprocess.run([sys.executable, str(SCRIPTS / "compare.py"), str(old), str(new),
+    proc = subprocess.run([sys.executable, "-m", "rbresults.compare", str(old), str(new),
                            "--calibration", str(bogus)], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 2
@@ -372,7 +371,7 @@ class _Bench:
 
 def _win(monkeypatch, pa, pb, cal=None, wm=10.0, rm=12.0):
     """win_check of W (process medians pa) over R (pb), the spread made up by hand."""
-    import report_noise
+    from rbresults import report_noise
     info = {"W": {"process_medians": pa}, "R": {"process_medians": pb}}
     monkeypatch.setattr(report_noise, "_spread", lambda run: (None, info, cal, ""))
     return report_noise.win_check(None, _Bench("W", wm), _Bench("R", rm))
@@ -388,7 +387,7 @@ def _win(monkeypatch, pa, pb, cal=None, wm=10.0, rm=12.0):
 ])
 def test_clear_win_needs_process_ranges_apart(monkeypatch, pa, pb, clear):
     check = _win(monkeypatch, pa, pb)
-    import report_noise
+    from rbresults import report_noise
     assert report_noise.is_clear(check) is clear, check
     assert check == (f"clear (across {len(pa)}+{len(pb)} processes)" if clear
                      else "overlaps across processes")

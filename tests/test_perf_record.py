@@ -11,7 +11,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
-sys.path.insert(0, str(SCRIPTS))
 BUILD = Path(os.environ.get("BUILD", ROOT / "build"))
 REFBENCH = BUILD / "refbench"
 REAL = ROOT / "tests" / "fixtures" / "results" / "labquick" / "20261204T014105Z"
@@ -19,7 +18,7 @@ REAL = ROOT / "tests" / "fixtures" / "results" / "labquick" / "20261204T014105Z"
 import perf_record  # noqa: E402
 import perf_stat  # noqa: E402
 import rbresults as rb  # noqa: E402
-import report  # noqa: E402
+from rbresults import report  # noqa: E402
 
 
 def run(*args):

@@ -9,7 +9,6 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 import perfcsv  # noqa: E402
 import perf_stat  # noqa: E402
@@ -169,13 +168,16 @@ def test_parse_events_errors(spec, needle):
 
 def test_parse_schemes():
     known = ["zz-one", "percpu", "zz-two"]       # the binary's list, in its order
+    baselines = ["noop", "zz-base"]              # its baselines (--list-scenarios)
     assert perf_stat.parse_schemes(None, known) == known
     assert perf_stat.parse_schemes("all", known) == known
-    assert perf_stat.parse_schemes("percpu,noop", known) == ["percpu", "noop"]
-    with pytest.raises(perf_stat.UsageError, match="'bogus'.*zz-one, percpu, zz-two, noop"):
-        perf_stat.parse_schemes("bogus", known)
+    assert perf_stat.parse_schemes("percpu,noop", known, baselines) == ["percpu", "noop"]
+    with pytest.raises(perf_stat.UsageError, match="'bogus'.*zz-one, percpu, zz-two, noop, zz-base"):
+        perf_stat.parse_schemes("bogus", known, baselines)
     with pytest.raises(perf_stat.UsageError, match="'atomic'"):
-        perf_stat.parse_schemes("atomic", known)   # not a scheme of this binary
+        perf_stat.parse_schemes("atomic", known, baselines)   # not a scheme of this binary
+    with pytest.raises(perf_stat.UsageError, match="'noop'.*baselines are not known: why"):
+        perf_stat.parse_schemes("noop", known, [], " (its baselines are not known: why)")
 
 
 def test_map_rows_user_only_kernel_events_are_unsupported():
@@ -219,9 +221,13 @@ def test_check_perf_reasons():
 
 # ---------------------------------------------------------------- perf_stat.py end to end
 
-# What a refbench with two schemes prints for --list-schemes.
+# What a refbench with two schemes prints for --list-schemes, and for --list-scenarios (one
+# scenario, one baseline: the shape the lab prints).
 FAKE_SCHEMES = ('{"refbench_format": 1, "schemes": [{"name": "percpu", "label": "p"}, '
                 '{"name": "zz-test", "label": "a scheme only this binary has"}]}')
+FAKE_SCENARIOS = ('{"refbench_format": 1, "scenarios": [{"name": "hot", "role": "scenario", '
+                  '"label": "h", "claims": [], "source": "bench/s.c"}, {"name": "noop", '
+                  '"role": "baseline", "label": "n", "claims": [], "source": "bench/b.c"}]}')
 
 
 @pytest.fixture
@@ -229,7 +235,8 @@ def fake_binary(tmp_path):
     p = tmp_path / "fakebench"
     p.write_text("#!/bin/sh\n"
                  "if [ \"$1\" = --list-schemes ]; then echo '%s'; exit 0; fi\n"
-                 'echo "args: $*"\n' % FAKE_SCHEMES)
+                 "if [ \"$1\" = --list-scenarios ]; then echo '%s'; exit 0; fi\n"
+                 'echo "args: $*"\n' % (FAKE_SCHEMES, FAKE_SCENARIOS))
     p.chmod(0o755)
     return str(p)
 

@@ -11,7 +11,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,9 @@ REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = REPO / "scripts"
 REAL = REPO / "tests" / "fixtures" / "results" / "labquick" / "20261204T014105Z"
 
-sys.path.insert(0, str(SCRIPTS))
 import rbresults as rb  # noqa: E402
-import plots  # noqa: E402
-import report  # noqa: E402
+from rbresults import plots  # noqa: E402
+from rbresults import report  # noqa: E402
 
 BROWSER = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")
                 if shutil.which(b)), None)

@@ -33,13 +33,21 @@ REAL_OLD = FIX / "labquick" / "20261129T164152Z"
 FIXTURE_SCHEMES = ["nrcpus-array", "vmalloc-array", "percpu", "atomic"]
 # The stored runs were recorded before the plain-gs baseline existed.
 FIXTURE_BASELINES = ["noop", "plain", "atomic-private"]
+# the scenarios every fixture run holds, in the order of the run's scenario list
+FIXTURE_SCENARIOS = ["hot", "spread", "read", "lifecycle", "unload"]
 REAL_BENCHES = 62
 
-sys.path.insert(0, str(SCRIPTS))
 import rbresults as rb  # noqa: E402
-import compare  # noqa: E402
-import plots  # noqa: E402
-import report  # noqa: E402
+from rbresults import compare  # noqa: E402
+from rbresults import plots  # noqa: E402
+from rbresults.charts import CHARTS  # noqa: E402
+from rbresults.charts.footprint import plot_footprint  # noqa: E402
+from rbresults.charts.throughput import plot_hot_throughput  # noqa: E402
+from rbresults.charts.misses import plot_misses  # noqa: E402
+from rbresults.charts.cost import plot_ns_per_op  # noqa: E402
+from rbresults.charts.read_cost import plot_read_cost  # noqa: E402
+from rbresults.charts.spread import plot_spread  # noqa: E402
+from rbresults import report  # noqa: E402
 
 
 def copy_run(tmp_path, src=REAL, name=None):
@@ -48,8 +56,15 @@ def copy_run(tmp_path, src=REAL, name=None):
     return dst
 
 
+def module(name):
+    """The module of the package that reads results behind a command's old file name
+    (plots.py: rbresults.plots; rbresults.py: the package itself)."""
+    stem = name[:-3]
+    return stem if stem == "rbresults" else "rbresults." + stem
+
+
 def script(name, *args, timeout=120):
-    return subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)],
+    return subprocess.run([sys.executable, "-m", module(name), *map(str, args)],
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -123,7 +138,7 @@ def test_load_complete_run_and_aggregate_against_raw_values(src, host, date, cou
         assert b.stats["real_time"].n == reps
     # every scheme and baseline of the lab is in the run
     assert {b.scheme for b in run.benchmarks} == set(FIXTURE_SCHEMES + FIXTURE_BASELINES)
-    assert run.scenarios() == rb.SCENARIOS
+    assert run.scenarios() == FIXTURE_SCENARIOS
 
 
 def test_real_run_aggregates_agree_with_google_benchmark():
@@ -456,7 +471,7 @@ def big_run():
 
 def test_hot_chart_series(real_run, big_run):
     for run in (real_run, big_run):
-        fig = plots.plot_hot_throughput(run)
+        fig = plot_hot_throughput(run)
         ax = fig.axes[0]
         lines = _data_lines(ax)
         for s in FIXTURE_SCHEMES:
@@ -483,9 +498,9 @@ def test_hot_chart_series(real_run, big_run):
 
 
 def test_ns_per_op_chart_has_every_scenario_and_scheme(real_run):
-    fig = plots.plot_ns_per_op(real_run)
+    fig = plot_ns_per_op(real_run)
     gids = set(_gids(fig))
-    for scen in rb.SCENARIOS:
+    for scen in FIXTURE_SCENARIOS:
         for s in FIXTURE_SCHEMES:
             assert f"bars:{scen}:{s}" in gids, (scen, s)
     for s in FIXTURE_BASELINES:
@@ -507,7 +522,7 @@ def test_ns_per_op_chart_has_every_scenario_and_scheme(real_run):
 
 
 def test_footprint_chart_claims(real_run):
-    fig = plots.plot_footprint(real_run)
+    fig = plot_footprint(real_run)
     ax = fig.axes[0]
     lines = {ln.get_gid(): ln for ln in ax.lines if ln.get_gid()}
     assert list(lines["claim:1048576000"].get_xydata()[0]) == [4096, 1048576000]
@@ -525,7 +540,7 @@ def test_footprint_chart_claims(real_run):
 
 def test_read_chart_idle_and_busy(real_run, basic_run):
     for run in (real_run, basic_run):
-        fig = plots.plot_read_cost(run)
+        fig = plot_read_cost(run)
         lines = _data_lines(fig.axes[0])
         for s in FIXTURE_SCHEMES:
             assert f"line:{s}:idle" in lines and f"line:{s}:busy" in lines, s
@@ -557,7 +572,7 @@ def test_misses_chart_on_the_real_run(real_run):
     every scheme's D1 and LL misses are drawn, labelled sim, with the values of
     cachegrind.json; the hardware counters say why they are absent."""
     want = _sim_want(REAL)
-    fig = plots.plot_misses(real_run)
+    fig = plot_misses(real_run)
     gids = _gids(fig)
     assert not any(g.startswith("bar:hardware-counter") for g in gids)
     for path, name in SIM_PATHS:
@@ -645,7 +660,7 @@ def test_real_run_simulation_that_did_not_run_is_not_measured(tmp_path):
     assert {(f["scheme"], f["scenario"]) for f in kept
             if f["metric"] == "d1_misses_per_op"} == \
         {(s, path) for s in FIXTURE_SCHEMES for path in ("spread", "read")}
-    fig = plots.plot_misses(run)
+    fig = plot_misses(run)
     assert not any(g.startswith(("bar:hardware-counter", "bar:cachegrind-simulation"))
                    for g in _gids(fig))
     for path in ("spread", "read"):
@@ -666,7 +681,7 @@ def test_real_run_simulation_that_did_not_run_is_not_measured(tmp_path):
 
 def test_page_size_contrast_from_bench_json(real_run):
     """vmalloc-array minus nrcpus-array medians, computed here from the raw repetitions."""
-    fig = plots.plot_misses(real_run)
+    fig = plot_misses(real_run)
     for path, name in (("spread", "spread/{}/modules:2000/dist:uniform/nr_cpus:64/line:128/"
                                   "manual_time/threads:1"),
                        ("read", "read/{}/nr_cpus:4096/line:128/load:idle/manual_time/"
@@ -701,7 +716,7 @@ def test_page_size_contrast_from_bench_json(real_run):
 
 
 def test_refcount_walk_table_from_audit(real_run):
-    fig = plots.plot_misses(real_run)
+    fig = plot_misses(real_run)
     ax = _panel(fig, "dtlb:walk")
     [tab] = ax.tables
     cells = {(r, c): cell.get_text().get_text() for (r, c), cell in tab.get_celld().items()}
@@ -719,7 +734,7 @@ def test_refcount_walk_table_from_audit(real_run):
 def test_misses_chart_simulated_paths(basic_run):
     """cachegrind figures of spread (uniform) and read at NR_CPUS 4096 are drawn, labelled
     sim; the hot path's (where every scheme is alike) is not used."""
-    fig = plots.plot_misses(basic_run)
+    fig = plot_misses(basic_run)
     cg = json.loads((BASIC / "cachegrind.json").read_text())
     want = {}
     for b in cg["benchmarks"]:
@@ -750,7 +765,7 @@ def test_misses_chart_simulated_paths(basic_run):
 
 
 def test_misses_chart_with_a_pmu(big_run):
-    fig = plots.plot_misses(big_run)
+    fig = plot_misses(big_run)
     gids = set(_gids(fig))
     for s in FIXTURE_SCHEMES:
         for path in ("spread", "read"):
@@ -794,7 +809,7 @@ def test_cachegrind_without_the_benchmark_is_not_measured(tmp_path):
     assert any(f.get("raw_value") == 0.29 for f in figs)
     assert all(f["value"] is not None for f in run.figures() if f["scheme"] == "atomic"
                and f["metric"] == "d1_misses_per_op")
-    fig = plots.plot_misses(run)
+    fig = plot_misses(run)
     ax = _panel(fig, "cache:spread")
     h = _heights(ax)
     assert not any(g.endswith(":percpu") for g in h)
@@ -812,7 +827,7 @@ def test_misses_chart_names_a_path_cachegrind_did_not_simulate(tmp_path):
     doc = json.loads(p.read_text())
     doc["benchmarks"] = [b for b in doc["benchmarks"] if b["scenario"] != "spread"]
     p.write_text(json.dumps(doc))
-    fig = plots.plot_misses(rb.load_run(run_dir))
+    fig = plot_misses(rb.load_run(run_dir))
     text = _texts(_panel(fig, "cache:spread"))
     assert "no spread dist:uniform threads:1 benchmark in cachegrind.json" in text
     assert "simulated paths: hot, read" in text
@@ -823,7 +838,7 @@ def test_misses_chart_names_a_path_cachegrind_did_not_simulate(tmp_path):
 
 def test_misses_chart_uses_the_read_path_at_4096_only(basic_run):
     """cachegrind.json holds read at NR_CPUS 64 and 4096: only 4096 is drawn."""
-    fig = plots.plot_misses(basic_run)
+    fig = plot_misses(basic_run)
     h = _heights(_panel(fig, "cache:read"))
     at64 = 0.124      # nrcpus-array's d1 at NR_CPUS 64 in the fixture
     assert h["bar:cachegrind-simulation:d1_misses_per_op:nrcpus-array"] != at64
@@ -840,7 +855,7 @@ def test_misses_chart_marks_null_figures(tmp_path):
                 "value": None, "method": "cachegrind-simulation",
                 "reason": "the longer run cost less (-1): set-up differs between runs"}
     p.write_text(json.dumps(doc))
-    fig = plots.plot_misses(rb.load_run(run_dir))
+    fig = plot_misses(rb.load_run(run_dir))
     ax = _panel(fig, "cache:read")
     h = _heights(ax)
     assert "bar:cachegrind-simulation:ll_misses_per_op:atomic" not in h
@@ -864,7 +879,7 @@ def test_page_size_contrast_not_measured_when_a_side_failed(tmp_path):
     run = rb.load_run(run_dir)
     c = rb.page_size_contrast(run, rb.CONTRAST_PATHS[1])
     assert c["value"] is None and "reported an error: load_module(read) failed" in c["reason"]
-    fig = plots.plot_misses(run)
+    fig = plot_misses(run)
     ax = _panel(fig, "dtlb:contrast:read")
     assert not ax.patches
     assert "not measured: vmalloc-array on read" in _texts(ax)
@@ -883,7 +898,7 @@ def test_page_size_contrast_notes_an_array_not_on_huge_pages(tmp_path):
     run = rb.load_run(run_dir)
     c = rb.page_size_contrast(run, rb.CONTRAST_PATHS[0])
     assert c["value"] is not None and "not on huge pages" in c["note"]
-    fig = plots.plot_misses(run)
+    fig = plot_misses(run)
     assert "not a page-size contrast alone" in " ".join(_legend_text(a) for a in fig.axes)
     plots.plt.close(fig)
 
@@ -893,7 +908,7 @@ def test_misses_chart_reports_unavailable_cachegrind(tmp_path):
     (run_dir / "cachegrind.json").write_text(json.dumps(
         {"method": "cachegrind-simulation", "available": False,
          "reason": "valgrind not found on PATH (Debian package valgrind)"}))
-    fig = plots.plot_misses(rb.load_run(run_dir))
+    fig = plot_misses(rb.load_run(run_dir))
     for path in ("spread", "read"):
         assert "valgrind not found on PATH" in _texts(_panel(fig, f"cache:{path}"))
     plots.plt.close(fig)
@@ -903,7 +918,7 @@ def test_misses_chart_without_stand_in_files(tmp_path):
     run_dir = copy_run(tmp_path)
     for f in ("cachegrind.json", "perf.json", "audit.json"):
         (run_dir / f).unlink()
-    fig = plots.plot_misses(rb.load_run(run_dir))
+    fig = plot_misses(rb.load_run(run_dir))
     texts = " ".join(_texts(ax) for ax in fig.axes)
     assert "no audit.json in this run" in texts
     assert "no cachegrind.json in this run" in texts
@@ -915,7 +930,7 @@ def test_misses_chart_without_stand_in_files(tmp_path):
 
 
 def test_spread_chart(real_run):
-    fig = plots.plot_spread(real_run)
+    fig = plot_spread(real_run)
     gids = set(_gids(fig))
     for s in FIXTURE_SCHEMES:
         assert f"bars:spread:{s}" in gids
@@ -943,8 +958,8 @@ def test_draw_all_writes_png_svg_and_skips_absent(tmp_path):
 
 def test_every_chart_has_title_units_legend_and_footnote(real_run, big_run):
     for run in (real_run, big_run):
-        for name, _title, fn, _cap in plots.CHARTS:
-            fig = fn(run)
+        for chart in CHARTS:
+            name, fig = chart.name, plots.chart_function(chart)(run)
             title = fig._suptitle.get_text()
             assert run.host in title and run.date in title, name
             assert "settings:" in _footnote(fig), name
@@ -973,7 +988,7 @@ def test_winners(real_run):
     assert hot2["winner"] == order[0] and hot2["runner_up"] == order[1]
     assert hot2["ratio"] == pytest.approx(medians[order[1]] / medians[order[0]])
     assert all(r["winner"] in FIXTURE_SCHEMES and r["runner_up"] in FIXTURE_SCHEMES for r in rows)
-    assert {r["scenario"] for r in rows} == set(rb.SCENARIOS)
+    assert {r["scenario"] for r in rows} == set(FIXTURE_SCENARIOS)
 
 
 def test_report_is_offline_and_complete(tmp_path):

@@ -21,11 +21,12 @@ REAL = FIX / "labquick" / "20261204T014105Z"
 REAL_OLD = FIX / "labquick" / "20261129T164152Z"   # schemes named, not described
 REFBENCH = Path(os.environ.get("BUILD", REPO / "build")) / "refbench"
 
-sys.path.insert(0, str(SCRIPTS))
 import rbresults as rb  # noqa: E402
-import rbschemes  # noqa: E402
-import plots  # noqa: E402
-import report  # noqa: E402
+from rbresults import schemes as rbschemes  # noqa: E402
+from rbresults import plots  # noqa: E402
+from rbresults.charts.throughput import plot_hot_throughput  # noqa: E402
+from rbresults.charts.misses import plot_misses  # noqa: E402
+from rbresults import report  # noqa: E402
 
 
 def copy_run(tmp_path, src):
@@ -41,7 +42,8 @@ def edit_json(path, change):
 
 
 def script(name, *args):
-    return subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)],
+    """name: a command of the package that reads results (plots.py: rbresults.plots)."""
+    return subprocess.run([sys.executable, "-m", "rbresults." + name[:-3], *map(str, args)],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -69,7 +71,7 @@ def test_context_order_wins_over_bench_json_order(tmp_path):
     edit_json(run_dir / "context.json", lambda d: d["schemes"].reverse())
     run = rb.load_run(run_dir)
     assert run.scheme_names() == ["atomic", "percpu", "vmalloc-array", "nrcpus-array"]
-    fig = plots.plot_hot_throughput(run)
+    fig = plot_hot_throughput(run)
     labels = [t.get_text().split(":")[0] for t in fig.axes[0].get_legend().get_texts()]
     assert labels[:4] == run.scheme_names()
     plots.plt.close(fig)
@@ -114,7 +116,7 @@ def test_older_run_without_descriptions(tmp_path):
     assert len(rows) == len(rb.CONTRAST_PATHS)
     assert all(r["value"] is None and r["pair"] is None for r in rows)
     assert all("does not say where each scheme's counts live" in r["reason"] for r in rows)
-    fig = plots.plot_misses(run)
+    fig = plot_misses(run)
     texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts).replace("\n", " ")
     assert "not measured: the run's scheme list does not say" in texts
     assert not any((p.get_gid() or "").startswith("bar:page-size-contrast")
@@ -146,7 +148,7 @@ def test_bad_scheme_list_is_one_line(tmp_path, schemes, needle):
 def test_compare_hosts_orders_by_the_runs_lists(tmp_path):
     run_dir = copy_run(tmp_path, BASIC)
     edit_json(run_dir / "context.json", lambda d: d["schemes"].reverse())
-    out = subprocess.run([sys.executable, str(SCRIPTS / "compare.py"), "--hosts", run_dir,
+    out = subprocess.run([sys.executable, "-m", "rbresults.compare", "--hosts", run_dir,
                           BASIC], capture_output=True, text=True, timeout=120).stdout
     hot = out.split("== hot: median ns_per_op (cv) ==")[1].split("\n== ")[0]
     rows = [ln.split("/")[0] for ln in hot.splitlines()[2:] if "/" in ln]

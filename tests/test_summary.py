@@ -8,16 +8,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
-sys.path.insert(0, str(SCRIPTS))
 REAL = ROOT / "tests" / "fixtures" / "results" / "labquick" / "20261204T014105Z"
 
 import rbresults as rb  # noqa: E402
-import report  # noqa: E402
-import summary  # noqa: E402
+from rbresults import report  # noqa: E402
+from rbresults import summary  # noqa: E402
 
 
 def run_summary(*args):
-    return subprocess.run([sys.executable, str(SCRIPTS / "summary.py"), *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "rbresults.summary", *map(str, args)],
                           capture_output=True, text=True, timeout=120)
 
 

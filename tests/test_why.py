@@ -1,13 +1,18 @@
-"""scripts/why.py: a cause is printed as established only when its control shows it."""
-import sys
-from pathlib import Path
+"""rbresults/why.py: a cause is printed as established only when its control shows it, and a
+claim takes its control rows from the controls that declare its id in the run's list."""
 from types import SimpleNamespace
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import rbresults as rb  # noqa: E402
-import why  # noqa: E402
+import rbresults as rb
+from rbresults import why
+from rbresults.scenarios import ScenarioList, parse_scenarios
+
+# A run's scenario list, as refbench --list-scenarios prints it (its controls only).
+LIST = [{"name": "spread-array", "role": "control", "label": "plain loop",
+         "claims": ["page-size", "in-page-placement", "miss-density"], "source": "bench/c"},
+        {"name": "walk", "role": "control", "claims": ["walk-stride", "walk-page-size"]},
+        {"name": "tlb-chase", "role": "control", "claims": ["page-size", "tlb-reach"]}]
 
 BASE = "spread/percpu/modules:2000/dist:uniform/nr_cpus:4096/line:128"
 
@@ -18,8 +23,9 @@ def bench(name, values):
     return b
 
 
-def run_of(*benches):
-    return SimpleNamespace(benchmarks=list(benches))
+def run_of(*benches, listed=LIST):
+    roles = ScenarioList(parse_scenarios(listed, "test"), "test")
+    return SimpleNamespace(benchmarks=list(benches), controls_claiming=roles.claiming)
 
 
 def claim(run, cause):
@@ -197,3 +203,20 @@ def test_established_needs_both_the_share_and_the_sigmas():
     assert diff == pytest.approx(1.0) and sd == pytest.approx(0.01 * 2 ** 0.5) and not ok
     x, y = bench(BASE + "/a", [5.0, 5.1, 4.9]), bench(BASE + "/b", [9.0, 9.1, 8.9])
     assert why.verdict(x, y)[2]
+
+
+def test_controls_are_picked_by_the_claims_they_declare():
+    """The chase's rows belong to whichever control declares tlb-reach, whatever its name;
+    a control that declares nothing is no claim's control."""
+    renamed = [dict(e, name="zz-chase") if e["name"] == "tlb-chase" else e for e in LIST]
+    spans = {2048: ([11.0, 11.1, 11.0], [15.0, 15.1, 15.0])}
+    rows = [bench(b.name.replace("/tlb-chase/", "/zz-chase/").split("/manual_time")[0],
+                  b.stats["ns_per_op"].values) for b in chase(spans)]
+    reach = why.tlb_reach(run_of(*rows, listed=renamed))
+    assert [r["span"] for r in reach["spans"]] == [2048] and "control/zz-chase" in reach["method"]
+    page = claim(run_of(*rows, listed=renamed), "page size")
+    assert len(page["rows"]) == 1 and page["rows"][0]["what"] == "zz-chase"
+    silent = [dict(e, claims=[]) for e in LIST]
+    assert why.tlb_reach(run_of(*chase(spans), listed=silent))["spans"] == []
+    assert claim(run_of(*chase(spans), listed=silent), "page size")["status"] == \
+        "no control in this run"
