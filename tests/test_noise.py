@@ -1,5 +1,5 @@
 """Tests of the noise model and the comparison gate (scripts/noise.py, scripts/calibrate.py,
-scripts/compare.py) and of merging a run's processes (scripts/merge_bench.py), on synthetic
+scripts/rbresults/compare.py) and of merging a run's processes (scripts/merge_bench.py), on synthetic
 runs written here: each is a run folder with a bench.json whose repetitions come from named
 processes and a context.json with the host, the run settings and the build's identity.
 

@@ -1,4 +1,4 @@
-"""scripts/summary.py: what a run found, on one screen, from the run's own files; and the
+"""scripts/rbresults/summary.py: what a run found, on one screen, from the run's own files; and the
 report opening with it."""
 import json
 import shutil
