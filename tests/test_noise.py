@@ -1,4 +1,4 @@
-"""Tests of the noise model and the comparison gate (scripts/noise.py, scripts/calibrate.py,
+"""Tests of the noise model and the comparison gate (scripts/rbresults/noise.py, scripts/rbresults/calibrate.py,
 scripts/rbresults/compare.py) and of merging a run's processes (scripts/merge_bench.py), on synthetic
 runs written here: each is a run folder with a bench.json whose repetitions come from named
 processes and a context.json with the host, the run settings and the build's identity.
