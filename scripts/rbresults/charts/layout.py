@@ -129,23 +129,44 @@ def _agrees(b, key_items, vary):
     return all(d.get(k) == str(v) for k, v in b.params.items() if k not in vary)
 
 
+# A benchmark's setting that a scheme declares as its own (the name's pages:, the scheme's
+# module_pages): schemes that differ there differ by design, not by the run's settings.
+OWN_SETTINGS = {"pages": "module_pages"}
+OWN = "each scheme's own"
+
+
+def _own(run, b, k, v):
+    """A setting's value in a group key: OWN where it is the scheme's own declared one."""
+    field = OWN_SETTINGS.get(k)
+    s = run.scheme(b.scheme) if field else None
+    if s is not None and s.get(field) is not None and str(s.get(field)) == str(v):
+        return OWN
+    return str(v)
+
+
 def pick_variant(run, benches, vary=("threads",)):
     """Benchmarks of the one setting group (other than `vary`) to draw: the run's own
-    nr_cpus/line when present, else the largest group. Baselines, whose names carry fewer
-    settings, join the group they agree with. Returns (benches, note or None)."""
+    nr_cpus/line when present, then codegen:kernel, else the largest group. Baselines, whose names carry fewer
+    settings, join the group they agree with. A scheme's own page size (its module_pages)
+    is one value for all: nrcpus-array on 2 MiB pages and percpu on 4 KiB are one group.
+    Returns (benches, note or None)."""
     full = [b for b in benches if not run.is_baseline(b.scheme)] or benches
     groups = {}
     for b in full:
-        key = tuple(sorted((k, str(v)) for k, v in b.params.items() if k not in vary))
+        key = tuple(sorted((k, _own(run, b, k, v)) for k, v in b.params.items()
+                           if k not in vary))
         groups.setdefault(key, []).append(b)
     if not groups:
         return benches, None
     want = {k: str(run.setting(k)) for k in ("nr_cpus", "line") if run.setting(k) is not None}
 
     def score(item):
+        # the run's settings first, then the kernel's own call structure (codegen:kernel,
+        # the lab's headline; inline and plain are its controls), then the largest group
         key, bs = item
         d = dict(key)
-        return (sum(1 for k, v in want.items() if d.get(k) == v), len(bs))
+        return (sum(1 for k, v in want.items() if d.get(k) == v),
+                d.get("codegen") == "kernel", len(bs))
     key, members = max(groups.items(), key=score)
     ids = {id(b) for b in members}
     chosen = [b for b in benches if id(b) in ids
