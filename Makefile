@@ -71,8 +71,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS   ?= $(OPT) -g
 CXXFLAGS ?= $(OPT) -g
-ALL_CFLAGS   = -std=gnu11 $(WARN) $(CFLAGS) -Ikernels -Ibench $(PKG_CFLAGS) $(DEPFLAGS) $(EXTRA_CFLAGS)
-ALL_CXXFLAGS = -std=c++17 $(WARN) $(CXXFLAGS) -Ibench $(DEPFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS   = -std=gnu11 $(WARN) $(CFLAGS) -Ikernels $(BENCH_INC) $(PKG_CFLAGS) $(DEPFLAGS) $(EXTRA_CFLAGS)
+ALL_CXXFLAGS = -std=c++17 $(WARN) $(CXXFLAGS) $(BENCH_INC) $(DEPFLAGS) $(EXTRA_CFLAGS)
 LDLIBS   = $(PKG_LIBS) -lpthread -lm
 
 # The schemes: one SCHEME(id) line each in kernels/schemes.def, one header
@@ -117,10 +117,23 @@ $(KERNEL_LIB): $(KERNEL_OBJS)
 	ar rcs $@ $^
 
 # ---- bench/ ------------------------------------------------------------------
-BENCH_SRCS := cli register harness window baselines placement location topology counters counters_spec json scenario_table scenario_args module_layout sequence controls tlb
-BENCH_OBJS := $(BENCH_SRCS:%=$(BUILD)/bench/%.o) $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_%.o) \
-              $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_inline_%.o) \
-              $(BUILD)/bench/gbench_shim.o $(BUILD)/bench/module_layout_data.o
+# Four rooms: core/ (the Google Benchmark shim, the measurement window, the
+# harness, counters, JSON), place/ (hwloc topology, placement plans,
+# locations), loops/ (the measured loops: scenarios, controls, baselines) and
+# progs/ (the programs: refbench's main and options, footprint, audit, race,
+# kbench).  Every room is on the include path: a header is named by its file.
+BENCH_ROOMS := core place loops progs
+BENCH_INC   := $(BENCH_ROOMS:%=-Ibench/%)
+
+CORE_SRCS  := harness window counters counters_spec json lab_setup
+PLACE_SRCS := placement location topology tlb
+LOOPS_SRCS := baselines scenario_table scenario_args module_layout sequence controls
+PROGS_SRCS := cli register
+BENCH_OBJS := $(CORE_SRCS:%=$(BUILD)/bench/core/%.o) $(PLACE_SRCS:%=$(BUILD)/bench/place/%.o) \
+              $(LOOPS_SRCS:%=$(BUILD)/bench/loops/%.o) $(PROGS_SRCS:%=$(BUILD)/bench/progs/%.o) \
+              $(SCHEME_FILES:%=$(BUILD)/bench/loops/scenarios_%.o) \
+              $(SCHEME_FILES:%=$(BUILD)/bench/loops/scenarios_inline_%.o) \
+              $(BUILD)/bench/core/gbench_shim.o $(BUILD)/bench/loops/module_layout_data.o
 GBENCH_LIBS := -lbenchmark
 
 $(BUILD)/bench/%.o: bench/%.c
@@ -128,7 +141,7 @@ $(BUILD)/bench/%.o: bench/%.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # The default module layout table, built in (.incbin of the CSV).
-$(BUILD)/bench/module_layout_data.o: bench/module_layout_data.S kernels/data/module-layout-debian12-amd64.csv
+$(BUILD)/bench/loops/module_layout_data.o: bench/loops/module_layout_data.S kernels/data/module-layout-debian12-amd64.csv
 	@mkdir -p $(dir $@)
 	$(CC) $(EXTRA_CFLAGS) -c $< -o $@
 
@@ -138,41 +151,41 @@ $(BUILD)/bench/%.o: bench/%.cc
 
 # The scenarios of each scheme, twice: with the kernel's call structure
 # (codegen.h), and all inline (the control).
-$(BUILD)/bench/scenarios_inline_%.o: bench/scenarios.c kernels/scheme_%.h kernels/schemes.def
+$(BUILD)/bench/loops/scenarios_inline_%.o: bench/loops/scenarios.c kernels/scheme_%.h kernels/schemes.def
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -DREFBENCH_CODEGEN_INLINE -c $< -o $@
 
-$(BUILD)/bench/scenarios_%.o: bench/scenarios.c kernels/scheme_%.h kernels/schemes.def
+$(BUILD)/bench/loops/scenarios_%.o: bench/loops/scenarios.c kernels/scheme_%.h kernels/schemes.def
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -c $< -o $@
 
 BENCH_LIB := $(BUILD)/libbench.a
-$(BENCH_LIB): $(BENCH_OBJS) $(BUILD)/bench/lab_setup.o
+$(BENCH_LIB): $(BENCH_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/refbench: $(BUILD)/bench/main.o $(BENCH_LIB) $(KERNEL_LIB)
+$(BUILD)/refbench: $(BUILD)/bench/progs/main.o $(BENCH_LIB) $(KERNEL_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(GBENCH_LIBS) $(LDLIBS)
 
-$(BUILD)/refbench-footprint: $(BUILD)/bench/footprint.o $(BENCH_LIB) $(KERNEL_LIB)
+$(BUILD)/refbench-footprint: $(BUILD)/bench/progs/footprint.o $(BENCH_LIB) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/refbench-audit: $(BUILD)/bench/audit.o $(BENCH_LIB) $(KERNEL_LIB)
+$(BUILD)/refbench-audit: $(BUILD)/bench/progs/audit.o $(BENCH_LIB) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The deterministic race: each scheme built once more with a hook between
 # the steps of module_refcount()'s sum (compat.h REFCOUNT_WALK_STEP).
-RACE_OBJS := $(SCHEME_FILES:%=$(BUILD)/bench/race_%.o)
-$(BUILD)/bench/race_%.o: bench/race_instance.c kernels/scheme_%.h kernels/schemes.def
+RACE_OBJS := $(SCHEME_FILES:%=$(BUILD)/bench/progs/race_%.o)
+$(BUILD)/bench/progs/race_%.o: bench/progs/race_instance.c kernels/scheme_%.h kernels/schemes.def
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -DREFBENCH_STEP_HOOK -c $< -o $@
 
-$(BUILD)/refbench-race: $(BUILD)/bench/race.o $(RACE_OBJS) $(BENCH_LIB) $(KERNEL_LIB)
+$(BUILD)/refbench-race: $(BUILD)/bench/progs/race.o $(RACE_OBJS) $(BENCH_LIB) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The userspace side of the kernel module (kernels/kmod/): runs it through
 # debugfs and writes its figures as Google Benchmark JSON.
-$(BUILD)/refbench-kbench: $(BUILD)/bench/kbench.o $(BENCH_LIB)
+$(BUILD)/refbench-kbench: $(BUILD)/bench/progs/kbench.o $(BENCH_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # ---- tests/ ------------------------------------------------------------------

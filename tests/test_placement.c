@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "../bench/placement.h"
+#include "placement.h"
 
 #define T1 "pack:2 [numa] core:4 pu:2"
 #define T2 "numa:4 core:2 pu:1"
