@@ -125,10 +125,18 @@ $(KERNEL_LIB): $(KERNEL_OBJS)
 BENCH_ROOMS := core place loops progs
 BENCH_INC   := $(BENCH_ROOMS:%=-Ibench/%)
 
-CORE_SRCS  := harness window counters counters_spec json lab_setup
+# The measured loops, listed like the schemes: one line each in
+# bench/loops/scenarios.def, controls.def and baselines.def, one file each.
+# Nothing else in the build names one.
+SCENARIO_FILES := $(shell sed -n 's/^SCENARIO(\([A-Za-z0-9_]*\)).*/\1/p' bench/loops/scenarios.def)
+CONTROL_FILES  := $(sort $(shell sed -n 's/^CONTROL([A-Za-z0-9_]*, *\([A-Za-z0-9_]*\)).*/\1/p' bench/loops/controls.def))
+BASELINE_FILES := $(shell sed -n 's/^BASELINE(\([A-Za-z0-9_]*\)).*/\1/p' bench/loops/baselines.def)
+
+CORE_SRCS  := harness window counters counters_spec json lab_setup die
 PLACE_SRCS := placement location topology tlb
-LOOPS_SRCS := baselines scenario_table scenario_args module_layout sequence controls
-PROGS_SRCS := cli register
+LOOPS_SRCS := registry loop_register scenario_args module_layout sequence \
+              $(SCENARIO_FILES:%=scenarios/%) $(CONTROL_FILES:%=controls/%) $(BASELINE_FILES:%=baselines/%)
+PROGS_SRCS := cli
 BENCH_OBJS := $(CORE_SRCS:%=$(BUILD)/bench/core/%.o) $(PLACE_SRCS:%=$(BUILD)/bench/place/%.o) \
               $(LOOPS_SRCS:%=$(BUILD)/bench/loops/%.o) $(PROGS_SRCS:%=$(BUILD)/bench/progs/%.o) \
               $(SCHEME_FILES:%=$(BUILD)/bench/loops/scenarios_%.o) \
@@ -149,15 +157,25 @@ $(BUILD)/bench/%.o: bench/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
-# The scenarios of each scheme, twice: with the kernel's call structure
-# (codegen.h), and all inline (the control).
-$(BUILD)/bench/loops/scenarios_inline_%.o: bench/loops/scenarios.c kernels/scheme_%.h kernels/schemes.def
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -DREFBENCH_CODEGEN_INLINE -c $< -o $@
+# A scenario file is compiled twice over: alone, its registration
+# (bench/loops/scenarios/<id>.o, by the rule above), and its loops, in one
+# translation unit per scheme with every other scenario's (scenario_unit.c
+# includes them through scenario_files.h, generated from scenarios.def):
+# with the kernel's call structure (codegen.h), and all inline (the control).
+SCENARIO_UNIT := bench/loops/scenario_unit.c $(BUILD)/bench/loops/scenario_files.h \
+                 $(SCENARIO_FILES:%=bench/loops/scenarios/%.c) kernels/schemes.def
 
-$(BUILD)/bench/loops/scenarios_%.o: bench/loops/scenarios.c kernels/scheme_%.h kernels/schemes.def
+$(BUILD)/bench/loops/scenario_files.h: bench/loops/scenarios.def
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -c $< -o $@
+	sed -n 's/^SCENARIO(\([A-Za-z0-9_]*\)).*/#include "scenarios\/\1.c"/p' $< > $@
+
+$(BUILD)/bench/loops/scenarios_inline_%.o: $(SCENARIO_UNIT) kernels/scheme_%.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -I$(BUILD)/bench/loops -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -DREFBENCH_CODEGEN_INLINE -c $< -o $@
+
+$(BUILD)/bench/loops/scenarios_%.o: $(SCENARIO_UNIT) kernels/scheme_%.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -I$(BUILD)/bench/loops -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -c $< -o $@
 
 BENCH_LIB := $(BUILD)/libbench.a
 $(BENCH_LIB): $(BENCH_OBJS)

@@ -1,11 +1,13 @@
 /*
- * scenarios.h - what bench/scenarios.c (built once per scheme) and
- * bench/baselines.c give main.c: benchmark functions, nothing else.
+ * scenarios.h - what every scenario shares: a benchmark's arguments, the
+ * load parameters of its modules, and the per-scheme builds of the
+ * scenario loops (scenario_unit.c, once per scheme of kernels/schemes.def).
  */
 #ifndef REFBENCH_SCENARIOS_H
 #define REFBENCH_SCENARIOS_H
 
 #include "gbench.h"
+#include "loops.h"
 #include "module_layout.h"
 #include "scheme.h"
 
@@ -24,30 +26,8 @@ struct scenario_args {
 void scenario_load_params(const struct scenario_args *a, unsigned int idx,
 			  struct load_params *p);
 
-/* One scheme's benchmark functions, scenarios_<id>, from bench/scenarios.c. */
-struct scenario_fns {
-	const struct scheme_ops *scheme;
-	const char *codegen;           /* "kernel" (the kernel's calls) or "inline" */
-	rb_fn hot, spread, read, lifecycle, unload, handoff;
-	rb_fn spread_plain;            /* spread's loads and stores, no scheme code */
-};
-
-#define SCHEME(id) extern const struct scenario_fns scenarios_##id, scenarios_inline_##id;
+#define SCHEME(id) extern const struct scheme_loops scenarios_##id, scenarios_inline_##id;
 #include "schemes.def"
 #undef SCHEME
-
-/*
- * Every scheme's scenarios, NULL-terminated, in the order of schemes.def:
- * built with the kernel's call structure, and all inline (the control).
- */
-extern const struct scenario_fns *const refbench_scenarios[];
-extern const struct scenario_fns *const refbench_scenarios_inline[];
-
-/* Baselines: the harness alone, a plain and a locked private increment. */
-struct baseline {
-	const char *name;
-	rb_fn fn;
-};
-extern const struct baseline refbench_baselines[];
 
 #endif

@@ -6,7 +6,9 @@
 #include "cli.h"
 #include "compat.h"
 #include "harness.h"
+#include "errmsg.h"
 #include "lab_setup.h"
+#include "loops.h"
 #include "scheme.h"
 
 #include <stdarg.h>
@@ -16,20 +18,32 @@
 
 struct lab_options opt;
 
-static const char *const scenario_names[SC_COUNT + 1] = {
-	"hot", "spread", "read", "lifecycle", "unload", "handoff", "control", NULL
-};
-static const char *const codegen_names[CG_COUNT + 1] = { "kernel", "inline", "plain", NULL };
 
+
+/* The names of the registry's entries of @role, comma-separated, into @buf. */
+static const char *role_names(enum loop_role role, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; refbench_loops[i] && n < len; i++)
+		if (refbench_loops[i]->role == role)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+					      refbench_loops[i]->name);
+	return buf;
+}
 
 void usage(void)
 {
+	char scenarios[256], baselines[256];
+
 	printf(
 "usage: refbench [lab options] [Google Benchmark options]\n"
 "  --scheme=LIST      schemes: %s (default all;\n"
-"                     the baselines noop, plain, atomic-private always run)\n"
+"                     the baselines %s run beside hot)\n"
 "  --list-schemes     print every scheme's self-description as JSON, run nothing\n"
-"  --scenario=LIST    hot,spread,read,lifecycle,unload,handoff,control (default all)\n"
+"  --list-scenarios   print every scenario, control and baseline as JSON, run nothing\n"
+"  --scenario=LIST    %s,control (default all)\n"
 "  --threads=LIST     thread counts (default 1, 2, then the topology's boundaries)\n"
 "  --placement=P      compact | scatter | hwloc location list, e.g. core:0-3 (default compact)\n"
 "  --smt              allow SMT siblings (default one thread per core)\n"
@@ -76,19 +90,8 @@ void usage(void)
 "  --plan             print the placement and thread counts, run nothing\n"
 "Google Benchmark's flags: --benchmark_filter=REGEX --benchmark_repetitions=N\n"
 "  --benchmark_min_time=SECONDS --benchmark_out=FILE --benchmark_out_format=json ...\n",
-	scheme_names(), REFBENCH_NR_CPUS_MAX);
-}
-
-void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "refbench: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
+	scheme_names(), role_names(ROLE_BASELINE, baselines, sizeof(baselines)),
+	role_names(ROLE_SCENARIO, scenarios, sizeof(scenarios)), REFBENCH_NR_CPUS_MAX);
 }
 
 /* A whole number in [lo, hi] for @flag, or a one-line error naming both. */
@@ -126,6 +129,25 @@ static void parse_list(const char *what, const char *val, const char *const *nam
 			die("unknown %s '%s' (accepted: %s)", what, t, accepted);
 		on[i] = true;
 	}
+}
+
+/* --scenario: the scenarios of scenarios.def by name, and "control" for every control. */
+static void parse_scenarios(const char *val)
+{
+	const char *names[SCENARIO_COUNT + 2];
+	bool on[SCENARIO_COUNT + 1];
+	int n = 0;
+
+	for (int i = 0; refbench_loops[i]; i++)
+		if (refbench_loops[i]->role == ROLE_SCENARIO)
+			names[refbench_loops[i]->scenario] = refbench_loops[i]->name;
+	n = SCENARIO_COUNT;
+	names[n] = "control";
+	names[n + 1] = NULL;
+	parse_list("scenario", val, names, on);
+	for (int i = 0; i < n; i++)
+		opt.loops.scenario_on[i] = on[i];
+	opt.loops.controls_on = on[n];
 }
 
 static void parse_threads(const char *val)
@@ -194,18 +216,18 @@ static void parse_layouts(const char *val)
 	char buf[512], *save = NULL;
 
 	snprintf(buf, sizeof(buf), "%s", val);
-	opt.nr_layouts = 0;
+	opt.loops.nr_layouts = 0;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(t, ':');
 		if (!colon)
 			die("--spread-layouts entry '%s' not accepted (accepted: PAGES:OFFSET, e.g. "
 			    "4k:kernel)", t);
 		*colon = '\0';
-		if (opt.nr_layouts == MAX_LAYOUTS)
+		if (opt.loops.nr_layouts == MAX_LAYOUTS)
 			die("--spread-layouts has more than %d entries", MAX_LAYOUTS);
-		opt.layouts[opt.nr_layouts].pages = parse_pages("--spread-layouts", t);
-		opt.layouts[opt.nr_layouts].offset = parse_offset("--spread-layouts", colon + 1);
-		opt.nr_layouts++;
+		opt.loops.layouts[opt.loops.nr_layouts].pages = parse_pages("--spread-layouts", t);
+		opt.loops.layouts[opt.loops.nr_layouts].offset = parse_offset("--spread-layouts", colon + 1);
+		opt.loops.nr_layouts++;
 	}
 }
 
@@ -249,7 +271,7 @@ static bool parse_valued(const char *flag, const char *val)
 		names[scheme_count()] = NULL;
 		parse_list("scheme", val, names, opt.scheme_on);
 	} else if (strcmp(flag, "--scenario") == 0) {
-		parse_list("scenario", val, scenario_names, opt.scenario_on);
+		parse_scenarios(val);
 	} else if (strcmp(flag, "--threads") == 0) {
 		parse_threads(val);
 	} else if (strcmp(flag, "--placement") == 0) {
@@ -257,7 +279,7 @@ static bool parse_valued(const char *flag, const char *val)
 	} else if (strcmp(flag, "--modules") == 0) {
 		run_cfg.modules = (unsigned int)parse_uint_flag(flag, val, 1, MODULES_MAX);
 	} else if (strcmp(flag, "--spread-modules") == 0) {
-		opt.nr_spread_modules = parse_uint_list(flag, val, opt.spread_modules,
+		opt.loops.nr_spread_modules = parse_uint_list(flag, val, opt.loops.spread_modules,
 							MAX_SPREAD_MODULES, 1, SPREAD_MODULES_MAX);
 	} else if (strcmp(flag, "--nr-cpus") == 0) {
 		run_cfg.nr_cpus = (unsigned int)parse_uint_flag(flag, val, 1, REFBENCH_NR_CPUS_MAX);
@@ -281,19 +303,19 @@ static bool parse_valued(const char *flag, const char *val)
 			die("--percpu-pages value '%s' not accepted (accepted: 4k, 2m)", val);
 		run_cfg.percpu_small_pages = strcmp(val, "4k") == 0;
 	} else if (strcmp(flag, "--tlb-spans") == 0) {
-		opt.nr_tlb_spans = parse_uint_list(flag, val, opt.tlb_spans, MAX_TLB_SPANS, 1,
+		opt.loops.nr_tlb_spans = parse_uint_list(flag, val, opt.loops.tlb_spans, MAX_TLB_SPANS, 1,
 						   TLB_SPAN_MAX);
 	} else if (strcmp(flag, "--walk-counts") == 0) {
-		opt.walk_counts = (unsigned int)parse_uint_flag(flag, val, 0, REFBENCH_NR_CPUS_MAX);
+		opt.loops.walk_counts = (unsigned int)parse_uint_flag(flag, val, 0, REFBENCH_NR_CPUS_MAX);
 	} else if (strcmp(flag, "--unload-hold-us") == 0) {
-		opt.hold_us = (unsigned int)parse_uint_flag(flag, val, 0, 100000);
-		opt.hold_us_set = true;
+		opt.loops.hold_us = (unsigned int)parse_uint_flag(flag, val, 0, 100000);
+		opt.loops.hold_us_set = true;
 	} else if (strcmp(flag, "--codegen") == 0) {
-		parse_list("codegen", val, codegen_names, opt.codegen_on);
+		parse_list("codegen", val, codegen_names, opt.loops.codegen_on);
 	} else if (strcmp(flag, "--module-pages") == 0) {
-		opt.pages = parse_pages(flag, val);
+		opt.loops.pages = parse_pages(flag, val);
 	} else if (strcmp(flag, "--module-offset") == 0) {
-		opt.offset = parse_offset(flag, val);
+		opt.loops.offset = parse_offset(flag, val);
 	} else if (strcmp(flag, "--module-layout") == 0) {
 		opt.layout_file = val;
 	} else if (strcmp(flag, "--layout-seed") == 0) {
@@ -313,9 +335,10 @@ void parse_args(int argc, char **argv)
 		die("out of memory");
 	for (int i = 0; i < scheme_count(); i++)
 		opt.scheme_on[i] = true;
-	for (int i = 0; i < SC_COUNT; i++)
-		opt.scenario_on[i] = true;
-	opt.codegen_on[CG_KERNEL] = true;
+	for (int i = 0; i < SCENARIO_COUNT; i++)
+		opt.loops.scenario_on[i] = true;
+	opt.loops.controls_on = true;
+	opt.loops.codegen_on[CG_KERNEL] = true;
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *val = strchr(a, '=');
 		char flag[64];
@@ -332,13 +355,15 @@ void parse_args(int argc, char **argv)
 		} else if (strcmp(flag, "--smt") == 0 && !val) {
 			run_cfg.smt = true;
 		} else if (strcmp(flag, "--get-cpu-controls") == 0 && !val) {
-			opt.get_cpu_controls = true;
+			opt.loops.get_cpu_controls = true;
 		} else if (strcmp(flag, "--rcu-controls") == 0 && !val) {
-			opt.rcu_controls = true;
+			opt.loops.rcu_controls = true;
 		} else if (strcmp(flag, "--plan") == 0 && !val) {
 			opt.plan = true;
 		} else if (strcmp(flag, "--list-schemes") == 0 && !val) {
 			opt.list_schemes = true;
+		} else if (strcmp(flag, "--list-scenarios") == 0 && !val) {
+			opt.list_scenarios = true;
 		} else if (is_valued_flag(flag)) {
 			if (!val || !*val)
 				die("%s needs a value (%s=...)", flag, flag);

@@ -1,22 +1,23 @@
 /*
  * main.c - refbench: parse the lab's options (cli.c), lay out the run's
- * CPUs, write the run's context, register every (scenario, scheme)
- * benchmark (register.c) and run them.  All of Google Benchmark's own
+ * CPUs, write the run's context, register every selected scenario (for
+ * every scheme), control and baseline (loops_register(), the registry of
+ * bench/loops/) and run them.  All of Google Benchmark's own
  * --benchmark_* flags work.
  */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "compat.h"
+#include "errmsg.h"
 #include "gbench.h"
 #include "harness.h"
-#include "controls.h"
 #include "json.h"
 #include "tlb.h"
 #include "lab_setup.h"
 #include "numa.h"
 #include "percpu_alloc.h"
 #include "placement.h"
-#include "scenarios.h"
+#include "loops.h"
 #include "scheme.h"
 
 #include <errno.h>
@@ -32,27 +33,13 @@
 extern hwloc_topology_t harness_topo;
 extern struct placement harness_placement;
 
-/* The most modules one benchmark of this run loads at once. */
-static unsigned int max_modules(void)
-{
-	unsigned int m = 2;     /* hot, read, unload: one or two at a time */
-
-	if (opt.scenario_on[SC_SPREAD] || opt.scenario_on[SC_LIFECYCLE] ||
-	    opt.scenario_on[SC_CONTROL])
-		m = run_cfg.modules;
-	for (int k = 0; opt.scenario_on[SC_SPREAD] && k < opt.nr_spread_modules; k++)
-		if (opt.spread_modules[k] > m)
-			m = opt.spread_modules[k];
-	return m;
-}
-
 /* Bytes the largest scheme would need for the run's modules. */
 static void check_memory(void)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
 	char line[256];
 	unsigned long long avail_kb = 0, need;
-	unsigned int modules = max_modules();
+	unsigned int modules = loops_max_modules(&opt.loops);
 
 	if (!f)
 		return;
@@ -119,8 +106,8 @@ static void write_context(void)
 		run_cfg.smt ? "true" : "false", numa_nr_nodes());
 	json_string(f, placement_topology_source(harness_topo));
 	fprintf(f, ",\n \"module_layout\": {\"pages\": \"%s\", \"offset\": \"%s\", \"seed\": %lu, "
-		"\"rows\": %u, \"source\": ", layout_pages_name(opt.pages),
-		layout_offset_name(opt.offset), module_layout_seed(), module_layout_rows());
+		"\"rows\": %u, \"source\": ", layout_pages_name(opt.loops.pages),
+		layout_offset_name(opt.loops.offset), module_layout_seed(), module_layout_rows());
 	json_string(f, module_layout_source());
 	fprintf(f, "}");
 	fprintf(f, ",\n \"tlb\": ");
@@ -137,6 +124,8 @@ static void write_context(void)
 	harness_counters_write_json(f);
 	fprintf(f, ",\n \"schemes\": ");
 	write_schemes_json(f);
+	fprintf(f, ",\n \"scenarios\": ");
+	loops_write_json(f);
 	fprintf(f, "}\n");
 	if (fclose(f) != 0 || rename(tmp, opt.context_out) != 0) {
 		fprintf(stderr, "refbench: cannot write --context-out file '%s': %s\n",
@@ -205,8 +194,8 @@ static void add_context(void)
 	snprintf(v, sizeof(v), "%u", nr_cpu_ids);
 	rb_add_context("refbench_nr_cpu_ids", v);
 	rb_add_context("refbench_placement", run_cfg.placement);
-	rb_add_context("refbench_module_pages", layout_pages_name(opt.pages));
-	rb_add_context("refbench_module_offset", layout_offset_name(opt.offset));
+	rb_add_context("refbench_module_pages", layout_pages_name(opt.loops.pages));
+	rb_add_context("refbench_module_offset", layout_offset_name(opt.loops.offset));
 	rb_add_context("refbench_module_layout", module_layout_source());
 	snprintf(v, sizeof(v), "%lu", module_layout_seed());
 	rb_add_context("refbench_layout_seed", v);
@@ -261,6 +250,12 @@ int main(int argc, char **argv)
 		printf("}\n");
 		return 0;
 	}
+	if (opt.list_scenarios) {
+		printf("{\"refbench_format\": 1, \"scenarios\": ");
+		loops_write_json(stdout);
+		printf("}\n");
+		return 0;
+	}
 	setup_placement();
 	if (opt.plan) {
 		placement_write_json(stdout, &harness_placement);
@@ -270,14 +265,14 @@ int main(int argc, char **argv)
 	check_settings();
 	if (module_layout_load(opt.layout_file, err, sizeof(err)) != 0)
 		die("%s", err);
-	if (harness_setup_cpus(run_cfg.max_threads, opt.nr_cpu_ids, max_modules(),
+	if (harness_setup_cpus(run_cfg.max_threads, opt.nr_cpu_ids, loops_max_modules(&opt.loops),
 			       err, sizeof(err)) != 0)
 		die("%s", err);
 	if (harness_counters_init(run_cfg.counters, err, sizeof(err)) != 0)
 		die("%s", err);
 	write_context();
 	add_context();
-	register_all();
+	loops_register(&opt.loops, opt.scheme_on);
 	if (rb_run_specified() == 0) {
 		/* Exit 3, apart from bad input's 2: a suite's part may hold nothing a filter
 		 * picks, and scripts/run-bench.sh skips such a part. */
@@ -286,6 +281,7 @@ int main(int argc, char **argv)
 		rb_shutdown();
 		return 3;
 	}
+	loops_release();
 	rb_shutdown();
 	return 0;
 }
