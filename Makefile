@@ -79,7 +79,7 @@ LDLIBS   = $(PKG_LIBS) -lpthread -lm
 # kernels/scheme_<id>.h each.  Nothing else in the build names a scheme.
 SCHEME_FILES := $(shell sed -n 's/^SCHEME(\([A-Za-z0-9_]*\)).*/\1/p' kernels/schemes.def)
 
-KERNEL_SRCS := cpu stop_machine sched slab numa range_alloc percpu_alloc module_mem module_core schemes pda this_cpu percpu_refcount
+KERNEL_SRCS := cpu stop_machine sched slab numa range_alloc percpu_alloc module_mem module_core schemes pda percpu_refcount
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/kernels/scheme_%.o)
 KERNEL_LIB  := $(BUILD)/libkernels.a
 

@@ -57,6 +57,8 @@
 #ifndef REFBENCH_MODULE_LIFECYCLE_H
 #define REFBENCH_MODULE_LIFECYCLE_H
 
+#include "stop_machine.h"
+
 #include <sched.h>
 #include <string.h>
 #include <time.h>

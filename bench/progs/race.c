@@ -30,8 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void (*refbench_walk_hook)(int cpu);
-
 #define RACE_MAX_STEPS 4096
 
 static const struct race_ops *const races[] = {
