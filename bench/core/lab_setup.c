@@ -56,7 +56,7 @@ int lab_parse_schemes(const char *val, bool *on, char *err, size_t errlen)
 	size_t n = strlen(val);
 
 	if (n == 0 || n >= sizeof(buf) || val[0] == ',' || val[n - 1] == ',' || strstr(val, ",,")) {
-		snprintf(err, errlen, "--schemes value '%s' not accepted (accepted: a comma list "
+		snprintf(err, errlen, "--scheme value '%s' not accepted (accepted: a comma list "
 			 "of %s)", val, scheme_names());
 		return -1;
 	}
@@ -66,7 +66,7 @@ int lab_parse_schemes(const char *val, bool *on, char *err, size_t errlen)
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		const struct scheme_ops *o = scheme_find(t);
 		if (!o) {
-			snprintf(err, errlen, "unknown scheme '%s' in --schemes (accepted: %s)", t,
+			snprintf(err, errlen, "unknown scheme '%s' in --scheme (accepted: %s)", t,
 				 scheme_names());
 			return -1;
 		}

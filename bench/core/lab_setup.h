@@ -25,7 +25,7 @@ unsigned int lab_allowed_cpus(void);
 long lab_rss_bytes(void);
 /* Parse a whole number in [lo, hi]; false if it is not one. */
 int lab_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
-/* A comma list of scheme names (--schemes=LIST of the single-run programs) into on[],
+/* A comma list of scheme names (--scheme=LIST of every program, options.h) into on[],
  * indexed as refbench_schemes[]: 0, or -1 with the reason (the entry refused and the
  * accepted names) in err.  An empty entry is refused, not skipped. */
 int lab_parse_schemes(const char *val, bool *on, char *err, size_t errlen);

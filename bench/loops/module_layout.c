@@ -169,6 +169,8 @@ void module_layout_params(unsigned int idx, enum layout_offset mode, unsigned in
 	p->core_before = 0;
 	p->core_extra = 0;
 	p->core_align = 0;
+	/* Packed cores lie back to back in module memory (module_mem_alloc()). */
+	p->packed = mode == LAYOUT_OFFSET_PACKED;
 	if (mode == LAYOUT_OFFSET_PACKED || nr_rows == 0)
 		return;
 	r = &rows[mix(((unsigned long long)seed << 32) ^ idx) % nr_rows];

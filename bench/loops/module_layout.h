@@ -57,7 +57,7 @@ unsigned long module_layout_seed(void);
 
 /**
  * module_layout_params() - the layout of module number @idx of a run.
- * Fills @p->core_before, @p->core_extra and @p->core_align for the offset
+ * Fills @p->core_before, @p->core_extra, @p->core_align and @p->packed for the offset
  * mode and the cache-line size @line; the same (@idx, seed) gives the same
  * module in every run and every scheme.
  */

@@ -9,5 +9,4 @@ void scenario_load_params(const struct scenario_args *a, unsigned int idx,
 {
 	module_layout_params(idx, a->offset, L1_CACHE_BYTES, p);
 	p->module_pages = a->module_pages;
-	p->packed = a->offset == LAYOUT_OFFSET_PACKED;
 }

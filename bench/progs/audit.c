@@ -21,6 +21,7 @@
 #include "lab_setup.h"
 #include "module_core.h"
 #include "numa.h"
+#include "options.h"
 #include "scheme.h"
 
 #include <errno.h>
@@ -153,38 +154,22 @@ int main(int argc, char **argv)
 {
 	unsigned int nr_cpus = 64, line = 128, cpu_ids = lab_allowed_cpus();
 	const char *why = NULL;
-	unsigned long v;
 	int rc = 0, first = 1;
 	bool *on = calloc((size_t)scheme_count(), sizeof(bool));
-	char err[1024];
 
 	if (!on)
 		return 2;
 	for (int s = 0; s < scheme_count(); s++)
 		on[s] = true;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0) {
-			printf("usage: refbench-audit [--schemes=LIST] [--nr-cpus=N] [--line=64|128]\n"
-			       "  For each scheme (default all), the NUMA node of each CPU's counter,\n"
-			       "  as JSON.  All CPUs this process may use take part.\n");
-			return 0;
-		} else if (strncmp(a, "--schemes=", 10) == 0) {
-			if (lab_parse_schemes(a + 10, on, err, sizeof(err)) != 0) {
-				fprintf(stderr, "refbench-audit: %s\n", err);
-				return 2;
-			}
-		} else if (strncmp(a, "--nr-cpus=", 10) == 0 && lab_parse_uint(a + 10, 1, 8192, &v)) {
-			nr_cpus = (unsigned int)v;
-		} else if (strncmp(a, "--line=", 7) == 0 && lab_parse_uint(a + 7, 64, 128, &v) &&
-			   (v == 64 || v == 128)) {
-			line = (unsigned int)v;
-		} else {
-			fprintf(stderr, "refbench-audit: option '%s' not accepted (accepted: "
-				"--schemes=LIST, --nr-cpus=1..8192, --line=64|128)\n", a);
-			return 2;
-		}
-	}
+	opt_parse("refbench-audit", "usage: refbench-audit [options]\n"
+		  "  For each scheme (default all), the NUMA node of each CPU's counter,\n"
+		  "  as JSON.  All CPUs this process may use take part.\n",
+		  (const struct opt_use[]){
+			  { &OPT_SCHEME, on, false, NULL },
+			  { &OPT_NR_CPUS, &nr_cpus, false, "NR_CPUS of the models (default 64)" },
+			  { &OPT_LINE, &line, false, NULL },
+			  { NULL, NULL, false, NULL },
+		  }, argc, argv);
 	if (nr_cpus < cpu_ids) {
 		fprintf(stderr, "refbench-audit: --nr-cpus=%u is below the %u CPUs taking part "
 			"(accepted: NR_CPUS >= CPUs)\n", nr_cpus, cpu_ids);

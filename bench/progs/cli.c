@@ -9,6 +9,7 @@
 #include "errmsg.h"
 #include "lab_setup.h"
 #include "loops.h"
+#include "options.h"
 #include "scheme.h"
 
 #include <stdarg.h>
@@ -262,14 +263,12 @@ static void check_list_entries(const char *flag, const char *val)
 /* One option of valued_flags[] with its (non-empty) value. */
 static bool parse_valued(const char *flag, const char *val)
 {
-	static const char *names[64];
-
 	check_list_entries(flag, val);
+	char err[1024];
+
 	if (strcmp(flag, "--scheme") == 0) {
-		for (int i = 0; refbench_schemes[i]; i++)
-			names[i] = refbench_schemes[i]->name;
-		names[scheme_count()] = NULL;
-		parse_list("scheme", val, names, opt.scheme_on);
+		if (lab_parse_schemes(val, opt.scheme_on, err, sizeof(err)) != 0)
+			die("%s", err);
 	} else if (strcmp(flag, "--scenario") == 0) {
 		parse_scenarios(val);
 	} else if (strcmp(flag, "--threads") == 0) {
@@ -277,19 +276,16 @@ static bool parse_valued(const char *flag, const char *val)
 	} else if (strcmp(flag, "--placement") == 0) {
 		snprintf(run_cfg.placement, sizeof(run_cfg.placement), "%s", val);
 	} else if (strcmp(flag, "--modules") == 0) {
-		run_cfg.modules = (unsigned int)parse_uint_flag(flag, val, 1, MODULES_MAX);
+		run_cfg.modules = (unsigned int)opt_value("refbench", &OPT_MODULES, val);
 	} else if (strcmp(flag, "--spread-modules") == 0) {
 		opt.loops.nr_spread_modules = parse_uint_list(flag, val, opt.loops.spread_modules,
 							MAX_SPREAD_MODULES, 1, SPREAD_MODULES_MAX);
 	} else if (strcmp(flag, "--nr-cpus") == 0) {
-		run_cfg.nr_cpus = (unsigned int)parse_uint_flag(flag, val, 1, REFBENCH_NR_CPUS_MAX);
+		run_cfg.nr_cpus = (unsigned int)opt_value("refbench", &OPT_NR_CPUS, val);
 	} else if (strcmp(flag, "--nr-cpu-ids") == 0) {
-		opt.nr_cpu_ids = (unsigned int)parse_uint_flag(flag, val, 1, REFBENCH_NR_CPUS_MAX);
+		opt.nr_cpu_ids = (unsigned int)opt_value("refbench", &OPT_NR_CPU_IDS, val);
 	} else if (strcmp(flag, "--line") == 0) {
-		unsigned long v;
-		if (!lab_parse_uint(val, 64, 128, &v) || (v != 64 && v != 128))
-			die("--line value '%s' not accepted (accepted: 64 or 128)", val);
-		run_cfg.line = (unsigned int)v;
+		run_cfg.line = (unsigned int)opt_value("refbench", &OPT_LINE, val);
 	} else if (strcmp(flag, "--counters") == 0) {
 		snprintf(run_cfg.counters, sizeof(run_cfg.counters), "%s", val);
 	} else if (strcmp(flag, "--iterations") == 0) {
@@ -349,6 +345,9 @@ void parse_args(int argc, char **argv)
 		} else {
 			snprintf(flag, sizeof(flag), "%s", a);
 		}
+		/* One spelling inside: --schemes, as the other programs took it, is --scheme. */
+		if (opt_is(&OPT_SCHEME, flag))
+			snprintf(flag, sizeof(flag), "%s", OPT_SCHEME.flag);
 		if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
 			usage();
 			exit(0);

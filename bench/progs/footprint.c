@@ -24,6 +24,7 @@
 #include "lab_setup.h"
 #include "module_core.h"
 #include "module_mem.h"
+#include "options.h"
 #include "percpu_alloc.h"
 #include "scheme.h"
 
@@ -146,16 +147,11 @@ static int run_cell(const struct scheme_ops *ops, unsigned int nr_cpus, unsigned
 	return 0;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: refbench-footprint [--schemes=LIST] [--nr-cpus=LIST] [--modules=N] [--line=64|128]\n"
-"                          [--nr-cpu-ids=N] [--format=table|json] [--out=FILE]\n"
+static const char usage_text[] =
+"usage: refbench-footprint [options]\n"
 "  Loads N modules per scheme and NR_CPUS value, each in a fresh process, and reports\n"
 "  the refcount storage, module memory, allocator overhead and resident growth.\n"
-"  Defaults: all schemes, NR_CPUS 8,16,...,8192, 2000 modules, 128-byte lines,\n"
-"  nr_cpu_ids = CPUs this process may use; JSON goes to --out (written atomically).\n");
-}
+"  JSON goes to --out (written atomically).\n";
 
 static void fail(const char *msg, const char *val, const char *accepted)
 {
@@ -221,65 +217,9 @@ static struct {
 	const char *out, *format;
 } opt = { .modules = 2000, .line = 128, .format = "table" };
 
-static void parse_schemes(const char *val)
-{
-	char err[1024];
-
-	if (lab_parse_schemes(val, opt.scheme_on, err, sizeof(err)) != 0) {
-		fprintf(stderr, "refbench-footprint: %s\n", err);
-		exit(2);
-	}
-}
-
-static void parse_nr_cpus(const char *val)
-{
-	char buf[512], *save = NULL;
-	unsigned long v;
-
-	snprintf(buf, sizeof(buf), "%s", val);
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (!lab_parse_uint(t, 1, REFBENCH_NR_CPUS_MAX, &v))
-			fail("NR_CPUS", t, "1 to 8192");
-		if (opt.nr_nr_cpus == MAX_NR_CPUS)
-			fail("--nr-cpus (too many values)", val, "at most 32 values");
-		opt.nr_cpus[opt.nr_nr_cpus++] = (unsigned int)v;
-	}
-}
-
-static void parse_one(const char *a, const char *val)
-{
-	unsigned long v;
-
-	if (strncmp(a, "--schemes=", 10) == 0) {
-		parse_schemes(val);
-	} else if (strncmp(a, "--nr-cpus=", 10) == 0) {
-		parse_nr_cpus(val);
-	} else if (strncmp(a, "--modules=", 10) == 0) {
-		if (!lab_parse_uint(val, 1, 100000, &v))
-			fail("--modules", val, "1 to 100000");
-		opt.modules = (unsigned int)v;
-	} else if (strncmp(a, "--line=", 7) == 0) {
-		if (!lab_parse_uint(val, 64, 128, &v) || (v != 64 && v != 128))
-			fail("--line", val, "64 or 128");
-		opt.line = (unsigned int)v;
-	} else if (strncmp(a, "--nr-cpu-ids=", 13) == 0) {
-		if (!lab_parse_uint(val, 1, REFBENCH_NR_CPUS_MAX, &v))
-			fail("--nr-cpu-ids", val, "1 to 8192");
-		opt.cpu_ids = (unsigned int)v;
-	} else if (strncmp(a, "--format=", 9) == 0) {
-		if (strcmp(val, "table") != 0 && strcmp(val, "json") != 0)
-			fail("--format", val, "table or json");
-		opt.format = val;
-	} else if (strncmp(a, "--out=", 6) == 0) {
-		opt.out = val;
-	} else {
-		fail("option", a, "--schemes= --nr-cpus= --modules= --line= --nr-cpu-ids= "
-		     "--format= --out=");
-	}
-}
-
 static void parse_args(int argc, char **argv)
 {
+	struct opt_uints nr = { opt.nr_cpus, 0, MAX_NR_CPUS };
 	bool any = false;
 
 	opt.cpu_ids = lab_allowed_cpus();
@@ -288,17 +228,19 @@ static void parse_args(int argc, char **argv)
 		fprintf(stderr, "refbench-footprint: out of memory\n");
 		exit(2);
 	}
-	for (int i = 1; i < argc; i++) {
-		char *a = argv[i], *val = strchr(a, '=');
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			exit(0);
-		}
-		if (!val || !val[1])
-			fail("option", a, "--schemes= --nr-cpus= --modules= --line= --nr-cpu-ids= "
-			     "--format= --out=, each with a value");
-		parse_one(a, val + 1);
-	}
+	const struct opt_use uses[] = {
+		{ &OPT_SCHEME, opt.scheme_on, false, NULL },
+		{ &OPT_NR_CPUS, &nr, true, "NR_CPUS values (default 8,16,...,8192)" },
+		{ &OPT_MODULES, &opt.modules, false, "modules per scheme and NR_CPUS (default 2000)" },
+		{ &OPT_LINE, &opt.line, false, NULL },
+		{ &OPT_NR_CPU_IDS, &opt.cpu_ids, false,
+		  "possible CPUs (default: the CPUs this process may use)" },
+		{ &OPT_FORMAT, &opt.format, false, "what is printed (default table)" },
+		{ &OPT_OUT, &opt.out, false, NULL },
+		{ NULL, NULL, false, NULL },
+	};
+	opt_parse("refbench-footprint", usage_text, uses, argc, argv);
+	opt.nr_nr_cpus = (unsigned int)nr.n;
 	for (int i = 0; i < scheme_count(); i++)
 		any |= opt.scheme_on[i];
 	for (int i = 0; i < scheme_count() && !any; i++)

@@ -21,6 +21,7 @@
 #include "compat.h"
 #include "json.h"
 #include "lab_setup.h"
+#include "options.h"
 #include "race.h"
 
 #include <errno.h>
@@ -184,7 +185,7 @@ static bool matches_claim(const struct race_ops *r, const struct outcome *o)
 	return o->error[0] || (r->scheme->migration_safe ? o->under == 0 : o->under > 0);
 }
 
-/* The races run: races[i] is picked when its scheme is (--schemes=LIST, default all). */
+/* The races run: races[i] is picked when its scheme is (--scheme=LIST, default all). */
 static bool picked[64];
 
 static void print_json(const struct outcome *out)
@@ -228,20 +229,13 @@ int main(int argc, char **argv)
 		return 2;
 	for (int s = 0; s < scheme_count(); s++)
 		on[s] = true;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else if (strncmp(argv[i], "--schemes=", 10) == 0) {
-			if (lab_parse_schemes(argv[i] + 10, on, err, sizeof(err)) != 0) {
-				fprintf(stderr, "refbench-race: %s\n", err);
-				return 2;
-			}
-		} else {
-			fprintf(stderr, "refbench-race: unknown argument '%s' (accepted: --json, "
-				"--schemes=LIST)\n", argv[i]);
-			return 2;
-		}
-	}
+	opt_parse("refbench-race", "usage: refbench-race [options]\n"
+		  "  The 2009 race, step by step, for each scheme (default all).\n",
+		  (const struct opt_use[]){
+			  { &OPT_SCHEME, on, false, NULL },
+			  { &OPT_JSON, &json, false, NULL },
+			  { NULL, NULL, false, NULL },
+		  }, argc, argv);
 	for (int i = 0; races[i]; i++)
 		picked[i] = on[scheme_index(races[i]->scheme)];
 	if (lab_setup(64, 128, 2, 4, err, sizeof(err)) != 0) {

@@ -29,6 +29,7 @@
 #include "loop_register.h"
 #include "window.h"
 #include "module_layout.h"
+#include "module_mem.h"
 #include "sequence.h"
 
 #include <stdint.h>
@@ -65,7 +66,6 @@ static void drop_kept(void)
 static bool build(const struct control_args *a)
 {
 	size_t array = (size_t)a->nr_cpus * a->line, total = 0, pos = 0;
-	bool packed = a->offset == LAYOUT_OFFSET_PACKED;
 	struct load_params p;
 
 	kept.mods = calloc(a->modules, sizeof(*kept.mods));
@@ -74,7 +74,8 @@ static bool build(const struct control_args *a)
 	for (unsigned int i = 0; i < a->modules; i++) {
 		module_layout_params(i, a->offset, a->line, &p);
 		size_t core = p.core_before + CONTROL_HEADER + array + p.core_extra;
-		total += packed ? round_up(core, 128) : round_up(core, PAGE_4K) + PAGE_4K;
+		/* As module memory would lay it out (module_mem.h). */
+		total += module_mem_rounded(core, p.packed) + module_mem_gap(p.packed);
 	}
 	kept.map_len = total + HUGE_2M;
 	kept.map = mmap(NULL, kept.map_len, PROT_READ | PROT_WRITE,
@@ -90,7 +91,7 @@ static bool build(const struct control_args *a)
 		size_t core = p.core_before + CONTROL_HEADER + array + p.core_extra;
 		kept.mods[i] = kept.map + pos + p.core_before;
 		memset(kept.map + pos, 0, core);
-		pos += packed ? round_up(core, 128) : round_up(core, PAGE_4K) + PAGE_4K;
+		pos += module_mem_rounded(core, p.packed) + module_mem_gap(p.packed);
 	}
 	return true;
 }
