@@ -133,7 +133,7 @@ CONTROL_FILES  := $(sort $(shell sed -n 's/^CONTROL([A-Za-z0-9_]*, *\([A-Za-z0-9
 BASELINE_FILES := $(shell sed -n 's/^BASELINE(\([A-Za-z0-9_]*\)).*/\1/p' bench/loops/baselines.def)
 
 CORE_SRCS  := harness window counters counters_spec json lab_setup die options
-PLACE_SRCS := placement location topology tlb
+PLACE_SRCS := placement placement_bind location topology tlb
 LOOPS_SRCS := registry loop_register scenario_args module_layout sequence \
               $(SCENARIO_FILES:%=scenarios/%) $(CONTROL_FILES:%=controls/%) $(BASELINE_FILES:%=baselines/%)
 PROGS_SRCS := cli

@@ -1,4 +1,4 @@
-// gbench_shim.cc - implementation of bench/gbench.h over Google Benchmark 1.7.1.
+// gbench_shim.cc - implementation of bench/core/gbench.h over Google Benchmark 1.7.1.
 //
 // Every extern "C" function catches all exceptions: nothing thrown by the C++ library
 // or by std::string / std::map allocation may unwind through the C callers' frames.

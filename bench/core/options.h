@@ -4,7 +4,7 @@
  * limits it is checked against, its help.  A program lists the options it
  * takes with where each value goes (struct opt_use) and opt_parse() reads
  * its arguments; a value refused is one line naming it and what is
- * accepted, and exit status 2.  refbench's own parser (progs/cli.c) checks
+ * accepted, and exit status 2.  refbench's own parser (bench/progs/cli.c) checks
  * the same options through opt_value().
  */
 #ifndef REFBENCH_OPTIONS_H

@@ -9,7 +9,7 @@
 #include "scenario_frame.h"
 
 #define SCENARIO_LOOPS_PART
-/* scenario_X.c defines static const struct scenario_loops X_loops. */
+/* scenarios/X.c defines static const struct scenario_loops X_loops. */
 #include "scenario_files.h"
 
 const struct scheme_loops SCENARIOS_SYM = {

@@ -1,8 +1,8 @@
 /*
  * sequence.h - which module a spread loop touches next: a per-thread
  * sequence of module indexes drawn before the window, shared by the
- * spread scenario and its control loops (controls.c) so that both make
- * exactly the same accesses.
+ * spread scenario and the spread-array control (controls/spread_array.c),
+ * so that both make exactly the same accesses.
  */
 #ifndef REFBENCH_SEQUENCE_H
 #define REFBENCH_SEQUENCE_H

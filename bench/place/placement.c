@@ -1,5 +1,7 @@
 /*
- * placement.c - thread placement on hwloc topologies (see placement.h).
+ * placement.c - thread placement on hwloc topologies (see placement.h): the
+ * PUs a policy picks and in what order, and the default thread counts;
+ * binding a thread and the JSON of a placement are in placement_bind.c.
  */
 #define _GNU_SOURCE
 #include "placement.h"
@@ -259,7 +261,7 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Building                                                                  */
 
-static void list_snprintf(char *buf, size_t len, hwloc_const_bitmap_t b)
+void placement_list_snprintf(char *buf, size_t len, hwloc_const_bitmap_t b)
 {
 	if (hwloc_bitmap_list_snprintf(buf, len, b) < 0)
 		snprintf(buf, len, "?");
@@ -311,8 +313,8 @@ static int location_pus(hwloc_topology_t topo, const char *policy, hwloc_const_b
 		return -1;
 	}
 	hwloc_bitmap_andnot(bad, set, usable);
-	list_snprintf(b1, sizeof(b1), bad);
-	list_snprintf(b2, sizeof(b2), usable);
+	placement_list_snprintf(b1, sizeof(b1), bad);
+	placement_list_snprintf(b2, sizeof(b2), usable);
 	hwloc_bitmap_free(bad);
 	set_err(err, errlen,
 	       "location '%s' names PUs with OS index %s outside this "
@@ -409,7 +411,7 @@ int placement_build(hwloc_topology_t topo, const char *policy, bool smt,
 	if (c.npus == 0) {
 		char b[256];
 
-		list_snprintf(b, sizeof(b), usable);
+		placement_list_snprintf(b, sizeof(b), usable);
 		set_err(err, errlen, "placement '%s' has no usable PUs (usable OS indexes: %s)",
 		       policy, b);
 		goto out;
@@ -551,108 +553,4 @@ int placement_check_threads(const struct placement *p, int threads, char *err, s
 		return -1;
 	}
 	return 0;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Binding                                                                   */
-
-int placement_bind_self(hwloc_topology_t topo, const struct placement *p, int i,
-			char *err, size_t errlen)
-{
-	hwloc_bitmap_t want = NULL, got = NULL;
-	int rc = -1, cpu = -1, os;
-	char b[256];
-
-	if (!topo || !p || i < 0 || i >= p->nr) {
-		set_err(err, errlen, "thread %d has no PU in placement '%s' (accepted: 0-%d)",
-		       i, p ? p->policy : "(none)", p ? p->nr - 1 : -1);
-		return -1;
-	}
-	if (!hwloc_topology_is_thissystem(topo)) {
-		set_err(err, errlen,
-		       "topology loaded from %s is not this machine: placement can be "
-		       "planned, not bound", placement_topology_source(topo));
-		return -1;
-	}
-	os = p->cpu[i].os_index;
-	want = hwloc_bitmap_alloc();
-	got = hwloc_bitmap_alloc();
-	if (!want || !got) {
-		set_err(err, errlen, "out of memory");
-		goto out;
-	}
-	hwloc_bitmap_only(want, (unsigned)os);
-	if (hwloc_set_cpubind(topo, want, HWLOC_CPUBIND_THREAD)) {
-		set_err(err, errlen, "thread %d: binding to PU OS index %d failed: %s",
-		       i, os, strerror(errno));
-		goto out;
-	}
-	if (hwloc_get_cpubind(topo, got, HWLOC_CPUBIND_THREAD)) {
-		set_err(err, errlen, "thread %d: reading back the binding failed: %s",
-		       i, strerror(errno));
-		goto out;
-	}
-	if (!hwloc_bitmap_isequal(got, want)) {
-		list_snprintf(b, sizeof(b), got);
-		set_err(err, errlen, "thread %d asked for PU OS index %d but is bound to %s",
-		       i, os, b);
-		goto out;
-	}
-	/* The kernel migrates the caller before sched_setaffinity returns;
-	 * retry a few times in case a reading is stale. */
-	for (int tries = 0; tries < 100; tries++) {
-		if (hwloc_get_last_cpu_location(topo, got, HWLOC_CPUBIND_THREAD)) {
-			set_err(err, errlen, "thread %d: hwloc_get_last_cpu_location failed: %s",
-			       i, strerror(errno));
-			goto out;
-		}
-		cpu = sched_getcpu();
-		if (hwloc_bitmap_isequal(got, want) && cpu == os) {
-			rc = 0;
-			goto out;
-		}
-		sched_yield();
-	}
-	list_snprintf(b, sizeof(b), got);
-	set_err(err, errlen,
-	       "thread %d is bound to PU OS index %d but runs on %s (sched_getcpu %d)",
-	       i, os, b, cpu);
-out:
-	hwloc_bitmap_free(want);
-	hwloc_bitmap_free(got);
-	return rc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* JSON                                                                      */
-
-
-static void json_int_or_null(FILE *f, const char *key, int v)
-{
-	if (v < 0)
-		fprintf(f, ", \"%s\": null", key);
-	else
-		fprintf(f, ", \"%s\": %d", key, v);
-}
-
-void placement_write_json(FILE *f, const struct placement *p)
-{
-	fputs("{\"policy\": ", f);
-	json_string(f, p->policy);
-	fprintf(f, ", \"smt\": %s, \"nr\": %d, \"nr_nodes\": %d", p->smt ? "true" : "false",
-		p->nr, p->nr_nodes);
-	fputs(", \"indexes\": \"os_index is the OS PU number; pu_logical, core, package "
-	      "and node are hwloc logical indexes\"", f);
-	fputs(", \"cpus\": [", f);
-	for (int i = 0; i < p->nr; i++) {
-		const struct placement_cpu *c = &p->cpu[i];
-
-		fprintf(f, "%s{\"thread\": %d, \"os_index\": %d, \"pu_logical\": %d", i ? ", " : "",
-			i, c->os_index, c->pu_logical);
-		json_int_or_null(f, "core", c->core);
-		json_int_or_null(f, "package", c->package);
-		json_int_or_null(f, "node", c->node);
-		fputc('}', f);
-	}
-	fputs("]}", f);
 }

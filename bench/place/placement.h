@@ -127,4 +127,7 @@ int placement_bind_self(hwloc_topology_t topo, const struct placement *p, int i,
  */
 void placement_write_json(FILE *f, const struct placement *p);
 
+/* "0-3,8", the list form of a bitmap, for messages ("?" when it does not fit). */
+void placement_list_snprintf(char *buf, size_t len, hwloc_const_bitmap_t b);
+
 #endif /* REFBENCH_PLACEMENT_H */

@@ -2,7 +2,7 @@
  * kbench.c - refbench-kbench, the userspace side of refbench_kmod: starts
  * a run of the loaded module (debugfs refbench_kmod/run), reads its
  * per-window results and writes them in the lab's results format, Google
- * Benchmark JSON with the userspace run's counters (bench/window.c):
+ * Benchmark JSON with the userspace run's counters (bench/core/window.c):
  *
  *   kernel-<scenario>/<subject>/impl:<kernel|model>/release:<uname -r>
  *       [/modules:N]/manual_time/threads:T
@@ -148,49 +148,57 @@ static void json_kv(FILE *o, const char *k, const char *v, bool comma)
 	fputc('\n', o);
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for. */
+struct kb_args {
+	const char *dir, *out, *note, *host;
+	bool do_run;
+	char hostbuf[256];
+};
+
+static void parse_args(int argc, char **argv, struct kb_args *a)
 {
-	const char *dir = "/sys/kernel/debug/refbench_kmod", *out = NULL, *note = "", *host = NULL;
-	bool do_run = true;
-	char path[4096], hostbuf[256];
-	int err;
-
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *s = argv[i];
 
-		if (!strncmp(a, "--dir=", 6))
-			dir = a + 6;
-		else if (!strncmp(a, "--out=", 6))
-			out = a + 6;
-		else if (!strncmp(a, "--note=", 7))
-			note = a + 7;
-		else if (!strncmp(a, "--host=", 7))
-			host = a + 7;
-		else if (!strcmp(a, "--no-run"))
-			do_run = false;
-		else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		if (!strncmp(s, "--dir=", 6))
+			a->dir = s + 6;
+		else if (!strncmp(s, "--out=", 6))
+			a->out = s + 6;
+		else if (!strncmp(s, "--note=", 7))
+			a->note = s + 7;
+		else if (!strncmp(s, "--host=", 7))
+			a->host = s + 7;
+		else if (!strcmp(s, "--no-run"))
+			a->do_run = false;
+		else if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
 			puts("usage: " PROG " [--dir=DEBUGFS_DIR] [--out=FILE] [--no-run] [--note=TEXT] [--host=NAME]");
-			return 0;
+			exit(0);
 		} else
-			usage_error("unknown argument '%s' (accepted: --dir= --out= --no-run --note= --host= --help)", a);
+			usage_error("unknown argument '%s' (accepted: --dir= --out= --no-run --note= --host= --help)", s);
 	}
-	if (out && !*out)
-		usage_error("--out='%s' is empty (a file name is accepted)", out);
-	if (!host) {
-		if (gethostname(hostbuf, sizeof(hostbuf)) != 0)
-			snprintf(hostbuf, sizeof(hostbuf), "unknown");
-		hostbuf[sizeof(hostbuf) - 1] = '\0';
-		host = hostbuf;
+	if (a->out && !*a->out)
+		usage_error("--out='%s' is empty (a file name is accepted)", a->out);
+	if (!a->host) {
+		if (gethostname(a->hostbuf, sizeof(a->hostbuf)) != 0)
+			snprintf(a->hostbuf, sizeof(a->hostbuf), "unknown");
+		a->hostbuf[sizeof(a->hostbuf) - 1] = '\0';
+		a->host = a->hostbuf;
 	}
+}
 
-	snprintf(path, sizeof(path), "%s/cases", dir);
+/* Check the module is there and (unless --no-run) start a run: 0, or the exit status. */
+static int start_run(const struct kb_args *a)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/cases", a->dir);
 	if (access(path, R_OK) != 0) {
 		fprintf(stderr, PROG ": %s not readable (%s): load refbench_kmod first (make kbench) and mount debugfs on /sys/kernel/debug, as root\n",
 			path, strerror(errno));
 		return 3;
 	}
-	if (do_run) {
-		snprintf(path, sizeof(path), "%s/run", dir);
+	if (a->do_run) {
+		snprintf(path, sizeof(path), "%s/run", a->dir);
 		FILE *fp = fopen(path, "w");
 
 		if (!fp) {
@@ -203,91 +211,89 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	snprintf(path, sizeof(path), "%s/cases", dir);
-	char *cases = slurp(path, &err);
-	if (!cases) {
-		fprintf(stderr, PROG ": cannot read %s: %s\n", path, strerror(err));
-		return 3;
-	}
-	snprintf(path, sizeof(path), "%s/results", dir);
-	char *res = slurp(path, &err);
-	if (!res) {
-		fprintf(stderr, PROG ": cannot read %s: %s\n", path, strerror(err));
-		return 3;
-	}
+	return 0;
+}
 
-	/* What each case includes. */
-	struct case_info ci[256];
+/* The debugfs file @name of the module, whole; NULL after a one-line error. */
+static char *read_file(const char *dir, const char *name)
+{
+	char path[4096];
+	int err;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	text = slurp(path, &err);
+	if (!text)
+		fprintf(stderr, PROG ": cannot read %s: %s\n", path, strerror(err));
+	return text;
+}
+
+/* What each case includes, from the cases file; the count. */
+static int read_cases(char *cases, struct case_info *ci, int max)
+{
 	int nci = 0;
+
 	for (char *save = NULL, *line = strtok_r(cases, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		struct fields f;
 		char *w = split(line, &f);
 
-		if (!strcmp(w, "case") && nci < 256 && get(&f, "scenario") && get(&f, "subject")) {
+		if (!strcmp(w, "case") && nci < max && get(&f, "scenario") && get(&f, "subject")) {
 			snprintf(ci[nci].key, sizeof(ci[nci].key), "%s/%s", get(&f, "scenario"),
 				 get(&f, "subject"));
 			ci[nci].includes = (char *)(get(&f, "includes") ? get(&f, "includes") : "");
 			nci++;
 		}
 	}
+	return nci;
+}
 
-	char tmp[4096];
-	FILE *o = stdout;
-	if (out) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp", out);
-		o = fopen(tmp, "w");
-		if (!o) {
-			fprintf(stderr, PROG ": cannot write %s: %s\n", tmp, strerror(errno));
-			return 2;
-		}
-	}
+/* The module's results: its kernel line (@kf, in @kline), its last status, and the context. */
+struct kb_results {
+	char **lines;
+	int nlines;
+	struct fields kf;
+	char *kline;
+	int run_status, reps;
+};
 
+/* The context object: the run, the kernel line and the unavailable cases; false when the
+ * results have no kernel line. */
+static bool write_context(FILE *o, const struct kb_args *a, struct kb_results *r)
+{
 	char date[64];
 	time_t now = time(NULL);
+	int nun = 0;
+
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S+00:00", gmtime(&now));
-
-	/* First pass: the kernel line and the unavailable cases, for the context. */
-	char *lines[8192];
-	int nlines = 0;
-	for (char *save = NULL, *line = strtok_r(res, "\n", &save); line && nlines < 8192;
-	     line = strtok_r(NULL, "\n", &save))
-		lines[nlines++] = line;
-
-	struct fields kf = { 0 };
-	char *kline = NULL;
-	int run_status = -1, reps = 1;
 	fputs("{\n\"context\": {\n", o);
 	json_kv(o, "date", date, true);
-	json_kv(o, "host_name", host, true);
+	json_kv(o, "host_name", a->host, true);
 	json_kv(o, "executable", "refbench_kmod", true);
 	json_kv(o, "refbench_format", "1", true);
 	fputs("\"refbench_kbench\": {\n", o);
-	for (int i = 0; i < nlines; i++) {
-		if (!strncmp(lines[i], "kernel ", 7) && !kline) {
-			kline = strdup(lines[i]);
-			split(kline, &kf);
-		} else if (!strncmp(lines[i], "status ", 7)) {
-			run_status = atoi(lines[i] + 11);
+	for (int i = 0; i < r->nlines; i++) {
+		if (!strncmp(r->lines[i], "kernel ", 7) && !r->kline) {
+			r->kline = strdup(r->lines[i]);
+			split(r->kline, &r->kf);
+		} else if (!strncmp(r->lines[i], "status ", 7)) {
+			r->run_status = atoi(r->lines[i] + 11);
 		}
 	}
-	if (!kline) {
-		fprintf(stderr, PROG ": %s/results has no kernel line: not refbench_kmod's output\n", dir);
-		if (out)
-			fclose(o), unlink(tmp);
-		return 1;
+	if (!r->kline) {
+		fprintf(stderr, PROG ": %s/results has no kernel line: not refbench_kmod's output\n", a->dir);
+		return false;
 	}
-	for (int i = 0; i < kf.n; i++)
-		json_kv(o, kf.key[i], kf.val[i], true);
-	if (get(&kf, "reps"))
-		reps = atoi(get(&kf, "reps"));
-	json_kv(o, "timing_note", note, true);
+	for (int i = 0; i < r->kf.n; i++)
+		json_kv(o, r->kf.key[i], r->kf.val[i], true);
+	if (get(&r->kf, "reps"))
+		r->reps = atoi(get(&r->kf, "reps"));
+	json_kv(o, "timing_note", a->note, true);
 	fputs("\"unavailable\": [", o);
-	int nun = 0;
-	for (int i = 0; i < nlines; i++) {
-		if (strncmp(lines[i], "unavailable ", 12))
+	for (int i = 0; i < r->nlines; i++) {
+		if (strncmp(r->lines[i], "unavailable ", 12))
 			continue;
-		char *copy = strdup(lines[i]);
+		char *copy = strdup(r->lines[i]);
 		struct fields f;
 		split(copy, &f);
 		fputs(nun++ ? ",\n" : "\n", o);
@@ -301,104 +307,183 @@ int main(int argc, char **argv)
 		free(copy);
 	}
 	fputs("]\n}\n},\n\"benchmarks\": [", o);
+	return true;
+}
 
-	int nres = 0, bad = 0;
-	const char *release = get(&kf, "release") ? get(&kf, "release") : "unknown";
-	for (int i = 0; i < nlines; i++) {
+/* One window's fields, read from a result line. */
+struct kb_window {
+	const char *scen, *subj, *impl, *ref;
+	int threads, rep, nt;
+	double window_ns;
+	long cs, ce;
+	uint64_t ops, min, max, leader;
+	char name[512];
+};
+
+/*
+ * Result line @i (split in place) into @wd: 0, or -1 (after a one-line
+ * error) when it is malformed or its figures cannot be right.
+ */
+static int read_window(char *line, int i, const char *dir, const char *release,
+		       struct kb_window *wd)
+{
+	struct fields f;
+	char mods[32] = "";
+	unsigned long modules;
+	const char *ops_s;
+
+	split(line, &f);
+	wd->scen = get(&f, "scenario"), wd->subj = get(&f, "subject");
+	wd->impl = get(&f, "impl"), wd->ref = get(&f, "reference");
+	ops_s = get(&f, "ops");
+	wd->threads = get(&f, "threads") ? atoi(get(&f, "threads")) : 0;
+	wd->rep = get(&f, "rep") ? atoi(get(&f, "rep")) : 0;
+	modules = get(&f, "modules") ? strtoul(get(&f, "modules"), NULL, 10) : 1;
+	wd->window_ns = get(&f, "window_ns") ? strtod(get(&f, "window_ns"), NULL) : 0;
+	wd->cs = get(&f, "count_start") ? atol(get(&f, "count_start")) : 0;
+	wd->ce = get(&f, "count_end") ? atol(get(&f, "count_end")) : 0;
+	if (!wd->scen || !wd->subj || !wd->impl || !ops_s || wd->threads < 1 ||
+	    wd->threads > MAX_THREADS) {
+		fprintf(stderr, PROG ": malformed result line %d in %s/results\n", i + 1, dir);
+		return -1;
+	}
+	wd->ops = 0, wd->min = UINT64_MAX, wd->max = 0, wd->leader = 0, wd->nt = 0;
+	for (char *s2 = NULL, *tok = strtok_r((char *)ops_s, ",", &s2); tok;
+	     tok = strtok_r(NULL, ",", &s2), wd->nt++) {
+		uint64_t d = strtoull(tok, NULL, 10);
+		if (wd->nt == 0)
+			wd->leader = d;
+		wd->ops += d;
+		wd->min = d < wd->min ? d : wd->min;
+		wd->max = d > wd->max ? d : wd->max;
+	}
+	if (!strcmp(wd->scen, "spread"))
+		snprintf(mods, sizeof(mods), "/modules:%lu", modules);
+	snprintf(wd->name, sizeof(wd->name), "kernel-%s/%s/impl:%s/release:%s%s/manual_time/threads:%d",
+		 wd->scen, wd->subj, wd->impl, release, mods, wd->threads);
+	if (wd->nt != wd->threads || wd->ops == 0 || wd->window_ns / 1e9 <= 0) {
+		fprintf(stderr, PROG ": %s: %d thread counts for %d threads, %llu operations in %.0f ns\n",
+			wd->name, wd->nt, wd->threads, (unsigned long long)wd->ops, wd->window_ns);
+		return -1;
+	}
+	return 0;
+}
+
+/* One window as a Google Benchmark entry (the @first, or after a comma). */
+static void write_window(FILE *o, const struct kb_window *wd, bool first, int reps,
+			 const char *release, const char *includes)
+{
+	double w = wd->window_ns / 1e9;
+	bool exact = wd->cs == wd->ce;
+
+	fputs(first ? "\n{\n" : ",\n{\n", o);
+	json_kv(o, "name", wd->name, true);
+	json_kv(o, "run_name", wd->name, true);
+	json_kv(o, "run_type", "iteration", true);
+	fprintf(o, "\"repetitions\": %d,\n\"repetition_index\": %d,\n\"threads\": %d,\n", reps,
+		wd->rep, wd->threads);
+	fprintf(o, "\"iterations\": %llu,\n", (unsigned long long)wd->leader);
+	fprintf(o, "\"real_time\": %.17g,\n\"cpu_time\": %.17g,\n", wd->window_ns / (double)wd->leader,
+		wd->window_ns / (double)wd->leader);
+	json_kv(o, "time_unit", "ns", true);
+	fprintf(o, "\"ops\": %llu,\n", (unsigned long long)wd->ops);
+	fprintf(o, "\"ops_per_sec\": %.17g,\n", (double)wd->ops / w);
+	fprintf(o, "\"ns_per_op\": %.17g,\n", wd->window_ns * wd->threads / (double)wd->ops);
+	fprintf(o, "\"thread_ops_per_sec_min\": %.17g,\n", (double)wd->min / w);
+	fprintf(o, "\"thread_ops_per_sec_max\": %.17g,\n", (double)wd->max / w);
+	if (wd->max > 0)
+		fprintf(o, "\"fairness\": %.17g,\n", (double)wd->min / (double)wd->max);
+	fprintf(o, "\"window_ns\": %.17g,\n", wd->window_ns);
+	fprintf(o, "\"count_start\": %ld,\n\"count_end\": %ld,\n", wd->cs, wd->ce);
+	if (!exact) {
+		fputs("\"error_occurred\": true,\n", o);
+		char msg[160];
+		snprintf(msg, sizeof(msg), "count mismatch: %ld after the window, %ld before", wd->ce,
+			 wd->cs);
+		json_kv(o, "error_message", msg, true);
+	}
+	json_kv(o, "refbench_kernel_impl", wd->impl, true);
+	json_kv(o, "refbench_kernel_reference", wd->ref, true);
+	json_kv(o, "refbench_kernel_release", release, true);
+	json_kv(o, "refbench_includes", includes, true);
+	json_kv(o, "refbench_part", "kbench", false);
+	fputs("}", o);
+}
+
+/* Close --out into place: 0, or 1 after a one-line error. */
+static int close_out(FILE *o, const char *tmp, const char *out)
+{
+	if (fclose(o) != 0) {
+		fprintf(stderr, PROG ": cannot write %s: %s\n", tmp, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	if (rename(tmp, out) != 0) {
+		fprintf(stderr, PROG ": cannot rename %s to %s: %s\n", tmp, out, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct kb_args a = { .dir = "/sys/kernel/debug/refbench_kmod", .note = "", .do_run = true };
+	struct kb_results r = { .run_status = -1, .reps = 1 };
+	struct case_info ci[256];
+	static char *lines[8192];
+	char *cases, *res, tmp[4096];
+	int nci, nres = 0, bad = 0, rc;
+	const char *release;
+	FILE *o = stdout;
+
+	parse_args(argc, argv, &a);
+	if ((rc = start_run(&a)) != 0)
+		return rc;
+	if (!(cases = read_file(a.dir, "cases")) || !(res = read_file(a.dir, "results")))
+		return 3;
+	nci = read_cases(cases, ci, 256);
+	if (a.out) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp", a.out);
+		o = fopen(tmp, "w");
+		if (!o) {
+			fprintf(stderr, PROG ": cannot write %s: %s\n", tmp, strerror(errno));
+			return 2;
+		}
+	}
+	for (char *save = NULL, *line = strtok_r(res, "\n", &save); line && r.nlines < 8192;
+	     line = strtok_r(NULL, "\n", &save))
+		lines[r.nlines++] = line;
+	r.lines = lines;
+	if (!write_context(o, &a, &r)) {
+		if (a.out)
+			fclose(o), unlink(tmp);
+		return 1;
+	}
+	release = get(&r.kf, "release") ? get(&r.kf, "release") : "unknown";
+	for (int i = 0; i < r.nlines; i++) {
+		struct kb_window wd;
+
 		if (strncmp(lines[i], "result ", 7))
 			continue;
-		struct fields f;
-		split(lines[i], &f);
-		const char *scen = get(&f, "scenario"), *subj = get(&f, "subject");
-		const char *impl = get(&f, "impl"), *ref = get(&f, "reference");
-		const char *ops_s = get(&f, "ops");
-		int threads = get(&f, "threads") ? atoi(get(&f, "threads")) : 0;
-		int rep = get(&f, "rep") ? atoi(get(&f, "rep")) : 0;
-		unsigned long modules = get(&f, "modules") ? strtoul(get(&f, "modules"), NULL, 10) : 1;
-		double window_ns = get(&f, "window_ns") ? strtod(get(&f, "window_ns"), NULL) : 0;
-		long cs = get(&f, "count_start") ? atol(get(&f, "count_start")) : 0;
-		long ce = get(&f, "count_end") ? atol(get(&f, "count_end")) : 0;
-		if (!scen || !subj || !impl || !ops_s || threads < 1 || threads > MAX_THREADS) {
-			fprintf(stderr, PROG ": malformed result line %d in %s/results\n", i + 1, dir);
+		if (read_window(lines[i], i, a.dir, release, &wd) != 0) {
 			bad++;
 			continue;
 		}
-		uint64_t ops = 0, min = UINT64_MAX, max = 0, leader = 0;
-		int nt = 0;
-		for (char *s2 = NULL, *tok = strtok_r((char *)ops_s, ",", &s2); tok;
-		     tok = strtok_r(NULL, ",", &s2), nt++) {
-			uint64_t d = strtoull(tok, NULL, 10);
-			if (nt == 0)
-				leader = d;
-			ops += d;
-			min = d < min ? d : min;
-			max = d > max ? d : max;
-		}
-		char name[512], mods[32] = "";
-		if (!strcmp(scen, "spread"))
-			snprintf(mods, sizeof(mods), "/modules:%lu", modules);
-		snprintf(name, sizeof(name), "kernel-%s/%s/impl:%s/release:%s%s/manual_time/threads:%d",
-			 scen, subj, impl, release, mods, threads);
-		double w = window_ns / 1e9;
-		bool exact = cs == ce;
-		if (nt != threads || ops == 0 || w <= 0) {
-			fprintf(stderr, PROG ": %s: %d thread counts for %d threads, %llu operations in %.0f ns\n",
-				name, nt, threads, (unsigned long long)ops, window_ns);
-			bad++;
-			continue;
-		}
-		if (!exact) {
+		if (wd.cs != wd.ce) {
 			fprintf(stderr, PROG ": %s repetition %d: count %ld after the window, %ld before\n",
-				name, rep, ce, cs);
+				wd.name, wd.rep, wd.ce, wd.cs);
 			bad++;
 		}
-		fputs(nres++ ? ",\n{\n" : "\n{\n", o);
-		json_kv(o, "name", name, true);
-		json_kv(o, "run_name", name, true);
-		json_kv(o, "run_type", "iteration", true);
-		fprintf(o, "\"repetitions\": %d,\n\"repetition_index\": %d,\n\"threads\": %d,\n", reps, rep, threads);
-		fprintf(o, "\"iterations\": %llu,\n", (unsigned long long)leader);
-		fprintf(o, "\"real_time\": %.17g,\n\"cpu_time\": %.17g,\n", window_ns / (double)leader,
-			window_ns / (double)leader);
-		json_kv(o, "time_unit", "ns", true);
-		fprintf(o, "\"ops\": %llu,\n", (unsigned long long)ops);
-		fprintf(o, "\"ops_per_sec\": %.17g,\n", (double)ops / w);
-		fprintf(o, "\"ns_per_op\": %.17g,\n", window_ns * threads / (double)ops);
-		fprintf(o, "\"thread_ops_per_sec_min\": %.17g,\n", (double)min / w);
-		fprintf(o, "\"thread_ops_per_sec_max\": %.17g,\n", (double)max / w);
-		if (max > 0)
-			fprintf(o, "\"fairness\": %.17g,\n", (double)min / (double)max);
-		fprintf(o, "\"window_ns\": %.17g,\n", window_ns);
-		fprintf(o, "\"count_start\": %ld,\n\"count_end\": %ld,\n", cs, ce);
-		if (!exact) {
-			fputs("\"error_occurred\": true,\n", o);
-			char msg[160];
-			snprintf(msg, sizeof(msg), "count mismatch: %ld after the window, %ld before", ce, cs);
-			json_kv(o, "error_message", msg, true);
-		}
-		json_kv(o, "refbench_kernel_impl", impl, true);
-		json_kv(o, "refbench_kernel_reference", ref, true);
-		json_kv(o, "refbench_kernel_release", release, true);
-		json_kv(o, "refbench_includes", includes_of(ci, nci, scen, subj), true);
-		json_kv(o, "refbench_part", "kbench", false);
-		fputs("}", o);
+		write_window(o, &wd, nres++ == 0, r.reps, release,
+			     includes_of(ci, nci, wd.scen, wd.subj));
 	}
 	fputs("\n]\n}\n", o);
-	if (out) {
-		if (fclose(o) != 0) {
-			fprintf(stderr, PROG ": cannot write %s: %s\n", tmp, strerror(errno));
-			unlink(tmp);
-			return 1;
-		}
-		if (rename(tmp, out) != 0) {
-			fprintf(stderr, PROG ": cannot rename %s to %s: %s\n", tmp, out, strerror(errno));
-			unlink(tmp);
-			return 1;
-		}
-	}
-	if (run_status != 0) {
-		fprintf(stderr, PROG ": the module's last run ended with %d%s\n", run_status,
-			run_status == -61 ? " (no run yet: leave out --no-run)" : "");
+	if (a.out && close_out(o, tmp, a.out) != 0)
+		return 1;
+	if (r.run_status != 0) {
+		fprintf(stderr, PROG ": the module's last run ended with %d%s\n", r.run_status,
+			r.run_status == -61 ? " (no run yet: leave out --no-run)" : "");
 		return 1;
 	}
 	if (nres == 0) {
@@ -410,7 +495,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, PROG ": %d windows, every count back where it started\n", nres);
-	free(kline);
+	free(r.kline);
 	free(res);
 	free(cases);
 	return 0;

@@ -109,7 +109,8 @@ out:
  * increment and a decrement of this CPU's count) with none of the scheme's
  * code between them (SPREAD_PLAIN_OP, the control loop's own).  Each
  * module's two addresses are found before the window.  It differs from
- * spread in code alone and from the control loop (controls.c) in memory
+ * spread in code alone and from the spread-array control
+ * (controls/spread_array.c) in memory
  * alone.  One thread: for a shared count the plain increment is not
  * atomic.  Every count it touched is checked to be back after the window.
  */
