@@ -187,13 +187,6 @@ static int parse_uint_list(const char *flag, const char *val, unsigned int *out,
 	return n;
 }
 
-static const char *const valued_flags[] = {
-	"--scheme", "--scenario", "--threads", "--placement", "--modules", "--spread-modules",
-	"--nr-cpus", "--nr-cpu-ids", "--line", "--counters", "--iterations", "--context-out",
-	"--codegen", "--unload-hold-us", "--walk-counts", "--tlb-spans", "--percpu-unit", "--percpu-pages", "--module-pages", "--module-offset", "--module-layout", "--layout-seed", "--spread-layouts",
-	NULL
-};
-
 static enum layout_pages parse_pages(const char *flag, const char *val)
 {
 	int v = layout_pages_parse(val);
@@ -232,96 +225,155 @@ static void parse_layouts(const char *val)
 	}
 }
 
-static bool is_valued_flag(const char *flag)
+/* Each valued option's taking of its value (checked non-empty, a list's entries too). */
+static void take_scheme(const char *flag, const char *val)
 {
-	for (int i = 0; valued_flags[i]; i++)
-		if (strcmp(valued_flags[i], flag) == 0)
-			return true;
-	return false;
-}
-
-/* The options that take a comma list: an empty entry ("a,,b", ",a", "a,") is refused,
- * not skipped. */
-static const char *const list_flags[] = {
-	"--scheme", "--scenario", "--threads", "--spread-modules", "--codegen", "--tlb-spans",
-	"--spread-layouts", NULL
-};
-
-static void check_list_entries(const char *flag, const char *val)
-{
-	size_t n = strlen(val);
-
-	for (int i = 0; list_flags[i]; i++) {
-		if (strcmp(list_flags[i], flag) != 0)
-			continue;
-		if (val[0] == ',' || val[n - 1] == ',' || strstr(val, ",,"))
-			die("%s value '%s' has an empty entry (accepted: a comma list, each entry "
-			    "named; see --help)", flag, val);
-	}
-}
-
-/* One option of valued_flags[] with its (non-empty) value. */
-static bool parse_valued(const char *flag, const char *val)
-{
-	check_list_entries(flag, val);
 	char err[1024];
 
-	if (strcmp(flag, "--scheme") == 0) {
-		if (lab_parse_schemes(val, opt.scheme_on, err, sizeof(err)) != 0)
-			die("%s", err);
-	} else if (strcmp(flag, "--scenario") == 0) {
-		parse_scenarios(val);
-	} else if (strcmp(flag, "--threads") == 0) {
-		parse_threads(val);
-	} else if (strcmp(flag, "--placement") == 0) {
-		snprintf(run_cfg.placement, sizeof(run_cfg.placement), "%s", val);
-	} else if (strcmp(flag, "--modules") == 0) {
-		run_cfg.modules = (unsigned int)opt_value("refbench", &OPT_MODULES, val);
-	} else if (strcmp(flag, "--spread-modules") == 0) {
-		opt.loops.nr_spread_modules = parse_uint_list(flag, val, opt.loops.spread_modules,
-							MAX_SPREAD_MODULES, 1, SPREAD_MODULES_MAX);
-	} else if (strcmp(flag, "--nr-cpus") == 0) {
-		run_cfg.nr_cpus = (unsigned int)opt_value("refbench", &OPT_NR_CPUS, val);
-	} else if (strcmp(flag, "--nr-cpu-ids") == 0) {
-		opt.nr_cpu_ids = (unsigned int)opt_value("refbench", &OPT_NR_CPU_IDS, val);
-	} else if (strcmp(flag, "--line") == 0) {
-		run_cfg.line = (unsigned int)opt_value("refbench", &OPT_LINE, val);
-	} else if (strcmp(flag, "--counters") == 0) {
-		snprintf(run_cfg.counters, sizeof(run_cfg.counters), "%s", val);
-	} else if (strcmp(flag, "--iterations") == 0) {
-		run_cfg.iterations = (int64_t)parse_uint_flag(flag, val, 1, ITERATIONS_MAX);
-	} else if (strcmp(flag, "--context-out") == 0) {
-		opt.context_out = val;
-	} else if (strcmp(flag, "--percpu-unit") == 0) {
-		run_cfg.percpu_unit = parse_uint_flag(flag, val, 4096, 1ul << 30);
-	} else if (strcmp(flag, "--percpu-pages") == 0) {
-		if (strcmp(val, "4k") != 0 && strcmp(val, "2m") != 0)
-			die("--percpu-pages value '%s' not accepted (accepted: 4k, 2m)", val);
-		run_cfg.percpu_small_pages = strcmp(val, "4k") == 0;
-	} else if (strcmp(flag, "--tlb-spans") == 0) {
-		opt.loops.nr_tlb_spans = parse_uint_list(flag, val, opt.loops.tlb_spans, MAX_TLB_SPANS, 1,
-						   TLB_SPAN_MAX);
-	} else if (strcmp(flag, "--walk-counts") == 0) {
-		opt.loops.walk_counts = (unsigned int)parse_uint_flag(flag, val, 0, REFBENCH_NR_CPUS_MAX);
-	} else if (strcmp(flag, "--unload-hold-us") == 0) {
-		opt.loops.hold_us = (unsigned int)parse_uint_flag(flag, val, 0, 100000);
-		opt.loops.hold_us_set = true;
-	} else if (strcmp(flag, "--codegen") == 0) {
-		parse_list("codegen", val, codegen_names, opt.loops.codegen_on);
-	} else if (strcmp(flag, "--module-pages") == 0) {
-		opt.loops.pages = parse_pages(flag, val);
-	} else if (strcmp(flag, "--module-offset") == 0) {
-		opt.loops.offset = parse_offset(flag, val);
-	} else if (strcmp(flag, "--module-layout") == 0) {
-		opt.layout_file = val;
-	} else if (strcmp(flag, "--layout-seed") == 0) {
-		module_layout_set_seed(parse_uint_flag(flag, val, 0, 0xffffffffu));
-	} else if (strcmp(flag, "--spread-layouts") == 0) {
-		parse_layouts(val);
-	} else {
-		return false;
+	(void)flag;
+	if (lab_parse_schemes(val, opt.scheme_on, err, sizeof(err)) != 0)
+		die("%s", err);
+}
+static void take_scenario(const char *flag, const char *val) { (void)flag; parse_scenarios(val); }
+static void take_threads(const char *flag, const char *val) { (void)flag; parse_threads(val); }
+static void take_placement(const char *flag, const char *val)
+{
+	(void)flag;
+	snprintf(run_cfg.placement, sizeof(run_cfg.placement), "%s", val);
+}
+static void take_modules(const char *flag, const char *val)
+{
+	(void)flag;
+	run_cfg.modules = (unsigned int)opt_value("refbench", &OPT_MODULES, val);
+}
+static void take_spread_modules(const char *flag, const char *val)
+{
+	opt.loops.nr_spread_modules = parse_uint_list(flag, val, opt.loops.spread_modules,
+						      MAX_SPREAD_MODULES, 1, SPREAD_MODULES_MAX);
+}
+static void take_nr_cpus(const char *flag, const char *val)
+{
+	(void)flag;
+	run_cfg.nr_cpus = (unsigned int)opt_value("refbench", &OPT_NR_CPUS, val);
+}
+static void take_nr_cpu_ids(const char *flag, const char *val)
+{
+	(void)flag;
+	opt.nr_cpu_ids = (unsigned int)opt_value("refbench", &OPT_NR_CPU_IDS, val);
+}
+static void take_line(const char *flag, const char *val)
+{
+	(void)flag;
+	run_cfg.line = (unsigned int)opt_value("refbench", &OPT_LINE, val);
+}
+static void take_counters(const char *flag, const char *val)
+{
+	(void)flag;
+	snprintf(run_cfg.counters, sizeof(run_cfg.counters), "%s", val);
+}
+static void take_iterations(const char *flag, const char *val)
+{
+	run_cfg.iterations = (int64_t)parse_uint_flag(flag, val, 1, ITERATIONS_MAX);
+}
+static void take_context_out(const char *flag, const char *val) { (void)flag; opt.context_out = val; }
+static void take_percpu_unit(const char *flag, const char *val)
+{
+	run_cfg.percpu_unit = parse_uint_flag(flag, val, 4096, 1ul << 30);
+}
+static void take_percpu_pages(const char *flag, const char *val)
+{
+	(void)flag;
+	if (strcmp(val, "4k") != 0 && strcmp(val, "2m") != 0)
+		die("--percpu-pages value '%s' not accepted (accepted: 4k, 2m)", val);
+	run_cfg.percpu_small_pages = strcmp(val, "4k") == 0;
+}
+static void take_tlb_spans(const char *flag, const char *val)
+{
+	opt.loops.nr_tlb_spans = parse_uint_list(flag, val, opt.loops.tlb_spans, MAX_TLB_SPANS, 1,
+						 TLB_SPAN_MAX);
+}
+static void take_walk_counts(const char *flag, const char *val)
+{
+	opt.loops.walk_counts = (unsigned int)parse_uint_flag(flag, val, 0, REFBENCH_NR_CPUS_MAX);
+}
+static void take_hold_us(const char *flag, const char *val)
+{
+	opt.loops.hold_us = (unsigned int)parse_uint_flag(flag, val, 0, 100000);
+	opt.loops.hold_us_set = true;
+}
+static void take_codegen(const char *flag, const char *val)
+{
+	(void)flag;
+	parse_list("codegen", val, codegen_names, opt.loops.codegen_on);
+}
+static void take_module_pages(const char *flag, const char *val) { opt.loops.pages = parse_pages(flag, val); }
+static void take_module_offset(const char *flag, const char *val) { opt.loops.offset = parse_offset(flag, val); }
+static void take_module_layout(const char *flag, const char *val) { (void)flag; opt.layout_file = val; }
+static void take_layout_seed(const char *flag, const char *val)
+{
+	module_layout_set_seed(parse_uint_flag(flag, val, 0, 0xffffffffu));
+}
+static void take_spread_layouts(const char *flag, const char *val) { (void)flag; parse_layouts(val); }
+
+/*
+ * refbench's options, each once: a switch sets its bool; a valued option
+ * takes its value (an empty one is refused, and for a comma list an empty
+ * entry, "a,,b", ",a", "a,", is refused, not skipped).  Their help is usage().
+ */
+static const struct cli_option {
+	const char *flag;
+	bool *on;                                        /* a switch */
+	void (*take)(const char *flag, const char *val); /* a valued option */
+	bool list;                                       /* its value is a comma list */
+} options[] = {
+	{ "--smt", &run_cfg.smt, NULL, false },
+	{ "--get-cpu-controls", &opt.loops.get_cpu_controls, NULL, false },
+	{ "--rcu-controls", &opt.loops.rcu_controls, NULL, false },
+	{ "--plan", &opt.plan, NULL, false },
+	{ "--list-schemes", &opt.list_schemes, NULL, false },
+	{ "--list-scenarios", &opt.list_scenarios, NULL, false },
+	{ "--scheme", NULL, take_scheme, true },
+	{ "--scenario", NULL, take_scenario, true },
+	{ "--threads", NULL, take_threads, true },
+	{ "--placement", NULL, take_placement, false },
+	{ "--modules", NULL, take_modules, false },
+	{ "--spread-modules", NULL, take_spread_modules, true },
+	{ "--nr-cpus", NULL, take_nr_cpus, false },
+	{ "--nr-cpu-ids", NULL, take_nr_cpu_ids, false },
+	{ "--line", NULL, take_line, false },
+	{ "--counters", NULL, take_counters, false },
+	{ "--iterations", NULL, take_iterations, false },
+	{ "--context-out", NULL, take_context_out, false },
+	{ "--codegen", NULL, take_codegen, true },
+	{ "--unload-hold-us", NULL, take_hold_us, false },
+	{ "--walk-counts", NULL, take_walk_counts, false },
+	{ "--tlb-spans", NULL, take_tlb_spans, true },
+	{ "--percpu-unit", NULL, take_percpu_unit, false },
+	{ "--percpu-pages", NULL, take_percpu_pages, false },
+	{ "--module-pages", NULL, take_module_pages, false },
+	{ "--module-offset", NULL, take_module_offset, false },
+	{ "--module-layout", NULL, take_module_layout, false },
+	{ "--layout-seed", NULL, take_layout_seed, false },
+	{ "--spread-layouts", NULL, take_spread_layouts, true },
+	{ NULL, NULL, NULL, false },
+};
+
+/* Option @o with its value @val (NULL: none given). */
+static void take(const struct cli_option *o, const char *val)
+{
+	size_t n;
+
+	if (o->on) {
+		*o->on = true;
+		return;
 	}
-	return true;
+	if (!val || !*val)
+		die("%s needs a value (%s=...)", o->flag, o->flag);
+	n = strlen(val);
+	if (o->list && (val[0] == ',' || val[n - 1] == ',' || strstr(val, ",,")))
+		die("%s value '%s' has an empty entry (accepted: a comma list, each entry "
+		    "named; see --help)", o->flag, val);
+	o->take(o->flag, val);
 }
 
 void parse_args(int argc, char **argv)
@@ -338,6 +390,7 @@ void parse_args(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *val = strchr(a, '=');
 		char flag[64];
+		int k;
 
 		if (val) {
 			snprintf(flag, sizeof(flag), "%.*s", (int)(val - a), a);
@@ -351,24 +404,12 @@ void parse_args(int argc, char **argv)
 		if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
 			usage();
 			exit(0);
-		} else if (strcmp(flag, "--smt") == 0 && !val) {
-			run_cfg.smt = true;
-		} else if (strcmp(flag, "--get-cpu-controls") == 0 && !val) {
-			opt.loops.get_cpu_controls = true;
-		} else if (strcmp(flag, "--rcu-controls") == 0 && !val) {
-			opt.loops.rcu_controls = true;
-		} else if (strcmp(flag, "--plan") == 0 && !val) {
-			opt.plan = true;
-		} else if (strcmp(flag, "--list-schemes") == 0 && !val) {
-			opt.list_schemes = true;
-		} else if (strcmp(flag, "--list-scenarios") == 0 && !val) {
-			opt.list_scenarios = true;
-		} else if (is_valued_flag(flag)) {
-			if (!val || !*val)
-				die("%s needs a value (%s=...)", flag, flag);
-			parse_valued(flag, val);
-		} else {
-			die("unknown option '%s' (see --help)", a);
 		}
+		for (k = 0; options[k].flag && strcmp(options[k].flag, flag) != 0; k++)
+			;
+		/* A switch given a value is no switch of ours: "unknown option" below. */
+		if (!options[k].flag || (options[k].on && val))
+			die("unknown option '%s' (see --help)", a);
+		take(&options[k], val);
 	}
 }

@@ -215,39 +215,39 @@ static struct {
 	unsigned int nr_cpus[MAX_NR_CPUS], nr_nr_cpus;
 	unsigned int modules, line, cpu_ids;
 	const char *out, *format;
-} opt = { .modules = 2000, .line = 128, .format = "table" };
+} fp = { .modules = 2000, .line = 128, .format = "table" };
 
-static void parse_args(int argc, char **argv)
+static void read_args(int argc, char **argv)
 {
-	struct opt_uints nr = { opt.nr_cpus, 0, MAX_NR_CPUS };
+	struct opt_uints nr = { fp.nr_cpus, 0, MAX_NR_CPUS };
 	bool any = false;
 
-	opt.cpu_ids = lab_allowed_cpus();
-	opt.scheme_on = calloc((size_t)scheme_count(), sizeof(bool));
-	if (!opt.scheme_on) {
+	fp.cpu_ids = lab_allowed_cpus();
+	fp.scheme_on = calloc((size_t)scheme_count(), sizeof(bool));
+	if (!fp.scheme_on) {
 		fprintf(stderr, "refbench-footprint: out of memory\n");
 		exit(2);
 	}
 	const struct opt_use uses[] = {
-		{ &OPT_SCHEME, opt.scheme_on, false, NULL },
+		{ &OPT_SCHEME, fp.scheme_on, false, NULL },
 		{ &OPT_NR_CPUS, &nr, true, "NR_CPUS values (default 8,16,...,8192)" },
-		{ &OPT_MODULES, &opt.modules, false, "modules per scheme and NR_CPUS (default 2000)" },
-		{ &OPT_LINE, &opt.line, false, NULL },
-		{ &OPT_NR_CPU_IDS, &opt.cpu_ids, false,
+		{ &OPT_MODULES, &fp.modules, false, "modules per scheme and NR_CPUS (default 2000)" },
+		{ &OPT_LINE, &fp.line, false, NULL },
+		{ &OPT_NR_CPU_IDS, &fp.cpu_ids, false,
 		  "possible CPUs (default: the CPUs this process may use)" },
-		{ &OPT_FORMAT, &opt.format, false, "what is printed (default table)" },
-		{ &OPT_OUT, &opt.out, false, NULL },
+		{ &OPT_FORMAT, &fp.format, false, "what is printed (default table)" },
+		{ &OPT_OUT, &fp.out, false, NULL },
 		{ NULL, NULL, false, NULL },
 	};
 	opt_parse("refbench-footprint", usage_text, uses, argc, argv);
-	opt.nr_nr_cpus = (unsigned int)nr.n;
+	fp.nr_nr_cpus = (unsigned int)nr.n;
 	for (int i = 0; i < scheme_count(); i++)
-		any |= opt.scheme_on[i];
+		any |= fp.scheme_on[i];
 	for (int i = 0; i < scheme_count() && !any; i++)
-		opt.scheme_on[i] = true;
-	if (opt.nr_nr_cpus == 0)
+		fp.scheme_on[i] = true;
+	if (fp.nr_nr_cpus == 0)
 		for (unsigned int c = 8; c <= REFBENCH_NR_CPUS_MAX; c *= 2)
-			opt.nr_cpus[opt.nr_nr_cpus++] = c;
+			fp.nr_cpus[fp.nr_nr_cpus++] = c;
 }
 
 /* Settings that cannot work, refused before minutes of measuring. */
@@ -258,13 +258,13 @@ static void check_settings(void)
 	char line_buf[256], val[32];
 	FILE *f;
 
-	for (unsigned int k = 0; k < opt.nr_nr_cpus; k++) {
-		if (opt.nr_cpus[k] < opt.cpu_ids) {
-			snprintf(val, sizeof(val), "%u", opt.nr_cpus[k]);
+	for (unsigned int k = 0; k < fp.nr_nr_cpus; k++) {
+		if (fp.nr_cpus[k] < fp.cpu_ids) {
+			snprintf(val, sizeof(val), "%u", fp.nr_cpus[k]);
 			fail("NR_CPUS below nr_cpu_ids", val, "NR_CPUS >= nr_cpu_ids (--nr-cpu-ids)");
 		}
-		if (opt.nr_cpus[k] > top)
-			top = opt.nr_cpus[k];
+		if (fp.nr_cpus[k] > top)
+			top = fp.nr_cpus[k];
 	}
 	/* The largest cell must fit: the NR_CPUS array and its image copy. */
 	f = fopen("/proc/meminfo", "r");
@@ -273,23 +273,23 @@ static void check_settings(void)
 			break;
 	if (f)
 		fclose(f);
-	if (avail_kb && (unsigned long long)opt.modules * top * opt.line > avail_kb * 1024ull * 3 / 4) {
-		snprintf(val, sizeof(val), "%u", opt.modules);
+	if (avail_kb && (unsigned long long)fp.modules * top * fp.line > avail_kb * 1024ull * 3 / 4) {
+		snprintf(val, sizeof(val), "%u", fp.modules);
 		fail("--modules (would not fit in memory at the largest NR_CPUS)", val,
 		     "modules x NR_CPUS x line within 3/4 of MemAvailable");
 	}
 }
 
-/* Write the JSON to opt.out through a temporary file; false on failure. */
+/* Write the JSON to fp.out through a temporary file; false on failure. */
 static bool write_out(const struct row *rows, int nrows, bool probe_only)
 {
 	char tmp[4096];
 	FILE *f;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", opt.out);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", fp.out);
 	f = fopen(tmp, "w");
 	if (!f) {
-		fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", opt.out, strerror(errno));
+		fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", fp.out, strerror(errno));
 		return false;
 	}
 	if (probe_only) {
@@ -297,9 +297,9 @@ static bool write_out(const struct row *rows, int nrows, bool probe_only)
 		unlink(tmp);
 		return true;
 	}
-	write_json(f, rows, nrows, opt.modules, opt.line, opt.cpu_ids);
-	if (fclose(f) != 0 || rename(tmp, opt.out) != 0) {
-		fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", opt.out, strerror(errno));
+	write_json(f, rows, nrows, fp.modules, fp.line, fp.cpu_ids);
+	if (fclose(f) != 0 || rename(tmp, fp.out) != 0) {
+		fprintf(stderr, "refbench-footprint: cannot write '%s': %s\n", fp.out, strerror(errno));
 		unlink(tmp);
 		return false;
 	}
@@ -311,28 +311,28 @@ int main(int argc, char **argv)
 	struct row *rows;
 	int nrows = 0;
 
-	parse_args(argc, argv);
+	read_args(argc, argv);
 	check_settings();
 	/* Refuse an unwritable destination before minutes of measuring. */
-	if (opt.out && !write_out(NULL, 0, true))
+	if (fp.out && !write_out(NULL, 0, true))
 		return 2;
-	rows = calloc((size_t)scheme_count() * opt.nr_nr_cpus, sizeof(*rows));
+	rows = calloc((size_t)scheme_count() * fp.nr_nr_cpus, sizeof(*rows));
 	if (!rows) {
 		fprintf(stderr, "refbench-footprint: out of memory\n");
 		return 2;
 	}
 	for (int s = 0; refbench_schemes[s]; s++)
-		for (unsigned int k = 0; k < opt.nr_nr_cpus && opt.scheme_on[s]; k++) {
+		for (unsigned int k = 0; k < fp.nr_nr_cpus && fp.scheme_on[s]; k++) {
 			fprintf(stderr, "footprint: %s NR_CPUS=%u\n", refbench_schemes[s]->name,
-				opt.nr_cpus[k]);
-			run_cell(refbench_schemes[s], opt.nr_cpus[k], opt.line, opt.cpu_ids,
-				 opt.modules, &rows[nrows++]);
+				fp.nr_cpus[k]);
+			run_cell(refbench_schemes[s], fp.nr_cpus[k], fp.line, fp.cpu_ids,
+				 fp.modules, &rows[nrows++]);
 		}
-	if (strcmp(opt.format, "json") == 0 && !opt.out)
-		write_json(stdout, rows, nrows, opt.modules, opt.line, opt.cpu_ids);
+	if (strcmp(fp.format, "json") == 0 && !fp.out)
+		write_json(stdout, rows, nrows, fp.modules, fp.line, fp.cpu_ids);
 	else
-		print_table(rows, nrows, opt.modules);
-	if (opt.out && !write_out(rows, nrows, false))
+		print_table(rows, nrows, fp.modules);
+	if (fp.out && !write_out(rows, nrows, false))
 		return 2;
 	for (int i = 0; i < nrows; i++)
 		if (rows[i].error[0])
