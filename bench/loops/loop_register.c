@@ -7,24 +7,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-rb_bench *loop_add(const char *name, rb_fn fn, void *arg, const int *threads, int nr)
+rb_bench *loop_add(const struct loop_settings *s, const char *name, rb_fn fn, void *arg,
+		   const int *threads, int nr)
 {
 	rb_bench *b = rb_register(name, fn, arg);
 
 	rb_bench_use_manual_time(b);
-	if (run_cfg.iterations)
-		rb_bench_iterations(b, run_cfg.iterations);
+	if (s->run->iterations)
+		rb_bench_iterations(b, s->run->iterations);
 	for (int i = 0; i < nr; i++)
 		rb_bench_threads(b, threads[i]);
 	return b;
 }
 
-void loop_add_baseline(const struct loop_desc *d, rb_fn fn)
+void loop_add_baseline(const struct loop_settings *s, const struct loop_desc *d, rb_fn fn)
 {
 	char name[256];
 
 	snprintf(name, sizeof(name), "%s/%s", d->beside, d->name);
-	loop_add(name, fn, NULL, run_cfg.threads, run_cfg.nr_threads);
+	loop_add(s, name, fn, NULL, s->run->threads, s->run->nr_threads);
 }
 
 void *loop_alloc(size_t size)

@@ -18,10 +18,12 @@
  * two or three. */
 #define LONG_CYCLES 24
 
-/* Register @fn(@arg) as @name, manual time, on @nr thread counts. */
-rb_bench *loop_add(const char *name, rb_fn fn, void *arg, const int *threads, int nr);
+/* Register @fn(@arg) as @name, manual time, on @nr thread counts (a fixed
+ * iteration count when @s->run has one). */
+rb_bench *loop_add(const struct loop_settings *s, const char *name, rb_fn fn, void *arg,
+		   const int *threads, int nr);
 /* Baseline @d's benchmark, <scenario it stands beside>/<name>, on the run's thread counts. */
-void loop_add_baseline(const struct loop_desc *d, rb_fn fn);
+void loop_add_baseline(const struct loop_settings *s, const struct loop_desc *d, rb_fn fn);
 /* Memory that lives as long as the run, or a one-line error. */
 void *loop_alloc(size_t size);
 /* The pages a scheme's modules get under @pages: 4096 or 2 MiB. */

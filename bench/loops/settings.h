@@ -1,11 +1,13 @@
 /*
  * settings.h - what a run asks of the measured loops: which of them, and
  * the parameters their benchmarks are registered with.  A program fills
- * one (refbench: cli.c from its options) and hands it to loops_register().
+ * one (refbench: cli.c from its options, with the run's configuration) and
+ * hands it to loops_register(); the registration reads nothing else.
  */
 #ifndef REFBENCH_LOOP_SETTINGS_H
 #define REFBENCH_LOOP_SETTINGS_H
 
+#include "harness.h"
 #include "module_layout.h"
 
 #include <stdbool.h>
@@ -20,6 +22,7 @@ extern const char *const codegen_names[CG_COUNT + 1];
 #define MAX_SCENARIOS 32
 
 struct loop_settings {
+	const struct run_config *run;  /* NR_CPUS, line, modules, threads, iterations */
 	bool scenario_on[MAX_SCENARIOS];  /* by registry index (scenarios.def order) */
 	bool controls_on;              /* --scenario=control */
 	bool codegen_on[CG_COUNT];     /* --codegen */

@@ -387,6 +387,7 @@ void parse_args(int argc, char **argv)
 		opt.loops.scenario_on[i] = true;
 	opt.loops.controls_on = true;
 	opt.loops.codegen_on[CG_KERNEL] = true;
+	opt.loops.run = &run_cfg;
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *val = strchr(a, '=');
 		char flag[64];

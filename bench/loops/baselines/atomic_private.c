@@ -42,8 +42,7 @@ out:
 
 static void add_atomic_private(const struct loop_settings *s)
 {
-	(void)s;
-	loop_add_baseline(&loop_atomic_private, bench_atomic_private);
+	loop_add_baseline(s, &loop_atomic_private, bench_atomic_private);
 }
 
 const struct loop_desc loop_atomic_private = {

@@ -30,8 +30,7 @@ out:
 
 static void add_noop(const struct loop_settings *s)
 {
-	(void)s;
-	loop_add_baseline(&loop_noop, bench_noop);
+	loop_add_baseline(s, &loop_noop, bench_noop);
 }
 
 const struct loop_desc loop_noop = {

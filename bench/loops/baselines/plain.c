@@ -39,8 +39,7 @@ out:
 
 static void add_plain(const struct loop_settings *s)
 {
-	(void)s;
-	loop_add_baseline(&loop_plain, bench_plain);
+	loop_add_baseline(s, &loop_plain, bench_plain);
 }
 
 const struct loop_desc loop_plain = {

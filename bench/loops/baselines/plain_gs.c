@@ -50,8 +50,7 @@ out:
 
 static void add_plain_gs(const struct loop_settings *s)
 {
-	(void)s;
-	loop_add_baseline(&loop_plain_gs, bench_plain_gs);
+	loop_add_baseline(s, &loop_plain_gs, bench_plain_gs);
 }
 
 const struct loop_desc loop_plain_gs = {

@@ -70,10 +70,10 @@ static void add_get_cpu(const struct loop_settings *s)
 
 	if (!s->get_cpu_controls)
 		return;
-	loop_add("control/get-cpu/check:lab", control_get_cpu, &with, run_cfg.threads,
-		 run_cfg.nr_threads);
-	loop_add("control/get-cpu/check:none", control_get_cpu, &without, run_cfg.threads,
-		 run_cfg.nr_threads);
+	loop_add(s, "control/get-cpu/check:lab", control_get_cpu, &with, s->run->threads,
+		 s->run->nr_threads);
+	loop_add(s, "control/get-cpu/check:none", control_get_cpu, &without, s->run->threads,
+		 s->run->nr_threads);
 }
 
 const struct loop_desc loop_get_cpu = {

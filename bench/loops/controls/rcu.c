@@ -115,8 +115,8 @@ static void add_rcu(const struct loop_settings *s, struct rcu_control_args *a, c
 
 	if (!s->rcu_controls)
 		return;
-	b = loop_add(name, control_rcu, a, run_cfg.threads, run_cfg.nr_threads);
-	if (a->kind == RCU_CONTROL_CALL && !run_cfg.iterations)
+	b = loop_add(s, name, control_rcu, a, s->run->threads, s->run->nr_threads);
+	if (a->kind == RCU_CONTROL_CALL && !s->run->iterations)
 		rb_bench_iterations(b, LONG_CYCLES);
 }
 

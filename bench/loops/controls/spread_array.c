@@ -169,24 +169,23 @@ static void add_spread_array(const struct loop_settings *s)
 		for (unsigned int filler = 0; filler <= CONTROL_FILLER; filler += CONTROL_FILLER) {
 			struct control_args *a = loop_alloc(sizeof(*a));
 
-			a->nr_cpus = run_cfg.nr_cpus;
-			a->modules = run_cfg.modules;
-			a->line = run_cfg.line;
+			a->nr_cpus = s->run->nr_cpus;
+			a->modules = s->run->modules;
+			a->line = s->run->line;
 			a->huge = pages == LAYOUT_PAGES_2M;
 			a->offset = off;
 			a->filler = filler;
 			snprintf(name, sizeof(name), "control/spread-array/modules:%u/dist:uniform/"
 				 "nr_cpus:%u/line:%u/%s/filler:%u", a->modules, a->nr_cpus, a->line,
 				 loop_layout_suffix(a->huge ? 2u << 20 : 4096u, off), filler);
-			loop_add(name, control_spread, a, one, 1);
+			loop_add(s, name, control_spread, a, one, 1);
 		}
 	}
 }
 
 static unsigned int spread_array_modules(const struct loop_settings *s)
 {
-	(void)s;
-	return run_cfg.modules;
+	return s->run->modules;
 }
 
 const struct loop_desc loop_spread_array = {

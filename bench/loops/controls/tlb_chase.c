@@ -121,7 +121,7 @@ static void add_tlb_chase(const struct loop_settings *s)
 			a->huge = huge;
 			snprintf(name, sizeof(name), "control/tlb-chase/span:%u/pages:%s", a->span,
 				 huge ? "2m" : "4k");
-			loop_add(name, control_tlb_chase, a, one, 1);
+			loop_add(s, name, control_tlb_chase, a, one, 1);
 		}
 }
 

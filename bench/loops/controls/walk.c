@@ -103,7 +103,7 @@ static void add_walk(const struct loop_settings *s)
 			a->huge = huge;
 			snprintf(name, sizeof(name), "control/walk/counts:%u/stride:%zu/pages:%s",
 				 a->counts, a->stride, huge ? "2m" : "4k");
-			loop_add(name, control_walk, a, one, 1);
+			loop_add(s, name, control_walk, a, one, 1);
 		}
 }
 

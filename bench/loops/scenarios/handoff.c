@@ -214,25 +214,25 @@ static const struct scenario_loops handoff_loops = { bench_handoff, NULL };
 static void add_handoff(const struct loop_settings *s, const struct scheme_loops *t,
 			const struct scenario_loops *l, struct wanted w)
 {
-	unsigned int nc = run_cfg.nr_cpus, pg = loop_pages_for(t->scheme, s->pages);
-	int max[] = { run_cfg.max_threads };
+	unsigned int nc = s->run->nr_cpus, pg = loop_pages_for(t->scheme, s->pages);
+	int max[] = { s->run->max_threads };
 	static bool said;
 	char name[256];
 
 	if (!w.own)
 		return;
-	if (run_cfg.max_threads < 2) {
+	if (s->run->max_threads < 2) {
 		/* A reference handed from one CPU to another needs two threads. */
 		if (!said)
 			fprintf(stderr, "refbench: handoff not run: it needs 2 threads or more "
-				"(the largest of --threads is %d)\n", run_cfg.max_threads);
+				"(the largest of --threads is %d)\n", s->run->max_threads);
 		said = true;
 		return;
 	}
 	/* Every thread passes references on. */
 	snprintf(name, sizeof(name), "handoff/%s/nr_cpus:%u/line:%u/%s", t->scheme->name, nc,
-		 run_cfg.line, loop_scheme_suffix(t, pg, s->offset));
-	loop_add(name, l->run, loop_scenario_args(nc, run_cfg.modules, false, pg, s->offset), max, 1);
+		 s->run->line, loop_scheme_suffix(t, pg, s->offset));
+	loop_add(s, name, l->run, loop_scenario_args(nc, s->run->modules, false, pg, s->offset), max, 1);
 }
 
 const struct loop_desc loop_handoff = {

@@ -45,15 +45,15 @@ static const struct scenario_loops hot_loops = { bench_hot, NULL };
 static void add_hot(const struct loop_settings *s, const struct scheme_loops *t,
 		    const struct scenario_loops *l, struct wanted w)
 {
-	unsigned int nc = run_cfg.nr_cpus, pg = loop_pages_for(t->scheme, s->pages);
+	unsigned int nc = s->run->nr_cpus, pg = loop_pages_for(t->scheme, s->pages);
 	char name[256];
 
 	if (!w.own)
 		return;
 	snprintf(name, sizeof(name), "hot/%s/nr_cpus:%u/line:%u/%s", t->scheme->name, nc,
-		 run_cfg.line, loop_scheme_suffix(t, pg, s->offset));
-	loop_add(name, l->run, loop_scenario_args(nc, run_cfg.modules, false, pg, s->offset),
-		 run_cfg.threads, run_cfg.nr_threads);
+		 s->run->line, loop_scheme_suffix(t, pg, s->offset));
+	loop_add(s, name, l->run, loop_scenario_args(nc, s->run->modules, false, pg, s->offset),
+		 s->run->threads, s->run->nr_threads);
 }
 
 const struct loop_desc loop_hot = {

@@ -110,22 +110,21 @@ static const struct scenario_loops lifecycle_loops = { bench_lifecycle, NULL };
 static void add_lifecycle(const struct loop_settings *s, const struct scheme_loops *t,
 			  const struct scenario_loops *l, struct wanted w)
 {
-	unsigned int nc = run_cfg.nr_cpus, m = run_cfg.modules;
+	unsigned int nc = s->run->nr_cpus, m = s->run->modules;
 	unsigned int pg = loop_pages_for(t->scheme, s->pages);
 	char name[256];
 
 	if (!w.own)
 		return;
 	snprintf(name, sizeof(name), "lifecycle/%s/modules:%u/nr_cpus:%u/line:%u/%s",
-		 t->scheme->name, m, nc, run_cfg.line, loop_scheme_suffix(t, pg, s->offset));
-	loop_add(name, l->run, loop_scenario_args(nc, m, false, pg, s->offset),
+		 t->scheme->name, m, nc, s->run->line, loop_scheme_suffix(t, pg, s->offset));
+	loop_add(s, name, l->run, loop_scenario_args(nc, m, false, pg, s->offset),
 		 (const int[]){ 1 }, 1);
 }
 
 static unsigned int lifecycle_modules(const struct loop_settings *s)
 {
-	(void)s;
-	return run_cfg.modules;
+	return s->run->modules;
 }
 
 const struct loop_desc loop_lifecycle = {

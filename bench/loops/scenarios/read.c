@@ -60,7 +60,7 @@ static void add_read(const struct loop_settings *s, const struct scheme_loops *t
 		     const struct scenario_loops *l, struct wanted w)
 {
 	unsigned int pg = loop_pages_for(t->scheme, s->pages);
-	int one[] = { 1 }, max[] = { run_cfg.max_threads };
+	int one[] = { 1 }, max[] = { s->run->max_threads };
 	char name[256];
 
 	if (!w.own)
@@ -71,15 +71,15 @@ static void add_read(const struct loop_settings *s, const struct scheme_loops *t
 		if (rn < nr_cpu_ids)
 			continue;
 		for (int busy = 0; busy < 2; busy++) {
-			if (busy && run_cfg.max_threads < 2)
+			if (busy && s->run->max_threads < 2)
 				continue;
 			snprintf(name, sizeof(name), "read/%s/nr_cpus:%u/line:%u/load:%s/"
 				 "percpu_unit:%zu/percpu_pages:%s/%s",
-				 t->scheme->name, rn, run_cfg.line, busy ? "busy" : "idle",
-				 percpu_unit_size(), run_cfg.percpu_small_pages ? "4k" : "2m",
+				 t->scheme->name, rn, s->run->line, busy ? "busy" : "idle",
+				 percpu_unit_size(), s->run->percpu_small_pages ? "4k" : "2m",
 				 loop_scheme_suffix(t, pg, s->offset));
-			loop_add(name, l->run,
-				 loop_scenario_args(rn, run_cfg.modules, false, pg, s->offset),
+			loop_add(s, name, l->run,
+				 loop_scenario_args(rn, s->run->modules, false, pg, s->offset),
 				 busy ? max : one, 1);
 		}
 	}

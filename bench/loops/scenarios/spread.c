@@ -169,35 +169,36 @@ static const struct scenario_loops spread_loops = { bench_spread, bench_spread_p
  * Spread on @a, and right after it (the same arguments, so the loaded
  * modules are kept) its plain variant, one thread, uniform.
  */
-static void add_one(const struct scenario_loops *l, struct wanted w, const char *name,
+static void add_one(const struct loop_settings *s, const struct scenario_loops *l,
+		    struct wanted w, const char *name,
 		    struct scenario_args *a, const int *threads, int nr)
 {
 	char plain[256], *cg;
 
 	if (w.own)
-		loop_add(name, l->run, a, threads, nr);
+		loop_add(s, name, l->run, a, threads, nr);
 	if (!w.plain || !l->plain || a->zipf)
 		return;
 	snprintf(plain, sizeof(plain), "%s", name);
 	if ((cg = strstr(plain, "/codegen:")))
 		snprintf(cg, sizeof(plain) - (size_t)(cg - plain), "/codegen:plain");
-	loop_add(plain, l->plain, a, (const int[]){ 1 }, 1);
+	loop_add(s, plain, l->plain, a, (const int[]){ 1 }, 1);
 }
 
 static void add_spread(const struct loop_settings *s, const struct scheme_loops *t,
 		       const struct scenario_loops *l, struct wanted w)
 {
-	unsigned int nc = run_cfg.nr_cpus, line = run_cfg.line, m = run_cfg.modules;
+	unsigned int nc = s->run->nr_cpus, line = s->run->line, m = s->run->modules;
 	unsigned int pg = loop_pages_for(t->scheme, s->pages);
-	int one[] = { 1 }, lo_hi[2] = { 1, run_cfg.max_threads };
-	int nr_lo_hi = run_cfg.max_threads > 1 ? 2 : 1;
+	int one[] = { 1 }, lo_hi[2] = { 1, s->run->max_threads };
+	int nr_lo_hi = s->run->max_threads > 1 ? 2 : 1;
 	char name[256];
 
 	for (int z = 0; z < 2; z++) {
 		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:%s/nr_cpus:%u/line:%u/%s",
 			 t->scheme->name, m, z ? "zipf" : "uniform", nc, line,
 			 loop_scheme_suffix(t, pg, s->offset));
-		add_one(l, w, name, loop_scenario_args(nc, m, z, pg, s->offset), lo_hi, nr_lo_hi);
+		add_one(s, l, w, name, loop_scenario_args(nc, m, z, pg, s->offset), lo_hi, nr_lo_hi);
 	}
 	/* The working-set sweep: one thread, uniform. */
 	for (int k = 0; k < s->nr_spread_modules; k++) {
@@ -206,7 +207,7 @@ static void add_spread(const struct loop_settings *s, const struct scheme_loops 
 			continue;
 		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u/%s",
 			 t->scheme->name, sm, nc, line, loop_scheme_suffix(t, pg, s->offset));
-		add_one(l, w, name, loop_scenario_args(nc, sm, false, pg, s->offset), one, 1);
+		add_one(s, l, w, name, loop_scenario_args(nc, sm, false, pg, s->offset), one, 1);
 	}
 	/* Further layouts (the page size x in-page placement matrix): one thread, uniform. */
 	for (int k = 0; k < s->nr_layouts; k++) {
@@ -216,14 +217,14 @@ static void add_spread(const struct loop_settings *s, const struct scheme_loops 
 			continue;
 		snprintf(name, sizeof(name), "spread/%s/modules:%u/dist:uniform/nr_cpus:%u/line:%u/%s",
 			 t->scheme->name, m, nc, line, loop_scheme_suffix(t, lp, lo));
-		add_one(l, w, name, loop_scenario_args(nc, m, false, lp, lo), one, 1);
+		add_one(s, l, w, name, loop_scenario_args(nc, m, false, lp, lo), one, 1);
 	}
 }
 
 /* The run's module count, or a larger one of the working-set sweep. */
 static unsigned int spread_modules(const struct loop_settings *s)
 {
-	unsigned int m = run_cfg.modules;
+	unsigned int m = s->run->modules;
 
 	for (int k = 0; k < s->nr_spread_modules; k++)
 		if (s->spread_modules[k] > m)

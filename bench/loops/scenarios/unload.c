@@ -228,23 +228,23 @@ static const struct scenario_loops unload_loops = { bench_unload, NULL };
 static void add_unload(const struct loop_settings *s, const struct scheme_loops *t,
 		       const struct scenario_loops *l, struct wanted w)
 {
-	unsigned int nc = run_cfg.nr_cpus, pg = loop_pages_for(t->scheme, s->pages);
-	int max[] = { run_cfg.max_threads };
+	unsigned int nc = s->run->nr_cpus, pg = loop_pages_for(t->scheme, s->pages);
+	int max[] = { s->run->max_threads };
 	struct scenario_args *ua;
 	char name[256];
 	rb_bench *b;
 
 	if (!w.own)
 		return;
-	ua = loop_scenario_args(nc, run_cfg.modules, false, pg, s->offset);
+	ua = loop_scenario_args(nc, s->run->modules, false, pg, s->offset);
 	ua->hold_us = s->hold_us_set ? s->hold_us : t->scheme->unload_hold_us;
 	snprintf(name, sizeof(name), "unload/%s/nr_cpus:%u/line:%u/hold_us:%u/%s",
-		 t->scheme->name, nc, run_cfg.line, ua->hold_us, loop_scheme_suffix(t, pg, s->offset));
-	b = loop_add(name, l->run, ua, max, 1);
+		 t->scheme->name, nc, s->run->line, ua->hold_us, loop_scheme_suffix(t, pg, s->offset));
+	b = loop_add(s, name, l->run, ua, max, 1);
 	/* Held for milliseconds, a cycle is as long: Google Benchmark would
 	 * stop after two or three, too few to count how the deletes end.  A
 	 * fixed number of cycles instead. */
-	if (ua->hold_us >= UNLOAD_LONG_HOLD_US && !run_cfg.iterations)
+	if (ua->hold_us >= UNLOAD_LONG_HOLD_US && !s->run->iterations)
 		rb_bench_iterations(b, LONG_CYCLES);
 }
 
