@@ -69,6 +69,44 @@ unsigned long opt_value(const char *prog, const struct opt_def *d, const char *v
 	return v;
 }
 
+unsigned long opt_uint_range(const char *prog, const char *flag, const char *val,
+			     unsigned long lo, unsigned long hi)
+{
+	char what[80], accepted[64];
+	unsigned long v;
+
+	if (!lab_parse_uint(val, lo, hi, &v)) {
+		snprintf(what, sizeof(what), "%s value", flag);
+		snprintf(accepted, sizeof(accepted), "%lu to %lu", lo, hi);
+		opt_refuse(prog, what, val, accepted);
+	}
+	return v;
+}
+
+int opt_uint_list(const char *prog, const char *flag, const char *val, unsigned int *out,
+		  int max, unsigned long lo, unsigned long hi)
+{
+	char buf[512], *save = NULL;
+	int n = 0;
+
+	if (strlen(val) >= sizeof(buf)) {
+		fprintf(stderr, "%s: %s: the list is longer than %zu characters\n", prog, flag,
+			sizeof(buf) - 1);
+		exit(2);
+	}
+	snprintf(buf, sizeof(buf), "%s", val);
+	if (strcmp(val, "none") == 0)
+		return 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (n == max) {
+			fprintf(stderr, "%s: %s has more than %d entries\n", prog, flag, max);
+			exit(2);
+		}
+		out[n++] = (unsigned int)opt_uint_range(prog, flag, t, lo, hi);
+	}
+	return n;
+}
+
 /* A comma list of @d's values into @l. */
 static void take_list(const char *prog, const struct opt_def *d, const char *val,
 		      struct opt_uints *l)

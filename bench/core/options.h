@@ -64,6 +64,13 @@ void opt_parse(const char *prog, const char *usage, const struct opt_use *uses, 
  * "<prog>: <flag> value '<val>' not accepted (accepted: ...)", exit 2. */
 unsigned long opt_value(const char *prog, const struct opt_def *d, const char *val);
 
+/* A whole number in lo..hi for @flag, or a comma list of them into @out (at most
+ * @max; "none": the empty list); refused as opt_value() refuses. */
+unsigned long opt_uint_range(const char *prog, const char *flag, const char *val,
+			     unsigned long lo, unsigned long hi);
+int opt_uint_list(const char *prog, const char *flag, const char *val, unsigned int *out,
+		  int max, unsigned long lo, unsigned long hi);
+
 /* Is @flag @d's flag or its alias? */
 bool opt_is(const struct opt_def *d, const char *flag);
 

@@ -68,6 +68,21 @@ struct loop_desc {
 	unsigned int (*modules)(const struct loop_settings *s);
 	/* Give back what its benchmarks kept from one call to the next; NULL: nothing kept. */
 	void (*release)(void);
+	/* Its own options, ended by a NULL flag; NULL: none. */
+	const struct loop_option *options;
+};
+
+/*
+ * An option an entry takes for itself (refbench accepts it; --help shows it):
+ * a switch (arg NULL) or a value, a comma list when @list.  @take gets the
+ * value (NULL for a switch) and keeps it in the entry's file.
+ */
+struct loop_option {
+	const char *flag;              /* "--tlb-spans" */
+	const char *arg;               /* "LIST", "N"; NULL: a switch */
+	bool list;
+	const char *help;              /* its lines in --help, each "\n"-ended */
+	void (*take)(const char *flag, const char *val);
 };
 
 #define NO_CLAIMS ((const char *const[]){ NULL })
@@ -90,6 +105,10 @@ bool loop_on(const struct loop_settings *s, const struct loop_desc *d);
 void loops_write_json(FILE *f);
 /* The most modules one benchmark of the selected entries loads at once. */
 unsigned int loops_max_modules(const struct loop_settings *s);
+/* The entry option named @flag, or NULL. */
+const struct loop_option *loops_option(const char *flag);
+/* Every entry option's help, in registry order. */
+void loops_write_options_help(FILE *f);
 /* Give back what every entry kept (after the run). */
 void loops_release(void);
 /* Register every selected benchmark with Google Benchmark. */

@@ -113,6 +113,22 @@ unsigned int loops_max_modules(const struct loop_settings *s)
 	return m;
 }
 
+const struct loop_option *loops_option(const char *flag)
+{
+	for (int i = 0; refbench_loops[i]; i++)
+		for (const struct loop_option *o = refbench_loops[i]->options; o && o->flag; o++)
+			if (strcmp(o->flag, flag) == 0)
+				return o;
+	return NULL;
+}
+
+void loops_write_options_help(FILE *f)
+{
+	for (int i = 0; refbench_loops[i]; i++)
+		for (const struct loop_option *o = refbench_loops[i]->options; o && o->flag; o++)
+			fputs(o->help, f);
+}
+
 void loops_release(void)
 {
 	for (int i = 0; refbench_loops[i]; i++)

@@ -2,7 +2,8 @@
  * settings.h - what a run asks of the measured loops: which of them, and
  * the parameters their benchmarks are registered with.  A program fills
  * one (refbench: cli.c from its options, with the run's configuration) and
- * hands it to loops_register(); the registration reads nothing else.
+ * hands it to loops_register(); the registration reads nothing else but
+ * the options an entry takes for itself (struct loop_option, in its file).
  */
 #ifndef REFBENCH_LOOP_SETTINGS_H
 #define REFBENCH_LOOP_SETTINGS_H
@@ -18,7 +19,6 @@ extern const char *const codegen_names[CG_COUNT + 1];
 
 #define MAX_SPREAD_MODULES 16
 #define MAX_LAYOUTS 8
-#define MAX_TLB_SPANS 24
 #define MAX_SCENARIOS 32
 
 struct loop_settings {
@@ -34,11 +34,6 @@ struct loop_settings {
 	int nr_layouts;                /* --spread-layouts */
 	unsigned int hold_us;          /* --unload-hold-us, when hold_us_set */
 	bool hold_us_set;
-	unsigned int walk_counts;      /* --walk-counts */
-	bool rcu_controls;             /* --rcu-controls */
-	bool get_cpu_controls;         /* --get-cpu-controls */
-	unsigned int tlb_spans[MAX_TLB_SPANS];  /* --tlb-spans: pages a chase visits */
-	int nr_tlb_spans;
 };
 
 #endif

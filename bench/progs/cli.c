@@ -63,17 +63,6 @@ void usage(void)
 "  --percpu-unit=BYTES per-CPU unit size, the stride between CPUs' counts (default:\n"
 "                     256 KiB, 64 KiB past 64 possible CPUs, more for many modules)\n"
 "  --percpu-pages=P   pages of the per-CPU units: 2m (asked for, default) or 4k\n"
-"  --walk-counts=N    control: also sum N words 128 B, 40, 64 and 68 KiB apart on 4 KiB\n"
-"                     and 2 MiB pages (module_refcount()'s loads alone; default 0: off)\n"
-"  --tlb-spans=LIST   control: a dependent chase over one line in each of N pages, on\n"
-"                     4 KiB and on 2 MiB pages, for each N (1..65536): the TLB's reach\n"
-"                     measured (default none)\n"
-"  --rcu-controls     control: liburcu's grace period alone, a synchronize_sched()\n"
-"                     and a call_rcu() waited for (what percpu-ref's read and delete\n"
-"                     pay to the library standing in for the kernel's RCU)\n"
-"  --get-cpu-controls control: plain's increment and decrement on this CPU's line,\n"
-"                     each after a CPU-number read with the lab's registration\n"
-"                     check (check:lab) and without it (check:none)\n"
 "  --unload-hold-us=N unload: each getter holds its reference N us, then waits N us\n"
 "                     without one, so deletes meet held references (default: each\n"
 "                     scheme's unload_hold_us in --list-schemes, 20 for most; 0: get\n"
@@ -89,10 +78,14 @@ void usage(void)
 "  --iterations=N     fixed iteration count for every benchmark\n"
 "  --context-out=FILE write the run's context (placement, counters, settings) as JSON\n"
 "  --plan             print the placement and thread counts, run nothing\n"
-"Google Benchmark's flags: --benchmark_filter=REGEX --benchmark_repetitions=N\n"
-"  --benchmark_min_time=SECONDS --benchmark_out=FILE --benchmark_out_format=json ...\n",
+,
 	scheme_names(), role_names(ROLE_BASELINE, baselines, sizeof(baselines)),
 	role_names(ROLE_SCENARIO, scenarios, sizeof(scenarios)), REFBENCH_NR_CPUS_MAX);
+	/* The options the scenarios, controls and baselines take for themselves. */
+	loops_write_options_help(stdout);
+	printf(
+"Google Benchmark's flags: --benchmark_filter=REGEX --benchmark_repetitions=N\n"
+"  --benchmark_min_time=SECONDS --benchmark_out=FILE --benchmark_out_format=json ...\n");
 }
 
 /* A whole number in [lo, hi] for @flag, or a one-line error naming both. */
@@ -287,15 +280,6 @@ static void take_percpu_pages(const char *flag, const char *val)
 		die("--percpu-pages value '%s' not accepted (accepted: 4k, 2m)", val);
 	run_cfg.percpu_small_pages = strcmp(val, "4k") == 0;
 }
-static void take_tlb_spans(const char *flag, const char *val)
-{
-	opt.loops.nr_tlb_spans = parse_uint_list(flag, val, opt.loops.tlb_spans, MAX_TLB_SPANS, 1,
-						 TLB_SPAN_MAX);
-}
-static void take_walk_counts(const char *flag, const char *val)
-{
-	opt.loops.walk_counts = (unsigned int)parse_uint_flag(flag, val, 0, REFBENCH_NR_CPUS_MAX);
-}
 static void take_hold_us(const char *flag, const char *val)
 {
 	opt.loops.hold_us = (unsigned int)parse_uint_flag(flag, val, 0, 100000);
@@ -327,8 +311,6 @@ static const struct cli_option {
 	bool list;                                       /* its value is a comma list */
 } options[] = {
 	{ "--smt", &run_cfg.smt, NULL, false },
-	{ "--get-cpu-controls", &opt.loops.get_cpu_controls, NULL, false },
-	{ "--rcu-controls", &opt.loops.rcu_controls, NULL, false },
 	{ "--plan", &opt.plan, NULL, false },
 	{ "--list-schemes", &opt.list_schemes, NULL, false },
 	{ "--list-scenarios", &opt.list_scenarios, NULL, false },
@@ -346,8 +328,6 @@ static const struct cli_option {
 	{ "--context-out", NULL, take_context_out, false },
 	{ "--codegen", NULL, take_codegen, true },
 	{ "--unload-hold-us", NULL, take_hold_us, false },
-	{ "--walk-counts", NULL, take_walk_counts, false },
-	{ "--tlb-spans", NULL, take_tlb_spans, true },
 	{ "--percpu-unit", NULL, take_percpu_unit, false },
 	{ "--percpu-pages", NULL, take_percpu_pages, false },
 	{ "--module-pages", NULL, take_module_pages, false },
@@ -358,21 +338,40 @@ static const struct cli_option {
 	{ NULL, NULL, NULL, false },
 };
 
-/* Option @o with its value @val (NULL: none given). */
-static void take(const struct cli_option *o, const char *val)
+/* A value for @flag: given, and for a comma list each entry named; or a one-line error. */
+static void check_value(const char *flag, const char *val, bool list)
 {
 	size_t n;
 
+	if (!val || !*val)
+		die("%s needs a value (%s=...)", flag, flag);
+	n = strlen(val);
+	if (list && (val[0] == ',' || val[n - 1] == ',' || strstr(val, ",,")))
+		die("%s value '%s' has an empty entry (accepted: a comma list, each entry "
+		    "named; see --help)", flag, val);
+}
+
+/* Option @o with its value @val (NULL: none given). */
+static void take(const struct cli_option *o, const char *val)
+{
 	if (o->on) {
 		*o->on = true;
 		return;
 	}
-	if (!val || !*val)
-		die("%s needs a value (%s=...)", o->flag, o->flag);
-	n = strlen(val);
-	if (o->list && (val[0] == ',' || val[n - 1] == ',' || strstr(val, ",,")))
-		die("%s value '%s' has an empty entry (accepted: a comma list, each entry "
-		    "named; see --help)", o->flag, val);
+	check_value(o->flag, val, o->list);
+	o->take(o->flag, val);
+}
+
+/* An option a scenario, control or baseline takes for itself (loops.h), as take() does. */
+static void take_loop_option(const struct loop_option *o, const char *a, const char *val)
+{
+	if (!o->arg) {
+		if (val)
+			die("unknown option '%s' (see --help)", a);
+		o->take(o->flag, NULL);
+		return;
+	}
+	check_value(o->flag, val, o->list);
 	o->take(o->flag, val);
 }
 
@@ -390,6 +389,7 @@ void parse_args(int argc, char **argv)
 	opt.loops.run = &run_cfg;
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *val = strchr(a, '=');
+		const struct loop_option *lo;
 		char flag[64];
 		int k;
 
@@ -408,6 +408,10 @@ void parse_args(int argc, char **argv)
 		}
 		for (k = 0; options[k].flag && strcmp(options[k].flag, flag) != 0; k++)
 			;
+		if (!options[k].flag && (lo = loops_option(flag))) {
+			take_loop_option(lo, a, val);
+			continue;
+		}
 		/* A switch given a value is no switch of ours: "unknown option" below. */
 		if (!options[k].flag || (options[k].on && val))
 			die("unknown option '%s' (see --help)", a);

@@ -9,7 +9,6 @@
 
 #include <stdbool.h>
 
-#define TLB_SPAN_MAX 65536u
 #define SPREAD_MODULES_MAX 100000ul
 #define ITERATIONS_MAX 1000000000000ul
 

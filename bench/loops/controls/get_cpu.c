@@ -64,11 +64,30 @@ out:
 	harness_thread_exit(st);
 }
 
+/* --get-cpu-controls: the control is on. */
+static bool get_cpu_on;
+
+static void take_get_cpu_controls(const char *flag, const char *val)
+{
+	(void)flag;
+	(void)val;
+	get_cpu_on = true;
+}
+
+static const struct loop_option get_cpu_options[] = {
+	{ "--get-cpu-controls", NULL, false,
+"  --get-cpu-controls control: plain's increment and decrement on this CPU's line,\n"
+"                     each after a CPU-number read with the lab's registration\n"
+"                     check (check:lab) and without it (check:none)\n",
+	  take_get_cpu_controls },
+	{ NULL, NULL, false, NULL, NULL },
+};
+
 static void add_get_cpu(const struct loop_settings *s)
 {
 	static bool with = true, without = false;
 
-	if (!s->get_cpu_controls)
+	if (!get_cpu_on)
 		return;
 	loop_add(s, "control/get-cpu/check:lab", control_get_cpu, &with, s->run->threads,
 		 s->run->nr_threads);
@@ -84,4 +103,5 @@ const struct loop_desc loop_get_cpu = {
 	.source = __FILE__,
 	.scenario = -1,
 	.add = add_get_cpu,
+	.options = get_cpu_options,
 };

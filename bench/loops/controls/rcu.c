@@ -109,11 +109,30 @@ out:
  * adds), and a call_rcu() waited for (LONG_CYCLES of them, as a long
  * unload: each takes about as long as a percpu-ref kill).
  */
+/* --rcu-controls: the three are on. */
+static bool rcu_on;
+
+static void take_rcu_controls(const char *flag, const char *val)
+{
+	(void)flag;
+	(void)val;
+	rcu_on = true;
+}
+
+static const struct loop_option rcu_options[] = {
+	{ "--rcu-controls", NULL, false,
+"  --rcu-controls     control: liburcu's grace period alone, a synchronize_sched()\n"
+"                     and a call_rcu() waited for (what percpu-ref's read and delete\n"
+"                     pay to the library standing in for the kernel's RCU)\n",
+	  take_rcu_controls },
+	{ NULL, NULL, false, NULL, NULL },
+};
+
 static void add_rcu(const struct loop_settings *s, struct rcu_control_args *a, const char *name)
 {
 	rb_bench *b;
 
-	if (!s->rcu_controls)
+	if (!rcu_on)
 		return;
 	b = loop_add(s, name, control_rcu, a, s->run->threads, s->run->nr_threads);
 	if (a->kind == RCU_CONTROL_CALL && !s->run->iterations)
@@ -149,6 +168,7 @@ const struct loop_desc loop_rcu_sync = {
 	.source = __FILE__,
 	.scenario = -1,
 	.add = add_rcu_sync,
+	.options = rcu_options,
 };
 
 const struct loop_desc loop_rcu_sync_wake = {

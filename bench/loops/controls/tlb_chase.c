@@ -7,6 +7,7 @@
 #include "compat.h"
 #include "harness.h"
 #include "loop_register.h"
+#include "options.h"
 #include "window.h"
 #include "sequence.h"
 
@@ -107,17 +108,37 @@ out:
 	harness_thread_exit(st);
 }
 
+/* --tlb-spans: the pages each chase visits. */
+#define MAX_TLB_SPANS 24
+#define TLB_SPAN_MAX 65536u
+static unsigned int tlb_spans[MAX_TLB_SPANS];
+static int nr_tlb_spans;
+
+static void take_tlb_spans(const char *flag, const char *val)
+{
+	nr_tlb_spans = opt_uint_list("refbench", flag, val, tlb_spans, MAX_TLB_SPANS, 1, TLB_SPAN_MAX);
+}
+
+static const struct loop_option tlb_options[] = {
+	{ "--tlb-spans", "LIST", true,
+"  --tlb-spans=LIST   control: a dependent chase over one line in each of N pages, on\n"
+"                     4 KiB and on 2 MiB pages, for each N (1..65536): the TLB's reach\n"
+"                     measured (default none)\n",
+	  take_tlb_spans },
+	{ NULL, NULL, false, NULL, NULL },
+};
+
 /* Each span of --tlb-spans on 2 MiB, then on 4 KiB pages. */
 static void add_tlb_chase(const struct loop_settings *s)
 {
 	int one[] = { 1 };
 	char name[256];
 
-	for (int k = 0; k < s->nr_tlb_spans; k++)
+	for (int k = 0; k < nr_tlb_spans; k++)
 		for (int huge = 1; huge >= 0; huge--) {
 			struct tlb_args *a = loop_alloc(sizeof(*a));
 
-			a->span = s->tlb_spans[k];
+			a->span = tlb_spans[k];
 			a->huge = huge;
 			snprintf(name, sizeof(name), "control/tlb-chase/span:%u/pages:%s", a->span,
 				 huge ? "2m" : "4k");
@@ -134,4 +155,5 @@ const struct loop_desc loop_tlb_chase = {
 	.scenario = -1,
 	.add = add_tlb_chase,
 	.release = tlb_drop,
+	.options = tlb_options,
 };

@@ -7,6 +7,7 @@
 #include "compat.h"
 #include "harness.h"
 #include "loop_register.h"
+#include "options.h"
 #include "window.h"
 
 #include <stdio.h>
@@ -85,6 +86,22 @@ out:
 	harness_thread_exit(st);
 }
 
+/* --walk-counts: words summed per operation; 0: the walk control is off. */
+static unsigned int walk_counts;
+
+static void take_walk_counts(const char *flag, const char *val)
+{
+	walk_counts = (unsigned int)opt_uint_range("refbench", flag, val, 0, REFBENCH_NR_CPUS_MAX);
+}
+
+static const struct loop_option walk_options[] = {
+	{ "--walk-counts", "N", false,
+"  --walk-counts=N    control: also sum N words 128 B, 40, 64 and 68 KiB apart on 4 KiB\n"
+"                     and 2 MiB pages (module_refcount()'s loads alone; default 0: off)\n",
+	  take_walk_counts },
+	{ NULL, NULL, false, NULL, NULL },
+};
+
 /* The array's and the units' strides, each on 2 MiB then 4 KiB pages; off without --walk-counts. */
 static void add_walk(const struct loop_settings *s)
 {
@@ -92,13 +109,13 @@ static void add_walk(const struct loop_settings *s)
 	int one[] = { 1 };
 	char name[256];
 
-	if (!s->walk_counts)
+	if (!walk_counts)
 		return;
 	for (size_t k = 0; k < sizeof(strides) / sizeof(strides[0]); k++)
 		for (int huge = 1; huge >= 0; huge--) {
 			struct walk_args *a = loop_alloc(sizeof(*a));
 
-			a->counts = s->walk_counts;
+			a->counts = walk_counts;
 			a->stride = strides[k];
 			a->huge = huge;
 			snprintf(name, sizeof(name), "control/walk/counts:%u/stride:%zu/pages:%s",
@@ -116,4 +133,5 @@ const struct loop_desc loop_walk = {
 	.scenario = -1,
 	.add = add_walk,
 	.release = walk_drop,
+	.options = walk_options,
 };
