@@ -92,11 +92,7 @@ void usage(void)
 static unsigned long parse_uint_flag(const char *flag, const char *val, unsigned long lo,
 				     unsigned long hi)
 {
-	unsigned long v;
-
-	if (!lab_parse_uint(val, lo, hi, &v))
-		die("%s value '%s' not accepted (accepted: %lu to %lu)", flag, val, lo, hi);
-	return v;
+	return opt_uint_range("refbench", flag, val, lo, hi);
 }
 
 /* Comma list of names from @names (NULL-terminated) into @on. */
@@ -164,20 +160,7 @@ static void parse_threads(const char *val)
 static int parse_uint_list(const char *flag, const char *val, unsigned int *out, int max,
 			   unsigned long lo, unsigned long hi)
 {
-	char buf[512], *save = NULL;
-	int n = 0;
-
-	if (strlen(val) >= sizeof(buf))
-		die("%s: the list is longer than %zu characters", flag, sizeof(buf) - 1);
-	snprintf(buf, sizeof(buf), "%s", val);
-	if (strcmp(val, "none") == 0)
-		return 0;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (n == max)
-			die("%s has more than %d entries", flag, max);
-		out[n++] = (unsigned int)parse_uint_flag(flag, t, lo, hi);
-	}
-	return n;
+	return opt_uint_list("refbench", flag, val, out, max, lo, hi);
 }
 
 static enum layout_pages parse_pages(const char *flag, const char *val)
