@@ -1,5 +1,6 @@
 /*
- * loop_register.c - registration helpers of the measured loops (loop_register.h).
+ * loop_register.c - what the measured loops share to register their
+ * benchmarks (loop_register.h).
  */
 #include "loop_register.h"
 #include "errmsg.h"
