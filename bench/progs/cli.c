@@ -34,60 +34,6 @@ static const char *role_names(enum loop_role role, char *buf, size_t len)
 	return buf;
 }
 
-void usage(void)
-{
-	char scenarios[256], baselines[256];
-
-	printf(
-"usage: refbench [lab options] [Google Benchmark options]\n"
-"  --scheme=LIST      schemes: %s (default all;\n"
-"                     the baselines %s run beside hot)\n"
-"  --list-schemes     print every scheme's self-description as JSON, run nothing\n"
-"  --list-scenarios   print every scenario, control and baseline as JSON, run nothing\n"
-"  --scenario=LIST    %s,control (default all)\n"
-"  --threads=LIST     thread counts (default 1, 2, then the topology's boundaries)\n"
-"  --placement=P      compact | scatter | hwloc location list, e.g. core:0-3 (default compact)\n"
-"  --smt              allow SMT siblings (default one thread per core)\n"
-"  --modules=N        modules for spread and lifecycle (default 2000)\n"
-"  --spread-modules=LIST  further module counts for spread, uniform, 1 thread\n"
-"                     (the working-set sweep; default none; 'none' clears it)\n"
-"  --nr-cpus=N        NR_CPUS for hot, spread, lifecycle, unload (default 64, 1..%d)\n"
-"  --nr-cpu-ids=N     possible CPUs (nr_cpu_ids) the per-CPU areas are laid out for\n"
-"                     (default: the largest thread count; more are layout only)\n"
-"  --line=64|128      cache-line size of ____cacheline_aligned (default 128)\n"
-"  --codegen=LIST     kernel (the calls each scheme's kernel made: module_put() and\n"
-"                     module_refcount() out of line, the gets too in 3.19;\n"
-"                     default), inline (all inline: a control), plain (spread\n"
-"                     only, 1 thread: its loads and stores over the scheme's own\n"
-"                     modules, no scheme code: a control)\n"
-"  --percpu-unit=BYTES per-CPU unit size, the stride between CPUs' counts (default:\n"
-"                     256 KiB, 64 KiB past 64 possible CPUs, more for many modules)\n"
-"  --percpu-pages=P   pages of the per-CPU units: 2m (asked for, default) or 4k\n"
-"  --unload-hold-us=N unload: each getter holds its reference N us, then waits N us\n"
-"                     without one, so deletes meet held references (default: each\n"
-"                     scheme's unload_hold_us in --list-schemes, 20 for most; 0: get\n"
-"                     and put back to back)\n"
-"  --module-pages=P   module memory pages: scheme (each scheme's design, default), 4k, 2m\n"
-"  --module-offset=O  struct module in its core: kernel (after the module's text and\n"
-"                     data, drawn from real modules; default), page-aligned, packed\n"
-"  --module-layout=FILE  module layouts to draw from (default: built in, Debian 12)\n"
-"  --layout-seed=N    seed of the layout draw (default 1)\n"
-"  --spread-layouts=LIST  further PAGES:OFFSET layouts for spread (uniform, 1 thread)\n"
-"                     and the control loop, e.g. 4k:kernel,2m:kernel,4k:page-aligned\n"
-"  --counters=LIST    perf events, 'all' (default: all the machine supports) or 'none'\n"
-"  --iterations=N     fixed iteration count for every benchmark\n"
-"  --context-out=FILE write the run's context (placement, counters, settings) as JSON\n"
-"  --plan             print the placement and thread counts, run nothing\n"
-,
-	scheme_names(), role_names(ROLE_BASELINE, baselines, sizeof(baselines)),
-	role_names(ROLE_SCENARIO, scenarios, sizeof(scenarios)), REFBENCH_NR_CPUS_MAX);
-	/* The options the scenarios, controls and baselines take for themselves. */
-	loops_write_options_help(stdout);
-	printf(
-"Google Benchmark's flags: --benchmark_filter=REGEX --benchmark_repetitions=N\n"
-"  --benchmark_min_time=SECONDS --benchmark_out=FILE --benchmark_out_format=json ...\n");
-}
-
 /* A whole number in [lo, hi] for @flag, or a one-line error naming both. */
 static unsigned long parse_uint_flag(const char *flag, const char *val, unsigned long lo,
 				     unsigned long hi)
@@ -201,6 +147,25 @@ static void parse_layouts(const char *val)
 	}
 }
 
+/* The dynamic parts of --help: the schemes and the baselines, the scenarios, NR_CPUS's limit. */
+static const char *help_schemes(char *buf, size_t len)
+{
+	char baselines[256];
+
+	snprintf(buf, len, "%s (default all;\n                     the baselines %s run beside hot)",
+		 scheme_names(), role_names(ROLE_BASELINE, baselines, sizeof(baselines)));
+	return buf;
+}
+static const char *help_scenarios(char *buf, size_t len)
+{
+	return role_names(ROLE_SCENARIO, buf, len);
+}
+static const char *help_nr_cpus_max(char *buf, size_t len)
+{
+	snprintf(buf, len, "%lu", OPT_NR_CPUS.hi);
+	return buf;
+}
+
 /* Each valued option's taking of its value (checked non-empty, a list's entries too). */
 static void take_scheme(const char *flag, const char *val)
 {
@@ -285,40 +250,104 @@ static void take_spread_layouts(const char *flag, const char *val) { (void)flag;
 /*
  * refbench's options, each once: a switch sets its bool; a valued option
  * takes its value (an empty one is refused, and for a comma list an empty
- * entry, "a,,b", ",a", "a,", is refused, not skipped).  Their help is usage().
+ * entry, "a,,b", ",a", "a,", is refused, not skipped).  In the order of --help.
  */
 static const struct cli_option {
 	const char *flag;
 	bool *on;                                        /* a switch */
 	void (*take)(const char *flag, const char *val); /* a valued option */
 	bool list;                                       /* its value is a comma list */
+	const char *help;                                /* its lines in --help */
+	const char *(*fill)(char *buf, size_t len);      /* the %s of its help, or NULL */
 } options[] = {
-	{ "--smt", &run_cfg.smt, NULL, false },
-	{ "--plan", &opt.plan, NULL, false },
-	{ "--list-schemes", &opt.list_schemes, NULL, false },
-	{ "--list-scenarios", &opt.list_scenarios, NULL, false },
-	{ "--scheme", NULL, take_scheme, true },
-	{ "--scenario", NULL, take_scenario, true },
-	{ "--threads", NULL, take_threads, true },
-	{ "--placement", NULL, take_placement, false },
-	{ "--modules", NULL, take_modules, false },
-	{ "--spread-modules", NULL, take_spread_modules, true },
-	{ "--nr-cpus", NULL, take_nr_cpus, false },
-	{ "--nr-cpu-ids", NULL, take_nr_cpu_ids, false },
-	{ "--line", NULL, take_line, false },
-	{ "--counters", NULL, take_counters, false },
-	{ "--iterations", NULL, take_iterations, false },
-	{ "--context-out", NULL, take_context_out, false },
-	{ "--codegen", NULL, take_codegen, true },
-	{ "--unload-hold-us", NULL, take_hold_us, false },
-	{ "--percpu-unit", NULL, take_percpu_unit, false },
-	{ "--percpu-pages", NULL, take_percpu_pages, false },
-	{ "--module-pages", NULL, take_module_pages, false },
-	{ "--module-offset", NULL, take_module_offset, false },
-	{ "--module-layout", NULL, take_module_layout, false },
-	{ "--layout-seed", NULL, take_layout_seed, false },
-	{ "--spread-layouts", NULL, take_spread_layouts, true },
-	{ NULL, NULL, NULL, false },
+	{ "--scheme", NULL, take_scheme, true,
+	  "  --scheme=LIST      schemes: %s\n",
+	  help_schemes },
+	{ "--list-schemes", &opt.list_schemes, NULL, false,
+	  "  --list-schemes     print every scheme's self-description as JSON, run nothing\n",
+	  NULL },
+	{ "--list-scenarios", &opt.list_scenarios, NULL, false,
+	  "  --list-scenarios   print every scenario, control and baseline as JSON, run nothing\n",
+	  NULL },
+	{ "--scenario", NULL, take_scenario, true,
+	  "  --scenario=LIST    %s,control (default all)\n",
+	  help_scenarios },
+	{ "--threads", NULL, take_threads, true,
+	  "  --threads=LIST     thread counts (default 1, 2, then the topology's boundaries)\n",
+	  NULL },
+	{ "--placement", NULL, take_placement, false,
+	  "  --placement=P      compact | scatter | hwloc location list, e.g. core:0-3 (default compact)\n",
+	  NULL },
+	{ "--smt", &run_cfg.smt, NULL, false,
+	  "  --smt              allow SMT siblings (default one thread per core)\n",
+	  NULL },
+	{ "--modules", NULL, take_modules, false,
+	  "  --modules=N        modules for spread and lifecycle (default 2000)\n",
+	  NULL },
+	{ "--spread-modules", NULL, take_spread_modules, true,
+	  "  --spread-modules=LIST  further module counts for spread, uniform, 1 thread\n"
+	  "                     (the working-set sweep; default none; 'none' clears it)\n",
+	  NULL },
+	{ "--nr-cpus", NULL, take_nr_cpus, false,
+	  "  --nr-cpus=N        NR_CPUS for hot, spread, lifecycle, unload (default 64, 1..%s)\n",
+	  help_nr_cpus_max },
+	{ "--nr-cpu-ids", NULL, take_nr_cpu_ids, false,
+	  "  --nr-cpu-ids=N     possible CPUs (nr_cpu_ids) the per-CPU areas are laid out for\n"
+	  "                     (default: the largest thread count; more are layout only)\n",
+	  NULL },
+	{ "--line", NULL, take_line, false,
+	  "  --line=64|128      cache-line size of ____cacheline_aligned (default 128)\n",
+	  NULL },
+	{ "--codegen", NULL, take_codegen, true,
+	  "  --codegen=LIST     kernel (the calls each scheme's kernel made: module_put() and\n"
+	  "                     module_refcount() out of line, the gets too in 3.19;\n"
+	  "                     default), inline (all inline: a control), plain (spread\n"
+	  "                     only, 1 thread: its loads and stores over the scheme's own\n"
+	  "                     modules, no scheme code: a control)\n",
+	  NULL },
+	{ "--percpu-unit", NULL, take_percpu_unit, false,
+	  "  --percpu-unit=BYTES per-CPU unit size, the stride between CPUs' counts (default:\n"
+	  "                     256 KiB, 64 KiB past 64 possible CPUs, more for many modules)\n",
+	  NULL },
+	{ "--percpu-pages", NULL, take_percpu_pages, false,
+	  "  --percpu-pages=P   pages of the per-CPU units: 2m (asked for, default) or 4k\n",
+	  NULL },
+	{ "--unload-hold-us", NULL, take_hold_us, false,
+	  "  --unload-hold-us=N unload: each getter holds its reference N us, then waits N us\n"
+	  "                     without one, so deletes meet held references (default: each\n"
+	  "                     scheme's unload_hold_us in --list-schemes, 20 for most; 0: get\n"
+	  "                     and put back to back)\n",
+	  NULL },
+	{ "--module-pages", NULL, take_module_pages, false,
+	  "  --module-pages=P   module memory pages: scheme (each scheme's design, default), 4k, 2m\n",
+	  NULL },
+	{ "--module-offset", NULL, take_module_offset, false,
+	  "  --module-offset=O  struct module in its core: kernel (after the module's text and\n"
+	  "                     data, drawn from real modules; default), page-aligned, packed\n",
+	  NULL },
+	{ "--module-layout", NULL, take_module_layout, false,
+	  "  --module-layout=FILE  module layouts to draw from (default: built in, Debian 12)\n",
+	  NULL },
+	{ "--layout-seed", NULL, take_layout_seed, false,
+	  "  --layout-seed=N    seed of the layout draw (default 1)\n",
+	  NULL },
+	{ "--spread-layouts", NULL, take_spread_layouts, true,
+	  "  --spread-layouts=LIST  further PAGES:OFFSET layouts for spread (uniform, 1 thread)\n"
+	  "                     and the control loop, e.g. 4k:kernel,2m:kernel,4k:page-aligned\n",
+	  NULL },
+	{ "--counters", NULL, take_counters, false,
+	  "  --counters=LIST    perf events, 'all' (default: all the machine supports) or 'none'\n",
+	  NULL },
+	{ "--iterations", NULL, take_iterations, false,
+	  "  --iterations=N     fixed iteration count for every benchmark\n",
+	  NULL },
+	{ "--context-out", NULL, take_context_out, false,
+	  "  --context-out=FILE write the run's context (placement, counters, settings) as JSON\n",
+	  NULL },
+	{ "--plan", &opt.plan, NULL, false,
+	  "  --plan             print the placement and thread counts, run nothing\n",
+	  NULL },
+	{ NULL, NULL, NULL, false, NULL, NULL },
 };
 
 /* A value for @flag: given, and for a comma list each entry named; or a one-line error. */
@@ -332,6 +361,23 @@ static void check_value(const char *flag, const char *val, bool list)
 	if (list && (val[0] == ',' || val[n - 1] == ',' || strstr(val, ",,")))
 		die("%s value '%s' has an empty entry (accepted: a comma list, each entry "
 		    "named; see --help)", flag, val);
+}
+
+void usage(void)
+{
+	char buf[512];
+
+	printf("usage: refbench [lab options] [Google Benchmark options]\n");
+	for (int k = 0; options[k].flag; k++)
+		if (options[k].fill)
+			printf(options[k].help, options[k].fill(buf, sizeof(buf)));
+		else
+			fputs(options[k].help, stdout);
+	/* The options the scenarios, controls and baselines take for themselves. */
+	loops_write_options_help(stdout);
+	printf(
+"Google Benchmark's flags: --benchmark_filter=REGEX --benchmark_repetitions=N\n"
+"  --benchmark_min_time=SECONDS --benchmark_out=FILE --benchmark_out_format=json ...\n");
 }
 
 /* Option @o with its value @val (NULL: none given). */
