@@ -71,15 +71,15 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS   ?= $(OPT) -g
 CXXFLAGS ?= $(OPT) -g
-ALL_CFLAGS   = -std=gnu11 $(WARN) $(CFLAGS) -Ikernels -Ibench $(PKG_CFLAGS) $(DEPFLAGS) $(EXTRA_CFLAGS)
-ALL_CXXFLAGS = -std=c++17 $(WARN) $(CXXFLAGS) -Ibench $(DEPFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS   = -std=gnu11 $(WARN) $(CFLAGS) -Ikernels $(BENCH_INC) $(PKG_CFLAGS) $(DEPFLAGS) $(EXTRA_CFLAGS)
+ALL_CXXFLAGS = -std=c++17 $(WARN) $(CXXFLAGS) $(BENCH_INC) $(DEPFLAGS) $(EXTRA_CFLAGS)
 LDLIBS   = $(PKG_LIBS) -lpthread -lm
 
 # The schemes: one SCHEME(id) line each in kernels/schemes.def, one header
 # kernels/scheme_<id>.h each.  Nothing else in the build names a scheme.
 SCHEME_FILES := $(shell sed -n 's/^SCHEME(\([A-Za-z0-9_]*\)).*/\1/p' kernels/schemes.def)
 
-KERNEL_SRCS := cpu stop_machine sched slab numa range_alloc percpu_alloc module_mem module_core schemes pda this_cpu percpu_refcount
+KERNEL_SRCS := cpu stop_machine sched slab numa range_alloc percpu_alloc module_mem module_core schemes pda percpu_refcount
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernels/%.o) $(SCHEME_FILES:%=$(BUILD)/kernels/scheme_%.o)
 KERNEL_LIB  := $(BUILD)/libkernels.a
 
@@ -117,10 +117,31 @@ $(KERNEL_LIB): $(KERNEL_OBJS)
 	ar rcs $@ $^
 
 # ---- bench/ ------------------------------------------------------------------
-BENCH_SRCS := cli register harness window baselines placement location topology counters counters_spec json scenario_table scenario_args module_layout sequence controls tlb
-BENCH_OBJS := $(BENCH_SRCS:%=$(BUILD)/bench/%.o) $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_%.o) \
-              $(SCHEME_FILES:%=$(BUILD)/bench/scenarios_inline_%.o) \
-              $(BUILD)/bench/gbench_shim.o $(BUILD)/bench/module_layout_data.o
+# Four rooms: core/ (the Google Benchmark shim, the measurement window, the
+# harness, counters, JSON), place/ (hwloc topology, placement plans,
+# locations), loops/ (the measured loops: scenarios, controls, baselines) and
+# progs/ (the programs: refbench's main and options, footprint, audit, race,
+# kbench).  Every room is on the include path: a header is named by its file.
+BENCH_ROOMS := core place loops progs
+BENCH_INC   := $(BENCH_ROOMS:%=-Ibench/%)
+
+# The measured loops, listed like the schemes: one line each in
+# bench/loops/scenarios.def, controls.def and baselines.def, one file each.
+# Nothing else in the build names one.
+SCENARIO_FILES := $(shell sed -n 's/^SCENARIO(\([A-Za-z0-9_]*\)).*/\1/p' bench/loops/scenarios.def)
+CONTROL_FILES  := $(sort $(shell sed -n 's/^CONTROL([A-Za-z0-9_]*, *\([A-Za-z0-9_]*\)).*/\1/p' bench/loops/controls.def))
+BASELINE_FILES := $(shell sed -n 's/^BASELINE(\([A-Za-z0-9_]*\)).*/\1/p' bench/loops/baselines.def)
+
+CORE_SRCS  := harness window counters counters_spec json lab_setup die options
+PLACE_SRCS := placement placement_bind location topology tlb
+LOOPS_SRCS := registry loop_register scenario_args module_layout sequence \
+              $(SCENARIO_FILES:%=scenarios/%) $(CONTROL_FILES:%=controls/%) $(BASELINE_FILES:%=baselines/%)
+PROGS_SRCS := cli
+BENCH_OBJS := $(CORE_SRCS:%=$(BUILD)/bench/core/%.o) $(PLACE_SRCS:%=$(BUILD)/bench/place/%.o) \
+              $(LOOPS_SRCS:%=$(BUILD)/bench/loops/%.o) $(PROGS_SRCS:%=$(BUILD)/bench/progs/%.o) \
+              $(SCHEME_FILES:%=$(BUILD)/bench/loops/scenarios_%.o) \
+              $(SCHEME_FILES:%=$(BUILD)/bench/loops/scenarios_inline_%.o) \
+              $(BUILD)/bench/core/gbench_shim.o $(BUILD)/bench/loops/module_layout_data.o
 GBENCH_LIBS := -lbenchmark
 
 $(BUILD)/bench/%.o: bench/%.c
@@ -128,7 +149,7 @@ $(BUILD)/bench/%.o: bench/%.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # The default module layout table, built in (.incbin of the CSV).
-$(BUILD)/bench/module_layout_data.o: bench/module_layout_data.S kernels/data/module-layout-debian12-amd64.csv
+$(BUILD)/bench/loops/module_layout_data.o: bench/loops/module_layout_data.S kernels/data/module-layout-debian12-amd64.csv
 	@mkdir -p $(dir $@)
 	$(CC) $(EXTRA_CFLAGS) -c $< -o $@
 
@@ -136,43 +157,53 @@ $(BUILD)/bench/%.o: bench/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
-# The scenarios of each scheme, twice: with the kernel's call structure
-# (codegen.h), and all inline (the control).
-$(BUILD)/bench/scenarios_inline_%.o: bench/scenarios.c kernels/scheme_%.h kernels/schemes.def
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -DREFBENCH_CODEGEN_INLINE -c $< -o $@
+# A scenario file is compiled twice over: alone, its registration
+# (bench/loops/scenarios/<id>.o, by the rule above), and its loops, in one
+# translation unit per scheme with every other scenario's (scenario_unit.c
+# includes them through scenario_files.h, generated from scenarios.def):
+# with the kernel's call structure (codegen.h), and all inline (the control).
+SCENARIO_UNIT := bench/loops/scenario_unit.c $(BUILD)/bench/loops/scenario_files.h \
+                 $(SCENARIO_FILES:%=bench/loops/scenarios/%.c) kernels/schemes.def
 
-$(BUILD)/bench/scenarios_%.o: bench/scenarios.c kernels/scheme_%.h kernels/schemes.def
+$(BUILD)/bench/loops/scenario_files.h: bench/loops/scenarios.def
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -c $< -o $@
+	sed -n 's/^SCENARIO(\([A-Za-z0-9_]*\)).*/#include "scenarios\/\1.c"/p' $< > $@
+
+$(BUILD)/bench/loops/scenarios_inline_%.o: $(SCENARIO_UNIT) kernels/scheme_%.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -I$(BUILD)/bench/loops -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -DREFBENCH_CODEGEN_INLINE -c $< -o $@
+
+$(BUILD)/bench/loops/scenarios_%.o: $(SCENARIO_UNIT) kernels/scheme_%.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -I$(BUILD)/bench/loops -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -c $< -o $@
 
 BENCH_LIB := $(BUILD)/libbench.a
-$(BENCH_LIB): $(BENCH_OBJS) $(BUILD)/bench/lab_setup.o
+$(BENCH_LIB): $(BENCH_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/refbench: $(BUILD)/bench/main.o $(BENCH_LIB) $(KERNEL_LIB)
+$(BUILD)/refbench: $(BUILD)/bench/progs/main.o $(BENCH_LIB) $(KERNEL_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(GBENCH_LIBS) $(LDLIBS)
 
-$(BUILD)/refbench-footprint: $(BUILD)/bench/footprint.o $(BENCH_LIB) $(KERNEL_LIB)
+$(BUILD)/refbench-footprint: $(BUILD)/bench/progs/footprint.o $(BENCH_LIB) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/refbench-audit: $(BUILD)/bench/audit.o $(BENCH_LIB) $(KERNEL_LIB)
+$(BUILD)/refbench-audit: $(BUILD)/bench/progs/audit.o $(BENCH_LIB) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The deterministic race: each scheme built once more with a hook between
 # the steps of module_refcount()'s sum (compat.h REFCOUNT_WALK_STEP).
-RACE_OBJS := $(SCHEME_FILES:%=$(BUILD)/bench/race_%.o)
-$(BUILD)/bench/race_%.o: bench/race_instance.c kernels/scheme_%.h kernels/schemes.def
+RACE_OBJS := $(SCHEME_FILES:%=$(BUILD)/bench/progs/race_%.o)
+$(BUILD)/bench/progs/race_%.o: bench/progs/race_instance.c kernels/scheme_%.h kernels/schemes.def
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DSCHEME_ID=$* -DSCHEME_HEADER='"scheme_$*.h"' -DREFBENCH_STEP_HOOK -c $< -o $@
 
-$(BUILD)/refbench-race: $(BUILD)/bench/race.o $(RACE_OBJS) $(BENCH_LIB) $(KERNEL_LIB)
+$(BUILD)/refbench-race: $(BUILD)/bench/progs/race.o $(RACE_OBJS) $(BENCH_LIB) $(KERNEL_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The userspace side of the kernel module (kernels/kmod/): runs it through
 # debugfs and writes its figures as Google Benchmark JSON.
-$(BUILD)/refbench-kbench: $(BUILD)/bench/kbench.o $(BENCH_LIB)
+$(BUILD)/refbench-kbench: $(BUILD)/bench/progs/kbench.o $(BENCH_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # ---- tests/ ------------------------------------------------------------------

@@ -113,12 +113,12 @@ int refbench_cpus_from_affinity(unsigned int n, char *err, size_t errlen);
 
 /*
  * A step of module_refcount()'s walk, before it reads CPU @cpu: nothing,
- * except in the deterministic race test (tests/test_race.c), which builds
- * the schemes with REFBENCH_STEP_HOOK to run a get and a put between two
- * steps of a reader's sum.
+ * except in the deterministic race (refbench-race), which builds the
+ * schemes with REFBENCH_STEP_HOOK and sets refbench_walk_hook (cpu.c) to
+ * run a get and a put between two steps of a reader's sum.
  */
-#ifdef REFBENCH_STEP_HOOK
 extern void (*refbench_walk_hook)(int cpu);
+#ifdef REFBENCH_STEP_HOOK
 #define REFCOUNT_WALK_STEP(cpu) do { if (refbench_walk_hook) refbench_walk_hook(cpu); } while (0)
 #else
 #define REFCOUNT_WALK_STEP(cpu) do { } while (0)
@@ -229,6 +229,13 @@ static inline int atomic_dec_if_positive(atomic_t *v)
 
 extern uintptr_t __per_cpu_offset[REFBENCH_NR_CPUS_MAX];
 #define per_cpu_offset(cpu) (__per_cpu_offset[(cpu)])
+/*
+ * The base address of each CPU's unit: what __per_cpu_offset[] holds on x86-64
+ * from 2.6.30, where per-CPU pointers are zero-based (this_cpu.h).
+ */
+extern uintptr_t __per_cpu_base[];
+/* 1 while percpu_alloc.c's per-CPU areas exist (the CPUs may not change then). */
+extern int refbench_percpu_ready;
 
 /* ---- quiescent states, grace periods, stop_machine ---------------------- */
 
@@ -258,7 +265,6 @@ void cpu_idle_enter(void);
 void cpu_idle_exit(void);
 
 void synchronize_sched(void);
-int stop_machine(int (*fn)(void *), void *data);
 
 /* ---- tasks: a waiter and its wake-up ------------------------------------ */
 

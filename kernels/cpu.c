@@ -2,7 +2,9 @@
  * cpu.c - the lab's CPUs: configuration (NR_CPUS, the cache-line size,
  * nr_cpu_ids and what each CPU is), registration of the one thread pinned
  * to each CPU (smp_processor_id(), get_cpu()), idle and online states, and
- * grace periods.
+ * grace periods; a CPU's side of stop_machine() (parking at a quiescent
+ * point; the stopper is stop_machine.c) and its %gs base (this_cpu.h).
+ * It uses nothing of the per-CPU allocator or the stopper: they use it.
  *
  * Models what the kernel gets from arch setup and the scheduler
  * (include/linux/smp.h, kernel/rcupdate.c in 2.6.29): a thread registered
@@ -23,7 +25,6 @@
 #include "cpu_internal.h"
 #include "this_cpu.h"
 #include "numa.h"
-#include "percpu_alloc.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -33,12 +34,19 @@
 #include <string.h>
 #include <unistd.h>
 #include <urcu/urcu-qsbr.h>
+#include <sys/syscall.h>
+#if defined(__x86_64__)
+#include <asm/prctl.h>
+#endif
 
 unsigned int refbench_nr_cpus = 64;
 unsigned int refbench_line_shift = 7;
 unsigned int nr_cpu_ids = 1;
 struct refbench_cpu refbench_cpus[REFBENCH_NR_CPUS_MAX];
-uintptr_t __per_cpu_offset[REFBENCH_NR_CPUS_MAX];
+uintptr_t __per_cpu_offset[REFBENCH_NR_CPUS_MAX];   /* filled by percpu_alloc.c */
+uintptr_t __per_cpu_base[REFBENCH_NR_CPUS_MAX];     /* filled by percpu_alloc.c */
+int refbench_percpu_ready;                          /* set by percpu_alloc.c */
+void (*refbench_walk_hook)(int cpu);                /* set by the race program */
 __thread int refbench_this_cpu = -1;
 int refbench_layout_users;   /* live module memory allocations */
 static unsigned int cpus_described = 1;   /* CPU 0 is OS CPU 0 until told */
@@ -74,7 +82,7 @@ int refbench_configure(unsigned int nr_cpus, unsigned int line_bytes,
 			 refbench_nr_cpus, nr_cpus, L1_CACHE_BYTES, line_bytes, refbench_layout_users);
 		return -1;
 	}
-	if (cpu_ids != nr_cpu_ids && (percpu_ready() ||
+	if (cpu_ids != nr_cpu_ids && (__atomic_load_n(&refbench_percpu_ready, __ATOMIC_SEQ_CST) ||
 	    __atomic_load_n(&refbench_layout_users, __ATOMIC_SEQ_CST) != 0)) {
 		snprintf(err, errlen, "cannot change nr_cpu_ids from %u to %u while per-CPU "
 			 "areas or modules exist", nr_cpu_ids, cpu_ids);
@@ -94,7 +102,7 @@ int refbench_cpus_set(const struct refbench_cpu *cpus, unsigned int n,
 			 n, REFBENCH_NR_CPUS_MAX);
 		return -1;
 	}
-	if (percpu_ready() || __atomic_load_n(&refbench_layout_users, __ATOMIC_SEQ_CST) != 0) {
+	if (__atomic_load_n(&refbench_percpu_ready, __ATOMIC_SEQ_CST) || __atomic_load_n(&refbench_layout_users, __ATOMIC_SEQ_CST) != 0) {
 		snprintf(err, errlen, "cannot change the run's CPUs while per-CPU areas or modules exist");
 		return -1;
 	}
@@ -232,6 +240,60 @@ void cpu_unregister(void)
 	pthread_mutex_unlock(&registry_lock);
 	refbench_this_cpu = -1;
 	this_cpu_set_base(-1);
+}
+
+/*
+ * Stay stopped while a stop is pending, acknowledging the generation seen.
+ * The stopper (stop_machine.c) raises the flag before it makes the new
+ * generation, so a thread that reads generation g then sees the flag
+ * raised for g (or a later stop) and stays: it leaves only when no stop is
+ * pending.
+ */
+void stop_wait(void)
+{
+	struct cpu_slot *me = &slots[refbench_this_cpu];
+	unsigned long spins = 0;
+
+	while (__atomic_load_n(&refbench_stop_pending, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&me->ack, __atomic_load_n(&stop_generation, __ATOMIC_SEQ_CST),
+				 __ATOMIC_SEQ_CST);
+		relax_or_yield(&spins);
+	}
+}
+
+/* From cpu_quiescent(): a stopped CPU holds up no grace period either. */
+void refbench_stop_park(void)
+{
+	urcu_qsbr_thread_offline();
+	stop_wait();
+	urcu_qsbr_thread_online();
+}
+
+/* ---- the %gs base of each CPU thread (this_cpu.h) ----------------------- */
+
+static char this_cpu_why[160];
+
+bool this_cpu_set_base(int cpu)
+{
+#if defined(__x86_64__)
+	unsigned long base = cpu >= 0 ? (unsigned long)__per_cpu_base[cpu] : 0;
+
+	if (syscall(SYS_arch_prctl, ARCH_SET_GS, base) == 0)
+		return true;
+	snprintf(this_cpu_why, sizeof(this_cpu_why),
+		 "arch_prctl(ARCH_SET_GS) refused: %s (the this_cpu operations need the %%gs base)",
+		 strerror(errno));
+	return false;
+#else
+	(void)cpu;
+	snprintf(this_cpu_why, sizeof(this_cpu_why), "not x86-64: no %%gs-relative this_cpu operations");
+	return false;
+#endif
+}
+
+const char *this_cpu_unavailable(void)
+{
+	return this_cpu_why[0] ? this_cpu_why : NULL;
 }
 
 void refbench_qsbr_quiescent(void)

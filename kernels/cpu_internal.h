@@ -1,7 +1,8 @@
 /*
- * cpu_internal.h - what cpu.c (CPU registration, idle, grace periods) and
- * stop_machine.c share: each CPU's slot and the stop generation.  Not for
- * schemes or the harness: they use compat.h.
+ * cpu_internal.h - what stop_machine.c (the stopper) uses of cpu.c (the
+ * CPUs: registration, idle, parking at a quiescent point): each CPU's slot,
+ * the stop generation, the way a CPU waits.  cpu.c uses nothing of
+ * stop_machine.c.  Not for schemes or the harness: they use compat.h.
  */
 #ifndef REFBENCH_CPU_INTERNAL_H
 #define REFBENCH_CPU_INTERNAL_H
@@ -17,7 +18,25 @@ struct cpu_slot {
 extern struct cpu_slot slots[REFBENCH_NR_CPUS_MAX];
 extern unsigned long stop_generation;
 
-/* Stay parked while a stop is pending (stop_machine.c). */
+#include <sched.h>
+
+/* Stay parked while a stop is pending (cpu.c). */
 void stop_wait(void);
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Spin a little, then give the CPU away: threads may share a PU in tests. */
+static inline void relax_or_yield(unsigned long *spins)
+{
+	if (++*spins < 256)
+		cpu_relax();
+	else
+		sched_yield();
+}
 
 #endif

@@ -57,6 +57,8 @@
 #ifndef REFBENCH_MODULE_LIFECYCLE_H
 #define REFBENCH_MODULE_LIFECYCLE_H
 
+#include "stop_machine.h"
+
 #include <sched.h>
 #include <string.h>
 #include <time.h>
@@ -80,6 +82,11 @@ static inline enum module_mem_kind load_mem_kind(const struct load_params *p)
 	return p->module_pages == 4096 ? MODULE_MEM_VMALLOC : MODULE_MEM_POOL;
 }
 
+/*
+ * One function of about 90 lines, as the kernel's load_module() is: its
+ * steps in the kernel's order, and compiled into every scheme's measured
+ * build, whose code a split would change.
+ */
 static struct module *load_module(const char *name, const struct load_params *p, int *errp)
 {
 	size_t image_size = module_image_size();

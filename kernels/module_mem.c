@@ -106,12 +106,6 @@ static struct size_class *size_class(struct region *r, size_t size, size_t gap, 
 	return c;
 }
 
-static size_t rounded(size_t size, bool packed)
-{
-	size_t a = packed ? MODULE_MEM_ALIGN : MODULE_MEM_PAGE;
-	return (size + a - 1) / a * a;
-}
-
 /* A free core of exactly @size, or a new one from the bump pointer. */
 static struct block *take_block(struct region *r, size_t size, size_t gap)
 {
@@ -140,14 +134,14 @@ static struct block *take_block(struct region *r, size_t size, size_t gap)
 void *module_mem_alloc(enum module_mem_kind kind, size_t size, bool packed)
 {
 	struct region *r = &regions[kind == MODULE_MEM_VMALLOC];
-	size_t gap = packed ? 0 : MODULE_MEM_PAGE;
+	size_t gap = module_mem_gap(packed);
 	struct block *b = NULL;
 
 	if (should_fail_alloc())
 		return NULL;
 	size = size ? size : 1;
 	pthread_mutex_lock(&lock);
-	if ((r->base || region_init(r) == 0) && (b = take_block(r, rounded(size, packed), gap))) {
+	if ((r->base || region_init(r) == 0) && (b = take_block(r, module_mem_rounded(size, packed), gap))) {
 		b->requested = size;
 		b->next = r->live[live_hash(b->addr)];
 		r->live[live_hash(b->addr)] = b;

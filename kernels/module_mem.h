@@ -40,6 +40,18 @@ enum module_mem_kind { MODULE_MEM_POOL, MODULE_MEM_VMALLOC };
 #define MODULE_MEM_ALIGN 128
 #define MODULE_MEM_PAGE 4096
 
+/* What module_mem_alloc() takes for a core of @size: the size it hands out,
+ * and the gap (the guard page) it keeps after it. */
+static inline size_t module_mem_rounded(size_t size, bool packed)
+{
+	size_t a = packed ? MODULE_MEM_ALIGN : MODULE_MEM_PAGE;
+	return (size + a - 1) / a * a;
+}
+static inline size_t module_mem_gap(bool packed)
+{
+	return packed ? 0 : MODULE_MEM_PAGE;
+}
+
 /**
  * module_mem_alloc() - a zeroed core of @size bytes.
  * @kind: 4 KiB (vmalloc-like) or 2 MiB (pool) pages.

@@ -21,7 +21,6 @@ struct pcpu_region {
 
 static struct {
 	pthread_mutex_t lock;
-	int ready;
 	size_t unit_size, mapped_unit;
 	unsigned int nr_units;
 	char *unit[REFBENCH_NR_CPUS_MAX];
@@ -33,7 +32,6 @@ static struct {
 #define HUGE_2M ((size_t)2 << 20)
 
 static bool small_pages;
-uintptr_t __per_cpu_base[REFBENCH_NR_CPUS_MAX];
 
 size_t percpu_unit_for(unsigned int cpu_ids, unsigned int modules)
 {
@@ -46,7 +44,7 @@ size_t percpu_unit_for(unsigned int cpu_ids, unsigned int modules)
 
 size_t percpu_unit_size(void)
 {
-	return pcpu.ready ? pcpu.mapped_unit : 0;
+	return refbench_percpu_ready ? pcpu.mapped_unit : 0;
 }
 
 void percpu_set_small_pages(bool small)
@@ -142,7 +140,7 @@ int percpu_init(size_t unit_size, char *err, size_t errlen)
 	int ret = -1;
 
 	pthread_mutex_lock(&pcpu.lock);
-	if (pcpu.ready) {
+	if (refbench_percpu_ready) {
 		snprintf(err, errlen, "per-CPU areas already laid out");
 		goto out;
 	}
@@ -173,7 +171,7 @@ int percpu_init(size_t unit_size, char *err, size_t errlen)
 		unmap_units();
 		goto out;
 	}
-	pcpu.ready = 1;
+	__atomic_store_n(&refbench_percpu_ready, 1, __ATOMIC_SEQ_CST);
 	ret = 0;
 	/* The caller's %gs follows its area (other CPUs register after this). */
 	if (refbench_this_cpu >= 0)
@@ -188,7 +186,7 @@ int percpu_destroy(void)
 	int ret = 0;
 
 	pthread_mutex_lock(&pcpu.lock);
-	if (!pcpu.ready)
+	if (!refbench_percpu_ready)
 		goto out;
 	if (pcpu.ra.in_use != 0) {
 		ret = -1;
@@ -196,7 +194,7 @@ int percpu_destroy(void)
 	}
 	range_alloc_destroy(&pcpu.ra);
 	unmap_units();
-	pcpu.ready = 0;
+	__atomic_store_n(&refbench_percpu_ready, 0, __ATOMIC_SEQ_CST);
 out:
 	pthread_mutex_unlock(&pcpu.lock);
 	return ret;
@@ -204,7 +202,7 @@ out:
 
 int percpu_ready(void)
 {
-	return __atomic_load_n(&pcpu.ready, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&refbench_percpu_ready, __ATOMIC_SEQ_CST);
 }
 
 void *percpu_modalloc(unsigned long size, unsigned long align, const char *name)
@@ -217,7 +215,7 @@ void *percpu_modalloc(unsigned long size, unsigned long align, const char *name)
 		return NULL;
 	}
 	pthread_mutex_lock(&pcpu.lock);
-	if (pcpu.ready) {
+	if (refbench_percpu_ready) {
 		/* 2.6.29 capped alignment at a page and warned; so do we. */
 		if (align > (unsigned long)sysconf(_SC_PAGESIZE))
 			align = (unsigned long)sysconf(_SC_PAGESIZE);
@@ -251,7 +249,7 @@ void percpu_modfree(void *freeme)
 	if (!freeme)
 		return;
 	pthread_mutex_lock(&pcpu.lock);
-	if (pcpu.ready)
+	if (refbench_percpu_ready)
 		range_free(&pcpu.ra, (size_t)((char *)freeme - pcpu.unit[0]));
 	pthread_mutex_unlock(&pcpu.lock);
 }
@@ -260,7 +258,7 @@ void percpu_get_stats(struct percpu_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_lock(&pcpu.lock);
-	if (pcpu.ready) {
+	if (refbench_percpu_ready) {
 		st->unit_size = pcpu.unit_size;
 		st->nr_units = pcpu.nr_units;
 		st->in_use_per_unit = pcpu.ra.in_use;

@@ -49,11 +49,7 @@ size_t percpu_unit_for(unsigned int cpu_ids, unsigned int modules);
  * the page size does to a walk over every CPU's unit.  Before percpu_init().
  */
 void percpu_set_small_pages(bool small);
-/*
- * The base address of each CPU's unit: what __per_cpu_offset[] holds on x86-64
- * from 2.6.30, where per-CPU pointers are zero-based (this_cpu.h).
- */
-extern uintptr_t __per_cpu_base[];
+/* __per_cpu_base[], each CPU's unit (compat.h), is filled here. */
 /* Bytes from one CPU's unit to the next (0 before percpu_init()). */
 size_t percpu_unit_size(void);
 /* AnonHugePages backing the units, from /proc/self/smaps; -1 if unknown. */

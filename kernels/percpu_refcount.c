@@ -20,13 +20,6 @@ _Static_assert(sizeof(((struct percpu_ref *)0)->rcu) >= sizeof(struct rcu_head),
 
 struct kmutex percpu_ref_switch_lock = KMUTEX_INIT;
 
-/*
- * The deterministic race (bench/race.c) sets this to run a get and a put
- * between two steps of a sum; a weak reference, so that only the program
- * that defines it has it.  Not on any get or put path.
- */
-extern void (*refbench_walk_hook)(int cpu) __attribute__((weak));
-
 static struct rcu_head *ref_rcu(struct percpu_ref *ref)
 {
 	return (struct rcu_head *)(void *)&ref->rcu;
@@ -123,7 +116,8 @@ static void percpu_ref_switch_to_atomic_rcu(struct rcu_head *rcu)
 	 * each reference.
 	 */
 	for_each_possible_cpu(cpu) {
-		if (&refbench_walk_hook && refbench_walk_hook)
+		/* The deterministic race's step (compat.h); not on any get or put path. */
+		if (refbench_walk_hook)
 			refbench_walk_hook(cpu);
 		count += READ_ONCE(*per_cpu_zb(percpu_count, cpu));
 	}

@@ -19,7 +19,7 @@
  *   SCHEME_OUT_OF_LINE  which operations its kernel had out of line (codegen.h)
  *   SCHEME_MIGRATION_SAFE  1 when module_refcount() cannot read low while a
  *                       reference taken on one CPU is dropped on another
- *                       during the sum (tests/test_race.c checks the claim)
+ *                       during the sum (refbench-race checks the claim)
  *   SCHEME_UNLOAD_HOLD_US  (optional, default 20) how long unload's getters
  *                       hold a reference unless --unload-hold-us says: long
  *                       enough that about half the deletes meet a held one

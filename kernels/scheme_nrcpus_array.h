@@ -44,7 +44,7 @@
 #define SCHEME_UNLOAD_ERA 2009
 #define SCHEME_OUT_OF_LINE (OOL_MODULE_PUT | OOL_MODULE_REFCOUNT)
 #define SCHEME_MODULE_GET_BUG_ON 1
-#define SCHEME_MIGRATION_SAFE 0         /* one count per CPU: see test_race.c */
+#define SCHEME_MIGRATION_SAFE 0         /* one count per CPU: see refbench-race */
 #define SCHEME_REF_STORAGE REF_STORAGE_EMBEDDED_ARRAY
 
 #include "compat.h"

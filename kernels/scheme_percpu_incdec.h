@@ -28,7 +28,7 @@
  * never under-count: each decrement the reader saw has its increment made
  * visible before it (module_put's smp_wmb()), and the reader reads the
  * increments after the decrements (smp_rmb()).  SCHEME_MIGRATION_SAFE says
- * so, and tests/test_race.c checks it step by step.
+ * so, and refbench-race checks it step by step.
  *
  * Each module takes nr_cpu_ids * 8 bytes, each CPU's in its own per-CPU
  * unit; module_refcount() walks possible CPUs twice.  Unload is 2.6.29's:

@@ -11,7 +11,8 @@
  * (cpu.c, cpu_idle_exit()).  Both sides use sequentially consistent
  * accesses (store own flag, then load the other's), so either the stopper
  * sees a thread online and waits for its acknowledgement, or the thread
- * sees the stop pending and parks: never neither.
+ * sees the stop pending and parks: never neither.  The parking side
+ * (stop_wait(), refbench_stop_park()) is cpu.c's: a CPU's own business.
  *
  * Departures: the kernel runs fn on one CPU with interrupts off while the
  * others spin in a kthread; here the calling thread runs fn and the others
@@ -19,56 +20,13 @@
  */
 #define _GNU_SOURCE
 #define _LGPL_SOURCE
+#include "stop_machine.h"
 #include "compat.h"
 #include "cpu_internal.h"
 
 #include <pthread.h>
-#include <sched.h>
-#include <urcu/urcu-qsbr.h>
 
 /* ---- stop_machine ------------------------------------------------------- */
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
-/* Spin a little, then give the CPU away: threads may share a PU in tests. */
-static inline void relax_or_yield(unsigned long *spins)
-{
-	if (++*spins < 256)
-		cpu_relax();
-	else
-		sched_yield();
-}
-
-/*
- * Stay stopped while a stop is pending, acknowledging the generation seen.
- * The stopper raises the flag before it makes the new generation, so a
- * thread that reads generation g then sees the flag raised for g (or a
- * later stop) and stays: it leaves only when no stop is pending.
- */
-void stop_wait(void)
-{
-	struct cpu_slot *me = &slots[refbench_this_cpu];
-	unsigned long spins = 0;
-
-	while (__atomic_load_n(&refbench_stop_pending, __ATOMIC_SEQ_CST)) {
-		__atomic_store_n(&me->ack, __atomic_load_n(&stop_generation, __ATOMIC_SEQ_CST),
-				 __ATOMIC_SEQ_CST);
-		relax_or_yield(&spins);
-	}
-}
-
-/* From cpu_quiescent(): a stopped CPU holds up no grace period either. */
-void refbench_stop_park(void)
-{
-	urcu_qsbr_thread_offline();
-	stop_wait();
-	urcu_qsbr_thread_online();
-}
 
 static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
 

@@ -22,7 +22,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "percpu_alloc.h"
 
 /*
  * Zero-based per-CPU pointers, as x86-64 kernels have used since 2.6.30: a
@@ -43,7 +42,8 @@
 
 /*
  * this_cpu_set_base() - point the calling thread's %gs at CPU @cpu's per-CPU
- * area (cpu.c calls it at registration, percpu_alloc.c when the areas move);
+ * area (defined in cpu.c, which calls it at registration; percpu_alloc.c
+ * calls it when the areas move);
  * @cpu < 0 clears it.  Return: false when the kernel refused.
  */
 bool this_cpu_set_base(int cpu);

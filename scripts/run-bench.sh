@@ -253,7 +253,7 @@ fi
 
 step "memory footprint (NR_CPUS $FOOTPRINT_NR_CPUS, $MODULES modules)"
 scheme_sel=()
-[ -n "${SCHEMES:-}" ] && scheme_sel=(--schemes="$SCHEMES")
+[ -n "${SCHEMES:-}" ] && scheme_sel=(--scheme="$SCHEMES")
 logged "$BUILD/refbench-footprint" --modules="$MODULES" --line="$LINE" --nr-cpus="$FOOTPRINT_NR_CPUS" \
   "${scheme_sel[@]}" --out="$work/footprint.json"
 

@@ -59,8 +59,8 @@ def test_hot_loop_calls_what_the_kernel_called(index):
     ool = KERNEL_OUT_OF_LINE[m.group(1)]
     assert info["out_of_line"] == ool, \
         f"{info['name']}: declares out_of_line {info['out_of_line']}, its kernel had {ool}"
-    kernel = calls_in(BUILD / "bench" / f"scenarios_{sid}.o", "bench_hot")
-    inline = calls_in(BUILD / "bench" / f"scenarios_inline_{sid}.o", "bench_hot")
+    kernel = calls_in(BUILD / "bench" / "loops" / f"scenarios_{sid}.o", "bench_hot")
+    inline = calls_in(BUILD / "bench" / "loops" / f"scenarios_inline_{sid}.o", "bench_hot")
     for bit, op in OPS.items():
         sym = f"scheme_{sid}_{op}"
         if op in ("__module_get", "module_refcount"):
@@ -80,7 +80,7 @@ def test_read_loop_calls_the_exported_module_refcount(index):
     info = schemes()[index]
     sym = f"scheme_{sid}_module_refcount"
     assert info["out_of_line"] & 8, f"{info['name']}: module_refcount() was out of line in every era"
-    assert sym in calls_in(BUILD / "bench" / f"scenarios_{sid}.o", "bench_read"), \
+    assert sym in calls_in(BUILD / "bench" / "loops" / f"scenarios_{sid}.o", "bench_read"), \
         f"{info['name']}: bench_read does not call {sym}"
-    assert sym not in calls_in(BUILD / "bench" / f"scenarios_inline_{sid}.o", "bench_read"), \
+    assert sym not in calls_in(BUILD / "bench" / "loops" / f"scenarios_inline_{sid}.o", "bench_read"), \
         f"{info['name']}: the inline control's bench_read calls {sym}"

@@ -176,6 +176,7 @@ static void waiter_fn(struct kt_worker *w)
 	__atomic_store_n(&d->done, 1, __ATOMIC_RELEASE);
 }
 
+/* One long case: the waiting delete's steps, in the order they happen. */
 static void test_waiting_delete(void **state)
 {
 	const struct scheme_ops *ops = kt_ops(state);

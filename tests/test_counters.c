@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../bench/counters.h"
+#include "counters.h"
 
 static int index_of(const struct counters_config *cfg, const char *name)
 {

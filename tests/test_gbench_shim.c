@@ -1,5 +1,7 @@
 /*
- * Tests of the C interface to Google Benchmark (bench/gbench.h).
+ * Tests of the C interface to Google Benchmark (bench/core/gbench.h).
+ * (Over 600 lines: one group, whose setup runs every benchmark once and
+ * whose tests read the one JSON file it wrote.)
  *
  * The group setup registers C benchmarks, runs them through rb_initialize_with_help() with a built
  * argv (--benchmark_filter, --benchmark_out=FILE, --benchmark_out_format=json,

@@ -71,9 +71,11 @@ def test_filter_matching_nothing_is_not_success():
     assert "no benchmark matched --benchmark_filter '^zzz'" in r.stderr
 
 
-@pytest.mark.parametrize("prog", ["refbench-footprint", "refbench-audit", "refbench-race"])
-def test_single_run_programs_take_schemes(prog):
-    r = subprocess.run([str(BUILD / prog), "--schemes=no-such-scheme"], capture_output=True,
+@pytest.mark.parametrize("flag", ["--scheme", "--schemes"])
+@pytest.mark.parametrize("prog", ["refbench", "refbench-footprint", "refbench-audit", "refbench-race"])
+def test_every_program_takes_scheme(prog, flag):
+    """--scheme is one option in every program (--schemes, its old spelling, still works)."""
+    r = subprocess.run([str(BUILD / prog), f"{flag}=no-such-scheme"], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert "no-such-scheme" in r.stderr and "percpu" in r.stderr

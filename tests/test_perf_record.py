@@ -29,7 +29,7 @@ def run(*args):
 def test_whose_each_instruction_is():
     k = str(ROOT / "kernels" / "scheme_percpu.h")
     c = str(ROOT / "kernels" / "compat.h")
-    b = str(ROOT / "bench" / "scenarios.c")
+    b = str(ROOT / "bench" / "loops" / "scenarios" / "hot.c")
     assert perf_record.whose(k, "return (local_t *)(mod->ref.refptr + off);", "add %rax") == "kernel"
     assert perf_record.whose(c, "if (unlikely(cpu < 0))\t\t/* lab: the registration check */",
                              "js 69b1 <x.cold>") == "lab"
@@ -121,7 +121,7 @@ def test_report_shows_it_or_says_why(tmp_path):
                          "share": 40.0, "file": "kernels/compat.h", "line": 171,
                          "function": "local_inc", "source": "incq", "whose": "kernel"},
                         {"symbol": "bench_hot", "address": "14", "insn": "call 20 <x>",
-                         "share": 20.0, "file": "bench/scenarios.c", "line": 193,
+                         "share": 20.0, "file": "bench/loops/scenarios/hot.c", "line": 193,
                          "function": "bench_hot", "source": "WINDOW_RUN",
                          "whose": "lab"}],
                "loop_share": 60.0, "shares_by_whose": {"kernel": 40.0, "lab": 20.0},

@@ -1,6 +1,7 @@
 /*
  * test_placement.c - placement policies, locations, defaults, errors, JSON and
- * binding (bench/placement.c).
+ * binding (bench/place/placement.c and placement_bind.c).  (Over 600 lines:
+ * the cases share the synthetic topologies below.)
  *
  * Synthetic topologies (hwloc_topology_set_synthetic):
  *   T1 "pack:2 [numa] core:4 pu:2"   2 packages, 1 node each, 2 PUs per core
@@ -22,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "../bench/placement.h"
+#include "placement.h"
 
 #define T1 "pack:2 [numa] core:4 pu:2"
 #define T2 "numa:4 core:2 pu:1"
@@ -456,6 +457,7 @@ static void clear_env(void)
 	unsetenv("HWLOC_THISSYSTEM");
 }
 
+/* One long case: the XML topology's set-up and every check made on it. */
 static void test_xmlfile(void **state)
 {
 	hwloc_topology_t t = synth(T3), x;

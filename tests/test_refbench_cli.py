@@ -181,7 +181,7 @@ def test_lifecycle_bytes_follow_the_schemes(short_run):
 
 def test_footprint_reproduces_the_seed(tmp_path):
     out = tmp_path / "fp.json"
-    r = run([str(FOOTPRINT), "--schemes=nrcpus-array,percpu", "--nr-cpus=8,4096",
+    r = run([str(FOOTPRINT), "--scheme=nrcpus-array,percpu", "--nr-cpus=8,4096",
              f"--out={out}"], timeout=300)
     assert r.returncode == 0, r.stderr
     rows = {(x["scheme"], x["nr_cpus"]): x for x in json.loads(out.read_text())["rows"]}
@@ -195,7 +195,7 @@ def test_footprint_reproduces_the_seed(tmp_path):
 
 
 def test_footprint_bad_input(tmp_path):
-    for args, named in ((["--line=100"], "100"), (["--nr-cpus=0"], "0"), (["--schemes=x"], "x"),
+    for args, named in ((["--line=100"], "100"), (["--nr-cpus=0"], "0"), (["--scheme=x"], "x"), (["--schemes=x"], "x"),
                         ([f"--out={tmp_path}/no/such/dir/fp.json"], "no/such/dir")):
         r = run([str(FOOTPRINT)] + args)
         assert r.returncode != 0

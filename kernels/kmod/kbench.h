@@ -14,7 +14,7 @@
  *                      kernel-side compat headers (compat/), built once per
  *                      line of schemes.def
  *
- * The window is the userspace harness's (bench/window.h): thread 0, the
+ * The window is the userspace harness's (bench/core/window.h): thread 0, the
  * leader, runs whole batches until its window has lasted window_ms, then
  * raises a stop flag; the others run whole batches until they see it.
  * Between batches each thread calls cond_resched(), the kernel's own
@@ -111,7 +111,7 @@ void kbench_window_begin(struct kbench_thread *t);
 void kbench_window_end(struct kbench_thread *t, u64 done);
 
 /*
- * The loop of bench/window.h, in kernel mode: whole batches of BODY, a
+ * The loop of bench/core/window.h, in kernel mode: whole batches of BODY, a
  * scheduling point between batches, the leader stops on its clock, the
  * others on its flag.  done is exact for every thread.
  */
