@@ -5,7 +5,9 @@ nowhere else, a throwaway scenario (bench/loops/scenarios/zz_probe.c and its
 SCENARIO line), a control with an option of its own (controls/zz_probe.c and
 its CONTROL line) and a baseline (baselines/zz_probe.c and its BASELINE line).
 The copy must build, list the three with their roles, accept the control's
-option, name their benchmarks as the lab names its own, and run them.
+option, name their benchmarks as the lab names its own, and run them; and two
+run folders of theirs go through the charts, the report, the summary and
+compare, which take the names and roles from the runs' context.json alone.
 """
 import json
 import os
@@ -226,3 +228,62 @@ def test_they_run(tree):
     assert r.returncode == 0, r.stderr
     ran = json.loads(r.stdout)["benchmarks"]
     assert len(ran) == 3 and not any(b.get("error_occurred") for b in ran), ran
+
+
+def _run_folder(tree, dst, scheme):
+    """A run folder of the copy's three new loops beside hot, as make bench writes one:
+    bench.json, context.json (refbench's --context-out through scripts/context.py), COMPLETE."""
+    dst.mkdir()
+    r = refbench(tree, "--scenario=zz-probe,control,hot", "--zz-probe", "--threads=1",
+                 f"--scheme={scheme}", "--benchmark_min_time=0.01",
+                 "--benchmark_repetitions=3", f"--context-out={dst / 'lab-context.json'}",
+                 f"--benchmark_out={dst / 'bench.json'}", "--benchmark_out_format=json")
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([str(ROOT / "scripts" / "pyrun"), str(ROOT / "scripts" / "context.py"),
+                        "--lab", str(dst / "lab-context.json"), "--out",
+                        str(dst / "context.json")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    (dst / "lab-context.json").unlink()
+    (dst / "COMPLETE").write_text("done\n")
+    return dst
+
+
+def _rb(module, *args):
+    return subprocess.run([str(ROOT / "scripts" / "pyrun"), "-m", f"rbresults.{module}",
+                           *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture(scope="module")
+def runs(tree, tmp_path_factory):
+    scheme = json.loads(refbench(tree, "--list-schemes").stdout)["schemes"][0]["name"]
+    base = tmp_path_factory.mktemp("newloop-runs") / "results" / "box"
+    base.mkdir(parents=True)
+    return scheme, [_run_folder(tree, base / f"2026010{i}T000000Z", scheme) for i in (1, 2)]
+
+
+def test_charts_report_and_compare_take_them_from_the_run(runs):
+    scheme, (old, new) = runs
+    ctx = json.loads((new / "context.json").read_text())
+    assert {e["name"]: e["role"] for e in ctx["scenarios"]}["zz-probe-control"] == "control"
+    r = _rb("plots", new)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = _rb("report", new)
+    assert r.returncode == 0, r.stdout + r.stderr
+    page = (new / "index.html").read_text()
+    # the scenario list's table names each with its role and label, from the run's data
+    for name, label in (("zz-probe", "a throwaway scenario"),
+                        ("zz-probe-control", "a throwaway control"),
+                        ("zz-probe-base", "a throwaway baseline")):
+        assert name in page and label in page, name
+    # the baseline is not ranked as a scheme, the control is not a scheme either
+    r = _rb("summary", new)
+    assert r.returncode == 0, r.stderr
+    assert "zz-probe-base fastest" not in r.stdout and "zz-probe-control fastest" not in r.stdout
+    # compare gates the new benchmarks by name like every other
+    r = _rb("compare", old, new, "--anyway")
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    rows = [line.split()[0] for line in r.stdout.splitlines() if "/manual_time/" in line]
+    for prefix in (f"zz-probe/{scheme}/", "control/zz-probe-control/", "hot/zz-probe-base/"):
+        assert sum(n.startswith(prefix) for n in rows) == 1, (prefix, rows)
+    assert "compared" in r.stdout or "gated" in r.stdout.splitlines()[-1]
