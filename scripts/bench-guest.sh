@@ -112,6 +112,10 @@ done
 known=$("$BUILD/refbench" --list-schemes | scripts/pyrun -c \
   'import json, sys; print(",".join(s["name"] for s in json.load(sys.stdin)["schemes"]))') \
   || fail "cannot read the scheme list of $BUILD/refbench"
+# The harness's baselines, from its own list (refbench --list-scenarios): name1|name2|...
+baselines=$("$BUILD/refbench" --list-scenarios | scripts/pyrun -c \
+  'import json, sys; print("|".join(e["name"] for e in json.load(sys.stdin)["scenarios"] if e["role"] == "baseline"))') \
+  || fail "cannot read the scenario list of $BUILD/refbench"
 if [ "$SCHEMES" != all ]; then
   [[ $SCHEMES =~ ^[a-z0-9.-]+(,[a-z0-9.-]+)*$ ]] || bad "SCHEMES='$SCHEMES' is not accepted (all, or a comma list of $known)"
   IFS=, read -r -a scheme_list <<<"$SCHEMES"
@@ -177,8 +181,8 @@ for p in "${placement_list[@]}"; do
     if [ "$n" = "${nr_list[0]}" ]; then scen=$read_scen; else scen=$rest_scen; fi
     [ -n "$scen" ] || continue
     f=()
-    # The baselines (hot/noop, plain, ...) know no NR_CPUS: the first NR_CPUS's process has them.
-    [ "$n" = "${nr_list[0]}" ] || f=("--benchmark_filter=-^hot/(noop|plain|atomic-private|plain-gs)/")
+    # The baselines (hot/noop, ...) know no NR_CPUS: the first NR_CPUS's process has them.
+    [ "$n" = "${nr_list[0]}" ] || [ -z "$baselines" ] || f=("--benchmark_filter=-^[^/]+/($baselines)/")
     add_process "$p-nr$n" --threads="$THREADS" --placement="$p" --nr-cpus="$n" --scenario="$scen" ${f[@]+"${f[@]}"}
     mid=$(tr , '\n' <<<"$scen" | grep -vx hot | paste -sd, || true)
     [ -n "$mid" ] || continue
