@@ -18,7 +18,7 @@ per module:
 
   module,core_size,core_text_size,this_module_offset,this_module_size,this_module_align
 
-The lab draws module layouts from this file (kernels/module_layout.h): text and
+The lab draws module layouts from this file (bench/loops/module_layout.h): text and
 read-only data before struct module, the rest of the core after it.
 
 Usage: scripts/module_layout.py SOURCE.deb|DIR [--out FILE] [--label TEXT]
