@@ -10,7 +10,10 @@
 #   compare       OLD=run NEW=run: which benchmarks got slower, beyond the machine's noise
 #   ab            OLD=rev NEW=rev: both builds run alternately (ABBA) in one time window;
 #                 per benchmark the change with its interval over the pairs, and a verdict
-#                 (writes results/<host>/ab-<time>/; a SLOWER one fails it: "Error 1")
+#                 (writes results/<host>/ab-<time>/).  A SLOWER benchmark: the script's
+#                 last line "ab: SLOWER: ...", its exit 1, which make shows as "Error 1"
+#                 and exits 2 (as for any failure): for the status itself run
+#                 scripts/pyrun scripts/ab.py --old=REV --new=REV (--help)
 #   plots report  redraw the charts / rewrite index.html of RUN (default: the newest run)
 #   perf          perf stat and perf record per scheme into RUN (default: the newest run):
 #                 the counts, and where each scheme's time goes instruction by instruction
@@ -50,12 +53,14 @@
 #   CALIBRATION=FILE    compare: the noise model [results/<host>/calibration.json]
 #   ANYWAY=1            compare runs of other hosts, settings or schemes [0]
 #   OLD=REV NEW=REV     ab: git revisions or build folders (holding refbench) [none: both needed]
-#   SUITE= FILTER=      ab: parts of bench/ab.def or bench/suite.def, a name regex [all of ab.def]
+#   SUITE= FILTER=      ab: parts of bench/ab.def or bench/suite.def, a name regex [ab.def's
+#                       default parts: hot, spread, lifecycle at 1 thread]
 #   AB_MIN=5            ab: time budget in minutes (at least 3 rounds run) [5]
 #   THRESHOLD=5         ab: percent a change must pass, interval and all, to be SLOWER [5]
 #   AB_FIGURE=cpu       ab: cpu (CPU time per iteration) or wall (ns_per_op) [cpu]
 #   OLD_CFLAGS= NEW_CFLAGS=  ab: EXTRA_CFLAGS of a revision's build, e.g.
-#                       NEW_CFLAGS=-DREFBENCH_INJECT_SLOWDOWN=1 [none]
+#                       NEW_CFLAGS="-DREFBENCH_INJECT_SLOWDOWN=0 -DREFBENCH_INJECT_ADDS=5
+#                       -DREFBENCH_INJECT_IN_percpu" (one scheme about 10% slower) [none]
 #   CPUS PEERS WINDOW_MS KDIR   kbench: see scripts/kbench.sh [every CPU, 64, 200, running kernel]
 #   MUTANTS_ARGS=--all  mutants: every fast test for each mutant; "--only ID ..." some [none]
 
@@ -307,11 +312,18 @@ compare:
 #   THRESHOLD=5 OLD_CFLAGS= NEW_CFLAGS=]; scripts/ab.py builds revisions under $(BUILD)/ab/.
 AB_MIN ?= 5
 AB_FIGURE ?= cpu
+# make turns any failing status into its own exit 2, so the last line says which it was.
 ab:
-	@scripts/pyrun scripts/ab.py --old="$(OLD)" --new="$(NEW)" --suite="$(SUITE)" \
+	@rc=0; scripts/pyrun scripts/ab.py --old="$(OLD)" --new="$(NEW)" --suite="$(SUITE)" \
 	  --filter='$(FILTER)' --minutes="$(AB_MIN)" --threshold="$(THRESHOLD)" \
 	  --figure="$(AB_FIGURE)" --old-cflags="$(OLD_CFLAGS)" --new-cflags="$(NEW_CFLAGS)" --build="$(BUILD)" \
-	  $(if $(RESULTS),--results="$(RESULTS)")
+	  $(if $(RESULTS),--results="$(RESULTS)") || rc=$$?; \
+	 case $$rc in \
+	   0) ;; \
+	   1) echo "make ab: scripts/ab.py exit 1: a benchmark SLOWER (the line above names it) or a step failed (make: Error 1, exit 2; for the status itself run scripts/pyrun scripts/ab.py)" >&2 ;; \
+	   2) echo "make ab: scripts/ab.py exit 2: bad input, nothing run (make: Error 2, exit 2)" >&2 ;; \
+	   *) echo "make ab: scripts/ab.py exit $$rc: stopped (make: Error $$rc)" >&2 ;; \
+	 esac; exit $$rc
 
 footprint: all
 	@$(BUILD)/refbench-footprint

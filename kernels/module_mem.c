@@ -107,7 +107,7 @@ static struct size_class *size_class(struct region *r, size_t size, size_t gap, 
 }
 
 /* A free core of exactly @size, or a new one from the bump pointer. */
-static struct block *take_block(struct region *r, size_t size, size_t gap)
+static struct block *take_block(struct region *r, size_t size, size_t gap, bool *fresh)
 {
 	struct size_class *c = size_class(r, size, gap, true);
 	struct block *b;
@@ -124,6 +124,7 @@ static struct block *take_block(struct region *r, size_t size, size_t gap)
 	}
 	if (r->carved + size + gap > r->reserve || !(b = malloc(sizeof(*b))))
 		return NULL;
+	*fresh = true;
 	b->addr = r->base + r->carved;
 	b->size = size;
 	b->gap = gap;
@@ -131,17 +132,46 @@ static struct block *take_block(struct region *r, size_t size, size_t gap)
 	return b;
 }
 
+/*
+ * A core is zeroed and its pages are present and written, as a module's are
+ * once loaded.  A core never handed out before (the bump pointer's) is
+ * already zero: its pages are faulted in writable by MADV_POPULATE_WRITE in
+ * one call instead of one page fault per page under memset, which made
+ * loading tens of thousands of modules take most of a run on a virtual
+ * machine (about 0.5 ms a module).  The pages end up the same: present,
+ * written, zero, huge where the region allows.  A kernel without
+ * MADV_POPULATE_WRITE (before 5.14), or a reused core, gets the memset.
+ */
+static void zero_core(char *addr, size_t size, bool fresh)
+{
+#ifdef MADV_POPULATE_WRITE
+	if (fresh) {
+		uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+		uintptr_t lo = (uintptr_t)addr & ~(page - 1);
+		uintptr_t hi = ((uintptr_t)addr + size + page - 1) & ~(page - 1);
+
+		if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) == 0)
+			return;
+	}
+#else
+	(void)fresh;
+#endif
+	memset(addr, 0, size);
+}
+
 void *module_mem_alloc(enum module_mem_kind kind, size_t size, bool packed)
 {
 	struct region *r = &regions[kind == MODULE_MEM_VMALLOC];
 	size_t gap = module_mem_gap(packed);
 	struct block *b = NULL;
+	bool fresh = false;
 
 	if (should_fail_alloc())
 		return NULL;
 	size = size ? size : 1;
 	pthread_mutex_lock(&lock);
-	if ((r->base || region_init(r) == 0) && (b = take_block(r, module_mem_rounded(size, packed), gap))) {
+	if ((r->base || region_init(r) == 0) &&
+	    (b = take_block(r, module_mem_rounded(size, packed), gap, &fresh))) {
 		b->requested = size;
 		b->next = r->live[live_hash(b->addr)];
 		r->live[live_hash(b->addr)] = b;
@@ -153,7 +183,7 @@ void *module_mem_alloc(enum module_mem_kind kind, size_t size, bool packed)
 	pthread_mutex_unlock(&lock);
 	if (!b)
 		return NULL;
-	memset(b->addr, 0, b->size);
+	zero_core(b->addr, b->size, fresh);
 	__atomic_add_fetch(&refbench_layout_users, 1, __ATOMIC_SEQ_CST);
 	return b->addr;
 }

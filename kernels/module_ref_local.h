@@ -20,20 +20,40 @@
 #ifndef REFBENCH_MODULE_REF_LOCAL_H
 #define REFBENCH_MODULE_REF_LOCAL_H
 
-#ifdef REFBENCH_INJECT_SLOWDOWN
 /*
- * Test builds only (make BUILD=build/inject
- * EXTRA_CFLAGS=-DREFBENCH_INJECT_SLOWDOWN=N): try_module_get()'s local_inc()
- * as a load, N dependent multiplications by 1 (3 cycles each on current x86
- * cores) and a store.  It lengthens the chain from one get/put to the next
- * (the put's local_dec() reads what the get stored), so that make compare
- * can be shown to see a real slowdown.  A chain of "add $0" was hidden by the
- * out-of-order core (no change at N=8); N=1 multiplication made hot at one
- * thread 10-20% slower for the NR_CPUS-array schemes on the development
- * machine.
+ * The injected slowdown, for test builds only: it shows that make ab and
+ * make compare see a real change of known size in one scheme.
+ *
+ *   EXTRA_CFLAGS="-DREFBENCH_INJECT_SLOWDOWN=N -DREFBENCH_INJECT_IN_<id>
+ *                 [-DREFBENCH_INJECT_EVERY=K]"
+ *
+ * <id> is the scheme's id in schemes.def (SCHEME_ID, e.g. percpu): only that
+ * scheme's try_module_get() changes; the other schemes sharing this header
+ * and every other function stay as they are.  Its local_inc() becomes a
+ * load, N dependent multiplications by 1 (3 cycles each on current x86
+ * cores) and a store, on one call in K (default 1: every call; the other
+ * calls pay a thread-local call count and its test).  The chain lengthens
+ * the path from one get/put to the next (the put's local_dec() reads what
+ * the get stored).  N alone is a coarse knob: at hot, 1 thread, N=1 hid in
+ * the get/put chain's slack and N=2 cost 25-55% on a 2-vCPU AMD EPYC; K
+ * spreads a longer chain thinly, which gives the steps in between
+ * (docs/results.md has the measured sizes).  Without REFBENCH_INJECT_IN_<id>
+ * of the scheme being built nothing changes.
  */
 #define INJECT_STR_(x) #x
 #define INJECT_STR(x) INJECT_STR_(x)
+#define INJECT_CAT_(a, b) a##b
+#define INJECT_CAT(a, b) INJECT_CAT_(a, b)
+#if defined(REFBENCH_INJECT_SLOWDOWN) && defined(SCHEME_ID)
+#if INJECT_CAT(REFBENCH_INJECT_IN_, SCHEME_ID) + 0
+#define REFBENCH_INJECT_HERE 1
+#endif
+#endif
+
+#ifdef REFBENCH_INJECT_HERE
+#ifndef REFBENCH_INJECT_ADDS
+#define REFBENCH_INJECT_ADDS 0
+#endif
 static inline void injected_local_inc(local_t *l)
 {
 	long v;
@@ -41,6 +61,9 @@ static inline void injected_local_inc(local_t *l)
 	__asm__ __volatile__("movq %1, %0\n\t"	/* lab: the injected slowdown */
 			     ".rept " INJECT_STR(REFBENCH_INJECT_SLOWDOWN) "\n\t"
 			     "imulq $1, %0, %0\n\t"
+			     ".endr\n\t"
+			     ".rept " INJECT_STR(REFBENCH_INJECT_ADDS) "\n\t"
+			     "addq $0, %0\n\t"
 			     ".endr\n\t"
 			     "incq %0\n\t"
 			     "movq %0, %1"

@@ -7,8 +7,9 @@
 
 OLD and NEW are each a git revision (built from `git archive` into
 <build>/ab/<commit>[-<flags hash>]/, reused when already built there) or a build folder
-holding refbench (used as is).  A round runs every part of the suite (bench/ab.def, or
-parts of it or of bench/suite.def named by --suite) four times, ABBA: OLD NEW NEW OLD,
+holding refbench (used as is).  A round runs every part of the suite (the parts of
+bench/ab.def marked as its default, or the parts of it or of bench/suite.def named by
+--suite) four times, ABBA: OLD NEW NEW OLD,
 the next round NEW OLD OLD NEW, one short process each.  Rounds go on until the next
 would pass the budget (at least 3 rounds: 6 pairs, the fewest with which a 95%
 interval exists).  Two adjacent processes of a part form a pair; per benchmark, the
@@ -25,7 +26,9 @@ Writes results/<host>/ab-<UTC time>/ (built as .ab-<time>.partial, renamed when
 complete, removed on failure): samples.json (every process's figures), table.json,
 ab.png (the intervals), index.html; prints the table and a one-line summary.
 Exit status: 0 nothing SLOWER, 1 a benchmark SLOWER (interval wholly above the
-threshold) or a step failed, 2 bad input.
+threshold; the last line then names them) or a step failed, 2 bad input.  Under make,
+make reports any of these but 0 as its own error and exits 2: call this script for the
+status itself.
 """
 
 import argparse
@@ -73,28 +76,29 @@ def log(msg):
 
 # ------------------------------------------------------------------------------ the suite
 
-def read_def(path, has_quick):
-    """{part: [args]} of a suite file (PART [QUICK] ARGS...), in file order."""
+def read_def(path):
+    """{part: (yes/no, [args])} of a suite file (PART YES/NO ARGS...: bench/ab.def's
+    DEFAULT column, bench/suite.def's QUICK column), in file order."""
     parts = {}
     for line in path.read_text().splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         f = line.split()
-        parts[f[0]] = f[2:] if has_quick else f[1:]
+        parts[f[0]] = (f[1] if len(f) > 1 else "", f[2:])
     return parts
 
 
 def choose_parts(suite):
-    ab = read_def(AB_DEF, False)
+    ab = read_def(AB_DEF)
     if not suite:
-        return list(ab.items())
-    main = read_def(SUITE_DEF, True)
+        return [(n, args) for n, (default, args) in ab.items() if default == "yes"]
+    main = read_def(SUITE_DEF)
     out = []
     for name in [s for s in suite.split(",") if s]:
         if name in ab:
-            out.append((name, ab[name]))
+            out.append((name, ab[name][1]))
         elif name in main:
-            out.append((name, main[name]))
+            out.append((name, main[name][1]))
         else:
             raise BadInput(f"SUITE='{suite}': '{name}' is no part of bench/ab.def or "
                            f"bench/suite.def (accepted: a comma list of {', '.join(ab)}, "
@@ -497,7 +501,19 @@ def main(argv=None):
     print_table(rows, threshold)
     print(f"written: {final}/ (index.html, ab.png, table.json, samples.json)")
     print(summary)
-    return 1 if any(r["verdict"] == abstats.SLOWER for r in rows) else 0
+    slower = [r["name"] for r in rows if r["verdict"] == abstats.SLOWER]
+    if slower:
+        print(slower_line(slower))
+        return 1
+    return 0
+
+
+def slower_line(names):
+    """The last line when a benchmark is SLOWER: the verdict and the exit status, as make
+    hides the status behind its own."""
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return (f"ab: SLOWER: {len(names)} benchmark{'s' if len(names) > 1 else ''} ({shown}): "
+            f"exit status 1")
 
 
 if __name__ == "__main__":

@@ -118,3 +118,70 @@ def test_short_real_aa_run(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[-1].startswith("ab: FILTER='^nothing-matches$' matches no")
     assert len(list((tmp_path / "results").glob("*/*ab-*"))) == 1
+
+
+def fake_build(folder, cpu_time, exit_status=0):
+    """A build folder whose refbench writes one benchmark of the given CPU time."""
+    folder.mkdir()
+    prog = folder / "refbench"
+    prog.write_text(f"""#!/bin/sh
+[ {exit_status} = 0 ] || {{ echo "refbench: failed on purpose" >&2; exit {exit_status}; }}
+for a in "$@"; do case "$a" in --benchmark_out=*) out="${{a#*=}}" ;; esac; done
+printf '{{"benchmarks": [{{"name": "hot/x/threads:1", "run_name": "hot/x/threads:1",
+ "run_type": "iteration", "cpu_time": {cpu_time}, "real_time": {cpu_time}}}]}}' > "$out"
+""")
+    prog.chmod(0o755)
+    return folder
+
+
+def run_make_ab(tmp_path, old, new):
+    return subprocess.run(["make", "--no-print-directory", "ab", f"OLD={old}", f"NEW={new}",
+                           "SUITE=hot", "AB_MIN=0.001", f"RESULTS={tmp_path / 'results'}",
+                           f"BUILD={tmp_path / 'b'}"],
+                          capture_output=True, text=True, timeout=120, cwd=str(ROOT))
+
+
+def test_slower_is_the_last_line_and_exit_1(tmp_path):
+    old = fake_build(tmp_path / "old", 1.0)
+    new = fake_build(tmp_path / "new", 1.5)
+    proc = run_ab(tmp_path, f"--old={old}", f"--new={new}", "--suite=hot", "--minutes=0.001")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == (
+        "ab: SLOWER: 1 benchmark (hot/x/threads:1): exit status 1")
+    # under make: the same output, then make's own line saying what exit 1 was
+    proc = run_make_ab(tmp_path, old, new)
+    assert proc.returncode == 2
+    assert proc.stdout.strip().splitlines()[-1].startswith("ab: SLOWER: 1 benchmark")
+    err = proc.stderr.strip().splitlines()
+    assert err[-2].startswith("make ab: scripts/ab.py exit 1: a benchmark SLOWER")
+    assert "Error 1" in err[-1]
+    # nothing slower: no such line, make succeeds
+    proc = run_make_ab(tmp_path, old, old)
+    assert proc.returncode == 0, proc.stderr
+    assert "SLOWER:" not in proc.stdout and "make ab:" not in proc.stderr
+
+
+def test_make_ab_says_what_a_failed_step_was(tmp_path):
+    broken = fake_build(tmp_path / "broken", 1.0, exit_status=1)
+    proc = run_make_ab(tmp_path, broken, broken)
+    assert proc.returncode == 2
+    err = proc.stderr.strip().splitlines()
+    assert err[-3].startswith("ab: error:") and "nothing written" in err[-3]
+    assert err[-2].startswith("make ab: scripts/ab.py exit 1:")
+    proc = run_make_ab(tmp_path, "", broken)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-2].startswith("make ab: scripts/ab.py exit 2: bad")
+
+
+def test_default_suite_is_the_parts_marked_yes():
+    parts = ab.read_def(ab.AB_DEF)
+    assert all(flag in ("yes", "no") for flag, _ in parts.values())
+    chosen = ab.choose_parts("")
+    assert [n for n, _ in chosen] == [n for n, (f, _) in parts.items() if f == "yes"]
+    assert chosen and len(chosen) < len(parts)
+    # any part can be named, marked or not, and those of bench/suite.def
+    unmarked = next(n for n, (f, _) in parts.items() if f == "no")
+    assert [n for n, _ in ab.choose_parts(unmarked)] == [unmarked]
+    suite = ab.read_def(ab.SUITE_DEF)
+    first = next(iter(suite))
+    assert ab.choose_parts(first) == [(first, suite[first][1])]

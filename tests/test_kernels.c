@@ -474,6 +474,50 @@ static void test_module_memory_many_sizes(void **state)
 	module_mem_free(MODULE_MEM_POOL, again);
 }
 
+/*
+ * A core comes zeroed and with its pages present, whether fresh from the
+ * region (faulted in by MADV_POPULATE_WRITE) or reused after a free (memset),
+ * in both regions, packed or not.
+ */
+static void test_module_memory_zero_and_present(void **state)
+{
+	static const enum module_mem_kind kinds[] = { MODULE_MEM_POOL, MODULE_MEM_VMALLOC };
+	long page = sysconf(_SC_PAGESIZE);
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		for (int round = 0; round < 2; round++) {
+			size_t size = 3 * (size_t)page + 200;
+			unsigned char *p = module_mem_alloc(kinds[k], size, round == 1);
+			uintptr_t lo, hi;
+			unsigned char *vec;
+
+			assert_non_null(p);
+			for (size_t i = 0; i < size; i++)
+				if (p[i])
+					fail_msg("kind %d round %d: byte %zu is %d", k, round, i, p[i]);
+			lo = (uintptr_t)p & ~(uintptr_t)(page - 1);
+			hi = ((uintptr_t)p + size + page - 1) & ~(uintptr_t)(page - 1);
+			vec = calloc((hi - lo) / page, 1);
+			assert_non_null(vec);
+			assert_int_equal(mincore((void *)lo, hi - lo, vec), 0);
+			for (size_t i = 0; i < (hi - lo) / (size_t)page; i++)
+				if (!(vec[i] & 1))
+					fail_msg("kind %d round %d: page %zu not present", k, round, i);
+			free(vec);
+			memset(p, 0xa5, size);          /* the next round reuses it */
+			module_mem_free(kinds[k], p);
+		}
+		/* the freed core of that size, dirtied, comes back zero */
+		unsigned char *q = module_mem_alloc(kinds[k], 3 * (size_t)page + 200, true);
+		assert_non_null(q);
+		for (size_t i = 0; i < 3 * (size_t)page + 200; i++)
+			if (q[i])
+				fail_msg("kind %d reused: byte %zu is %d", k, i, q[i]);
+		module_mem_free(kinds[k], q);
+	}
+}
+
 /* Every scheme's module memory is the kind it declares, at least line-aligned. */
 static void test_pool_alignment(void **state)
 {
@@ -513,6 +557,7 @@ int main(void)
 	kt_add(&s, "module_memory_2m", test_module_memory_2m, NULL);
 	kt_add(&s, "module_memory_packed", test_module_memory_packed, NULL);
 	kt_add(&s, "module_memory_many_sizes", test_module_memory_many_sizes, NULL);
+	kt_add(&s, "module_memory_zero_and_present", test_module_memory_zero_and_present, NULL);
 	kt_add(&s, "pool_alignment", test_pool_alignment, NULL);
 	return kt_run(&s, "kernels");
 }
