@@ -152,7 +152,10 @@ def test_binary_prints_the_scenario_list():
     assert {n: set(listed.get(n).claims) for n in listed.controls()} == CLAIMS
     for e in listed.entries:
         assert e.label and e.source and e.source.startswith("bench/"), e
-        assert e.role == "control" or not e.claims, e
+        # a scenario claims nothing; a baseline only what it is the limit of
+        assert e.role != "scenario" or not e.claims, e
+    assert [n for n in listed.baselines() if listed.get(n).claims] == ["plain"]
+    assert listed.get("plain").claims == ("per-cpu-limit",)
 
 
 @needs_binary

@@ -12,7 +12,8 @@ A scenario names benchmarks <scenario>/<scheme>/...; a control control/<control>
 baseline runs in a scenario in place of a scheme, <scenario>/<baseline>/.... So the second
 part of a benchmark's name is a scheme, a control or a baseline, and this list says which.
 A control's claims are the ids of the causes it is the control experiment for (why.py picks
-each claim's rows from the controls that declare it); a scenario or a baseline claims none.
+each claim's rows from the controls that declare it); a scenario claims none, and a
+baseline may claim what it is the limit of ("per-cpu-limit": the charts' reference line).
 
 A run made before runs recorded the list has no "scenarios" in its context.json. Its
 controls and baselines are then those the lab had when it stopped running without the list,

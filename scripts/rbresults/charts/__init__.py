@@ -25,11 +25,19 @@ have seen it before.
 
 from typing import NamedTuple
 
-# The baseline every chart draws as the reference, in black (the hot chart's dotted line: the
-# limit a per-CPU count can reach). It is the charts' one choice among the baselines the
-# run's scenario list names, made here beside the captions that describe it; a run whose list
-# has no baseline of this name draws none as the reference.
-REFERENCE_BASELINE = "plain"
+# The baseline every chart draws as the reference, in black (the hot chart's dotted line): the
+# one whose entry in the run's scenario list claims "per-cpu-limit", the limit a per-CPU
+# count can reach. A run whose list has no such baseline draws none as the reference.
+REFERENCE_CLAIM = "per-cpu-limit"
+
+
+def reference_baseline(run):
+    """The run's reference baseline (the first that claims REFERENCE_CLAIM), or None."""
+    for name in run.baselines():
+        e = run.roles.get(name)
+        if e is not None and REFERENCE_CLAIM in e.claims:
+            return name
+    return None
 
 
 class Chart(NamedTuple):

@@ -4,13 +4,13 @@ A scheme's colour is the palette entry at its position in the run's scheme list 
 order), so the same run draws the same colours in every chart and every process; a scheme
 beyond the palette gets a colour derived from a CRC of its name, never from Python's hash()
 (which is salted per process). The baselines take theirs the same way from the run's list of
-baselines (context.json "scenarios"), the reference baseline (charts.REFERENCE_BASELINE) black.
+baselines (context.json "scenarios"), the reference baseline (charts.reference_baseline) black.
 """
 
 import colorsys
 import zlib
 
-from rbresults.charts import REFERENCE_BASELINE
+from rbresults.charts import reference_baseline
 
 import matplotlib
 matplotlib.use("Agg")
@@ -57,9 +57,10 @@ def name_color(name):
 def color(run, scheme):
     """The colour of a scheme (or baseline) in this run's charts."""
     if run.is_baseline(scheme):
-        if scheme == REFERENCE_BASELINE:
+        ref = reference_baseline(run)
+        if scheme == ref:
             return REFERENCE_COLOR
-        others = [b for b in run.baselines() if b != REFERENCE_BASELINE]
+        others = [b for b in run.baselines() if b != ref]
         i = others.index(scheme)
         return BASELINE_PALETTE[i] if i < len(BASELINE_PALETTE) else name_color(scheme)
     names = run.scheme_names()

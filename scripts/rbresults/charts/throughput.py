@@ -1,6 +1,6 @@
 """Hot get/put throughput against the thread count, with each scheme's ideal scaling."""
 
-from rbresults.charts import REFERENCE_BASELINE, style
+from rbresults.charts import reference_baseline, style
 from rbresults.charts.layout import (Skip, finish, log2_axis, maybe_log_y, new_figure,
                                      pick_variant, reps_note, settings_note, stat)
 
@@ -9,8 +9,8 @@ from matplotlib.lines import Line2D
 
 
 def _reference(run):
-    """The reference baseline, when the run's list has it (charts.REFERENCE_BASELINE)."""
-    return REFERENCE_BASELINE if run.is_baseline(REFERENCE_BASELINE) else None
+    """The reference baseline, when the run's list has one (charts.reference_baseline)."""
+    return reference_baseline(run)
 
 
 def _draw_scheme(ax, run, scheme, pts, threads_all):
