@@ -450,7 +450,6 @@ def main(argv=None):
     except OSError:
         raise BadInput(f"RESULTS='{a.results}': cannot be written (accepted: a writable "
                        f"folder)")
-    final, work = hostdir / f"ab-{ts}", hostdir / f".ab-{ts}.partial"
 
     sides = {}
     for var, (kind, commit, folder, label), cflags in (("old", old, a.old_cflags),
@@ -466,7 +465,19 @@ def main(argv=None):
         log(f"OLD and NEW are the same build ({sides['old']['binary']}), used twice: an A/A "
             f"run")
 
-    work.mkdir()
+    # Two runs named in the same second (a script calling make ab twice) get -2, -3, ...;
+    # the folder is claimed by mkdir, so two runs at once cannot take the same name.
+    n = 1
+    while True:
+        tag = ts if n == 1 else f"{ts}-{n}"
+        final, work = hostdir / f"ab-{tag}", hostdir / f".ab-{tag}.partial"
+        try:
+            if not final.exists():
+                work.mkdir()
+                break
+        except FileExistsError:
+            pass
+        n += 1
     try:
         with tempfile.TemporaryDirectory(prefix="ab-", dir=str(work)) as tmp:
             log(f"suite {', '.join(n for n, _ in parts)}; at least {MIN_ROUNDS} rounds, "

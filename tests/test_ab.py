@@ -185,3 +185,22 @@ def test_default_suite_is_the_parts_marked_yes():
     suite = ab.read_def(ab.SUITE_DEF)
     first = next(iter(suite))
     assert ab.choose_parts(first) == [(first, suite[first][1])]
+
+
+def test_runs_named_in_the_same_second_get_their_own_folders(tmp_path):
+    """A run whose time-stamped folder already exists (another run of the same second, or
+    one still being written) takes the next free name instead of failing at the end."""
+    import datetime
+    import socket
+    old = fake_build(tmp_path / "old", 1.0)
+    host = tmp_path / "results" / socket.gethostname().split(".")[0]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for s in range(0, 30):      # every second this run may start in is taken already
+        ts = (now + datetime.timedelta(seconds=s)).strftime("%Y%m%dT%H%M%SZ")
+        (host / f"ab-{ts}").mkdir(parents=True)
+        (host / f"ab-{ts}" / "table.json").write_text("{}")
+        (host / f".ab-{ts}-2.partial").mkdir()
+    proc = run_ab(tmp_path, f"--old={old}", f"--new={old}", "--suite=hot", "--minutes=0.001")
+    assert proc.returncode == 0, proc.stderr
+    made = [p.name for p in host.iterdir() if p.name.endswith("-3")]
+    assert len(made) == 1 and (host / made[0] / "table.json").read_text() != "{}", made
