@@ -23,6 +23,7 @@ import json
 import math
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -267,3 +268,23 @@ def resolve_run_arg(arg, results_dir=None):
     if arg:
         return Path(arg)
     return newest_run(results_dir or default_results_dir())
+
+
+def binary_json(binary, option, older, timeout=60):
+    """(JSON document, where) that a refbench binary prints for `BINARY OPTION` (a --list-*
+    option). Raises ResultsError naming the command when it cannot run, exits non-zero (with
+    its last line and `older`, what an older binary would lack) or prints no JSON."""
+    where = f"{binary} {option}"
+    try:
+        proc = subprocess.run([str(binary), option], capture_output=True, text=True,
+                              timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise ResultsError(f"{where}: cannot run: {e}") from None
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr or proc.stdout or "").splitlines() if ln.strip()]
+        raise ResultsError(f"{where}: exit status {proc.returncode}"
+                           + (f": {lines[-1]}" if lines else "") + f" ({older})")
+    try:
+        return json.loads(proc.stdout), where
+    except json.JSONDecodeError as e:
+        raise ResultsError(f"{where}: not JSON: {e.msg} at line {e.lineno}") from None

@@ -22,10 +22,9 @@ wherever it shows them (ScenarioList.fallback gives the sentence), and nothing e
 """
 
 import json
-import subprocess
 from pathlib import Path
 
-from rbresults.files import ResultsError, check_format
+from rbresults.files import ResultsError, binary_json, check_format
 
 ROLES = ("scenario", "control", "baseline")
 BEFORE_LIST = Path(__file__).resolve().parent / "scenarios_before_list.json"
@@ -150,21 +149,8 @@ def before_list():
 def scenarios_of_binary(binary, timeout=60):
     """The ScenarioList a refbench binary prints for `BINARY --list-scenarios`: a JSON object
     with a "scenarios" list (and refbench_format), or the list alone."""
-    where = f"{binary} --list-scenarios"
-    try:
-        proc = subprocess.run([str(binary), "--list-scenarios"], capture_output=True, text=True,
-                              timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise ResultsError(f"{where}: cannot run: {e}") from None
-    if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr or proc.stdout or "").splitlines() if ln.strip()]
-        raise ResultsError(f"{where}: exit status {proc.returncode}"
-                           + (f": {lines[-1]}" if lines else "")
-                           + " (a refbench older than the scenario list?)")
-    try:
-        doc = json.loads(proc.stdout)
-    except json.JSONDecodeError as e:
-        raise ResultsError(f"{where}: not JSON: {e.msg} at line {e.lineno}") from None
+    doc, where = binary_json(binary, "--list-scenarios",
+                             "a refbench older than the scenario list?", timeout)
     if isinstance(doc, dict):
         if "scenarios" not in doc:
             raise ResultsError(f"{where}: no 'scenarios' list in its output")

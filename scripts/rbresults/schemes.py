@@ -15,10 +15,7 @@ The baselines and the controls are the harness's own, not schemes: the run's sce
 (scenarios.py) names them, and the functions here take their names from it.
 """
 
-import json
-import subprocess
-
-from rbresults.files import ResultsError, check_format
+from rbresults.files import ResultsError, binary_json, check_format
 
 # Fields of a description that say where module memory comes from; two schemes whose other
 # fields all agree run the same code on different memory.
@@ -80,21 +77,8 @@ def parse_schemes(doc, where, baselines=()):
 
 def schemes_of_binary(binary, timeout=60):
     """The schemes a refbench binary was built with (`BINARY --list-schemes`)."""
-    where = f"{binary} --list-schemes"
-    try:
-        proc = subprocess.run([str(binary), "--list-schemes"], capture_output=True, text=True,
-                              timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise ResultsError(f"{where}: cannot run: {e}") from None
-    if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr or proc.stdout or "").splitlines() if ln.strip()]
-        raise ResultsError(f"{where}: exit status {proc.returncode}"
-                           + (f": {lines[-1]}" if lines else "")
-                           + " (a refbench older than the scheme registry?)")
-    try:
-        doc = json.loads(proc.stdout)
-    except json.JSONDecodeError as e:
-        raise ResultsError(f"{where}: not JSON: {e.msg} at line {e.lineno}") from None
+    doc, where = binary_json(binary, "--list-schemes",
+                             "a refbench older than the scheme registry?", timeout)
     if not isinstance(doc, dict) or "schemes" not in doc:
         raise ResultsError(f"{where}: no 'schemes' list in its output")
     check_format(doc, where)
