@@ -4,7 +4,7 @@
 Usage:
   scripts/pyrun scripts/perf_record.py --binary build/refbench --run-dir DIR
         [--schemes a,b] [--benchmarks hot-1,hot-all,spread-seed,read-4096] [--min-time S]
-        [--freq HZ] [--require] [-- extra refbench args]
+        [--freq HZ] [--jobs N] [--require] [-- extra refbench args]
 
 For each scheme of the binary (or --schemes) it records four benchmarks (or --benchmarks):
   hot at 1 thread and at every CPU the run may use (NR_CPUS from the extra arguments),
@@ -12,7 +12,9 @@ For each scheme of the binary (or --schemes) it records four benchmarks (or --be
   read at NR_CPUS 4096 (1 thread, idle),
 each with `perf record -e EVENT -F HZ -o DIR/perf/record/<scheme>.<bench>.data`, EVENT the
 best the machine has: `cycles` where the PMU counts it, else the software clock `cpu-clock`
-(said in the output).  From each recording it keeps, as text the report reads without perf:
+(said in the output), with --no-bpf-event -N where this perf accepts them.  The recordings
+run one at a time; reading them (below) runs --jobs at once afterwards.  From each
+recording it keeps, as text the report reads without perf:
   - the top symbols with their shares of all samples (perf report), set-up included;
   - the hot loop annotated: every instruction of the lab's own symbols that took samples
     (perf annotate for the shares, objdump -l for the source file and line of each
@@ -32,12 +34,14 @@ which and how to fix it, perf_record.json records {"available": false, "reason":
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import perf_stat
 from cachegrind import regex_escape
@@ -219,15 +223,39 @@ def annotate(perf, data, binary, symbol, sym_share):
 
 # ------------------------------------------------------------------------------ one record
 
-def record_one(perf, event, freq, binary, scheme, key, desc, args, name, rec_dir, timeout):
+def record_flags(perf, timeout=60):
+    """perf record's flags that leave out work the recordings do not need, where this perf
+    has them: --no-bpf-event (do not list every BPF program the kernel has loaded at the
+    start of each recording: about 0.9 s a recording on a kernel with many) and -N (do not
+    copy the binaries into the build-id cache under $HOME; build ids stay in the data)."""
+    probe = os.path.join(tempfile.mkdtemp(prefix="perf-probe-"), "probe.data")
+    try:
+        p = subprocess.run([perf, "record", "-q", "--no-bpf-event", "-N", "-e", "cpu-clock",
+                            "-o", probe, "--", "true"], capture_output=True, text=True,
+                           timeout=timeout)
+        return ["--no-bpf-event", "-N"] if p.returncode == 0 else []
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    finally:
+        shutil.rmtree(os.path.dirname(probe), ignore_errors=True)
+
+
+def record_one(perf, event, freq, flags, binary, scheme, key, args, name, rec_dir, timeout):
+    """One recording, the process alone on the machine: the path of its data."""
     data = os.path.join(rec_dir, f"{scheme}.{key}.data")
-    cmd = [perf, "record", "-q", "-e", event, "-F", str(freq), "-o", data, "--",
+    cmd = [perf, "record", "-q", *flags, "-e", event, "-F", str(freq), "-o", data, "--",
            binary, f"--scheme={scheme}", "--counters=none", *args,
            "--benchmark_filter=^" + regex_escape(name) + "$", "--benchmark_repetitions=1"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if p.returncode != 0 or not os.path.exists(data):
         raise RuntimeError(f"perf record failed (exit {p.returncode}): "
                            f"{(p.stderr.strip().splitlines() or [''])[-1]}")
+    return data
+
+
+def analyse_one(perf, event, binary, scheme, key, desc, name, data, rec_dir):
+    """What one recording says (perf report, perf annotate, objdump): its entry.  Reading a
+    recording does not depend on what else runs, so recordings are read in parallel."""
     top = top_symbols(perf, data)
     base = os.path.basename(binary)
     loop, seen = [], set()
@@ -289,6 +317,9 @@ def parse_args(argv):
     ap.add_argument("--require", action="store_true",
                     help="exit 1 if perf cannot record here")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per recording")
+    ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+                    help="recordings read at once, after all are made (default: the CPUs "
+                         "this process may use)")
     ap.add_argument("--perf", default=None, help=argparse.SUPPRESS)
     return ap.parse_args(argv), extra
 
@@ -301,6 +332,8 @@ def check_args(args):
         raise UsageError(f"--binary {args.binary}: no such executable (build it with make)")
     if not (args.min_time > 0):
         raise UsageError(f"--min-time {args.min_time}: accepted: seconds > 0")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: accepted: a whole number >= 1")
     if not (1 <= args.freq <= 100000):
         raise UsageError(f"--freq {args.freq}: accepted: 1 to 100000 samples per second")
     if args.benchmarks is not None:
@@ -364,9 +397,14 @@ def main(argv=None):
     rec_dir = os.path.join(args.run_dir, "perf", "record")
     os.makedirs(rec_dir, exist_ok=True)
     ncpus = ncpus_of(args.binary, extra)
+    flags = record_flags(perf)
+    doc["record_flags"] = flags
     failed = 0
+    # First every recording, one at a time (each alone on the machine: a recording at every
+    # CPU would share them with anything else), then the reading of all of them in parallel.
+    recorded = []
     for scheme in schemes:
-        entries = {}
+        doc["schemes"][scheme] = {}
         for key, desc, bargs, pattern in benchmark_plan(ncpus, extra):
             if args.benchmarks and key not in args.benchmarks.split(","):
                 continue
@@ -376,17 +414,39 @@ def main(argv=None):
                 rx = re.compile(pattern.replace("SCHEME", re.escape(scheme)))
                 name = next((n for n in names if rx.search(n)), None)
                 if name is None:
-                    entries[key] = {"description": desc, "error": "no such benchmark in "
-                                    "this build (its scenario or thread count is not listed)"}
+                    doc["schemes"][scheme][key] = {
+                        "description": desc, "error": "no such benchmark in this build (its "
+                        "scenario or thread count is not listed)"}
                     continue
                 print(f"perf_record: {scheme}: {desc} ...", flush=True)
-                entries[key] = record_one(perf, event, args.freq, args.binary, scheme, key,
-                                          desc, bargs, name, rec_dir, args.timeout)
+                data = record_one(perf, event, args.freq, flags, args.binary, scheme, key,
+                                  bargs, name, rec_dir, args.timeout)
+                recorded.append((scheme, key, desc, name, data))
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
                 failed += 1
-                entries[key] = {"description": desc, "error": str(e)}
+                doc["schemes"][scheme][key] = {"description": desc, "error": str(e)}
                 print(f"perf_record: {scheme}: {desc}: {e}", file=sys.stderr)
-        doc["schemes"][scheme] = entries
+
+    def read_one(r):
+        scheme, key, desc, name, data = r
+        try:
+            return r, analyse_one(perf, event, args.binary, scheme, key, desc, name, data,
+                                  rec_dir), None
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+            return r, None, e
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for (scheme, key, desc, _name, _data), entry, err in pool.map(read_one, recorded):
+            if err is not None:
+                failed += 1
+                entry = {"description": desc, "error": str(err)}
+                print(f"perf_record: {scheme}: {desc}: {err}", file=sys.stderr)
+            doc["schemes"][scheme][key] = entry
+    # The schemes' entries in the order of the plan, whatever order they were read in.
+    order = {k: i for i, k in enumerate(BENCHMARK_KEYS)}
+    for scheme in doc["schemes"]:
+        doc["schemes"][scheme] = dict(sorted(doc["schemes"][scheme].items(),
+                                             key=lambda kv: order.get(kv[0], 99)))
     perf_stat.write_json_atomic(out_path, doc)
     print(f"perf_record: wrote {out_path}")
     return 1 if (failed and args.require) else 0
