@@ -80,6 +80,26 @@ def test_without_perf_it_says_so_and_the_run_goes_on(tmp_path):
     assert r.returncode == 1
 
 
+def test_record_flags_only_where_perf_takes_them(tmp_path):
+    # A perf that refuses --no-bpf-event (older than 5.1) records without the flags; one
+    # that takes them gets both.
+    old = tmp_path / "old-perf"
+    old.write_text("#!/bin/sh\nfor a; do [ \"$a\" = --no-bpf-event ] && exit 129; done\n"
+                   "exit 0\n")
+    old.chmod(0o755)
+    new = tmp_path / "new-perf"
+    new.write_text("#!/bin/sh\nexit 0\n")
+    new.chmod(0o755)
+    assert perf_record.record_flags(str(old)) == []
+    assert perf_record.record_flags(str(new)) == ["--no-bpf-event", "-N"]
+    assert perf_record.record_flags(str(tmp_path / "no-perf")) == []
+
+
+def test_jobs_below_one_is_refused(tmp_path):
+    r = run("--binary", REFBENCH, "--run-dir", tmp_path, "--jobs", "0")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--jobs 0" in r.stderr
+
+
 def perf_usable():
     perf = shutil.which("perf")
     ok, why, _ = perf_stat.check_perf(perf, perf_stat.read_paranoid(), os.geteuid())
@@ -91,10 +111,13 @@ def test_a_scheme_hot_loop_recorded_and_annotated(tmp_path):
     if not ok:
         pytest.skip(f"perf cannot count here: {why}")
     r = run("--binary", REFBENCH, "--run-dir", tmp_path, "--schemes", "percpu",
-            "--benchmarks", "hot-1", "--min-time", "0.1")
+            "--benchmarks", "hot-1,read-4096", "--min-time", "0.1", "--jobs", "2")
     assert r.returncode == 0, r.stderr
     doc = json.loads((tmp_path / "perf_record.json").read_text())
     assert doc["available"] and doc["event"] in ("cycles", "cpu-clock")
+    # read in parallel, kept in the plan's order
+    assert list(doc["schemes"]["percpu"]) == ["hot-1", "read-4096"]
+    assert doc["schemes"]["percpu"]["read-4096"]["benchmark"].startswith("read/percpu/")
     e = doc["schemes"]["percpu"]["hot-1"]
     assert e["benchmark"].startswith("hot/percpu/") and e["benchmark"].endswith("threads:1")
     assert (tmp_path / "perf" / "record" / e["text"]).is_file()
