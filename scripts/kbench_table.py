@@ -179,70 +179,68 @@ machine, kernel the running kernel's own reference named beside it.{(" <strong>"
     os.replace(tmp, os.path.join(run, "index.html"))
 
 
-def main(argv):
-    if len(argv) != 2:
-        fail("usage: kbench_table.py RUN_DIR")
-    run = argv[1]
-    kpath = os.path.join(run, "kbench.json")
+def read_json(path):
     try:
-        with open(kpath) as f:
-            k = json.load(f)
+        with open(path) as f:
+            return json.load(f)
     except (OSError, ValueError) as e:
-        fail("cannot read %s: %s" % (kpath, e))
-    ctx = k["context"]["refbench_kbench"]
-    release, nr_cpus, peers = ctx["release"], ctx["nr_cpus"], ctx.get("peers", "0")
+        fail("cannot read %s: %s" % (path, e))
 
+
+def kernel_medians(benchmarks):
+    """The module's figures: ({(scenario, subject, impl, threads): median}, {(scenario,
+    scheme): kernel subjects that name it as their reference}); cases that name what they
+    stand beside (the grace periods) have a table of their own."""
     def kernel_key(b):
         scen, subject, keys = parse_name(b["name"])
         return (scen[len("kernel-"):], subject, keys["impl"], b["threads"])
 
-    # Cases that name what they stand beside have a table of their own.
-    main_bench = [b for b in k["benchmarks"] if not b.get("refbench_kernel_beside")]
-    kmed = medians(main_bench, kernel_key)
+    main_bench = [b for b in benchmarks if not b.get("refbench_kernel_beside")]
     refs = {}
     for b in main_bench:
         scen, subject, keys = parse_name(b["name"])
         if keys["impl"] == "kernel":
             refs.setdefault((scen[len("kernel-"):], b["refbench_kernel_reference"]), set()).add(subject)
+    return medians(main_bench, kernel_key), refs
 
-    umed = {}
-    upath = os.path.join(run, "bench.json")
-    if os.path.exists(upath):
-        try:
-            with open(upath) as f:
-                u = json.load(f)
-        except (OSError, ValueError) as e:
-            fail("cannot read %s: %s" % (upath, e))
 
-        def user_key(b):
-            scen, scheme, keys = parse_name(b["name"])
-            if keys.get("codegen") != "kernel" or keys.get("nr_cpus") != nr_cpus:
-                return None
-            if scen == "read" and keys.get("load") != "idle":
-                return None
-            if scen == "spread" and (keys.get("dist") != "uniform" or keys.get("modules") != peers):
-                return None
-            return (scen, scheme, b["threads"])
+def user_medians(path, nr_cpus, peers):
+    """The userspace model's figures of bench.json at the module's settings:
+    {(scenario, scheme, threads): median}; {} without a bench.json."""
+    if not os.path.exists(path):
+        return {}
+    u = read_json(path)
 
-        umed = medians(u["benchmarks"], user_key)
+    def user_key(b):
+        scen, scheme, keys = parse_name(b["name"])
+        if keys.get("codegen") != "kernel" or keys.get("nr_cpus") != nr_cpus:
+            return None
+        if scen == "read" and keys.get("load") != "idle":
+            return None
+        if scen == "spread" and (keys.get("dist") != "uniform" or keys.get("modules") != peers):
+            return None
+        return (scen, scheme, b["threads"])
 
-    # The grace periods: their userspace figures from grace.json (make kbench's run of exactly
-    # those), else from bench.json.
+    return medians(u["benchmarks"], user_key)
+
+
+def grace_benchmarks(run):
+    """The userspace figures the grace periods stand beside: grace.json (make kbench's run
+    of exactly those), else bench.json, else none."""
     gpath = os.path.join(run, "grace.json")
-    gsrc = gpath if os.path.exists(gpath) else upath
-    gbench = []
-    if os.path.exists(gsrc):
-        try:
-            with open(gsrc) as f:
-                gbench = json.load(f)["benchmarks"]
-        except (OSError, ValueError, KeyError) as e:
-            fail("cannot read %s: %s" % (gsrc, e))
-    grace = grace_rows(k["benchmarks"], gbench, nr_cpus)
+    gsrc = gpath if os.path.exists(gpath) else os.path.join(run, "bench.json")
+    if not os.path.exists(gsrc):
+        return []
+    doc = read_json(gsrc)
+    if not isinstance(doc, dict) or "benchmarks" not in doc:
+        fail("cannot read %s: no benchmarks in it" % gsrc)
+    return doc["benchmarks"]
 
-    # A row for every scheme timed in kernel mode, and for every scheme a kernel subject is
-    # the reference of (a scheme not built in kernel mode then has the kernel's figure and
-    # the userspace model's, and the reason its kernel-mode figure is missing).
-    absent = {(u["scenario"], u["subject"]): u["reason"] for u in ctx.get("unavailable", [])}
+
+def table_rows(kmed, refs, umed, absent):
+    """A row for every scheme timed in kernel mode, and for every scheme a kernel subject is
+    the reference of (a scheme not built in kernel mode then has the kernel's figure and the
+    userspace model's, and the reason its kernel-mode figure is missing)."""
     keys = {(scen, subject, threads) for (scen, subject, impl, threads) in kmed if impl == "model"}
     for (scen, subject, impl, threads) in kmed:
         if impl == "kernel":
@@ -263,21 +261,17 @@ def main(argv):
                 "model_userspace_over_model_kernel_mode": ratio(umodel, kmodel),
                 "model_userspace_over_kernel": ratio(umodel, kern),
             })
-    out = {"kernel_release": release, "timing_note": ctx.get("timing_note", ""),
-           "nr_cpus": nr_cpus, "rows": rows, "grace": grace,
-           "rcu_expedited": ctx.get("rcu_expedited"), "rcu_normal": ctx.get("rcu_normal")}
-    tmp = os.path.join(run, "kbench-table.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump(out, f, indent=1)
-    os.replace(tmp, os.path.join(run, "kbench-table.json"))
+    return rows
 
-    def fmt(x, r=False):
-        if x is None:
-            return "-"
-        return ("%.2fx" % x) if r else ("%.2f" % x)
 
-    write_page(run, out, k, fmt)
+def fmt(x, r=False):
+    if x is None:
+        return "-"
+    return ("%.2fx" % x) if r else ("%.2f" % x)
 
+
+def print_text(out, ctx):
+    rows, grace, release = out["rows"], out["grace"], out["kernel_release"]
     print("ns per operation, medians; kernel %s%s" % (
         release, " (" + ctx["timing_note"] + ")" if ctx.get("timing_note") else ""))
     head = ("scenario", "scheme", "thr", "kernel reference", "kernel", "model/k", "model/u",
@@ -294,20 +288,43 @@ def main(argv):
     for scheme, why in sorted({(r["scheme"], r["model_kernel_mode_absent"]) for r in rows
                                if r["model_kernel_mode_absent"]}):
         print("%s: no kernel-mode model: %s" % (scheme, why))
-    if grace:
-        print()
-        print("the kernel's grace periods beside the userspace model's figures (medians; kernel %s%s;"
-              " rcu_expedited=%s rcu_normal=%s)" % (
-                  release, ", " + ctx["timing_note"] if ctx.get("timing_note") else "",
-                  ctx.get("rcu_expedited", "?"), ctx.get("rcu_normal", "?")))
-        for g in grace:
-            print("  %s: %s (median of %d window%s, each operation timed by the module)" % (
-                g["subject"], human_ns(g["kernel_ns"]), g["windows"], "" if g["windows"] == 1 else "s"))
-            for s in g["beside"]:
-                print("      %-28s %-10s %s%s" % (
-                    s["benchmark"], s["counter"], human_ns(s["ns"]),
-                    "  (%d thr, %s the kernel's)" % (s["threads"], ratio_txt(s["over_kernel"]))
-                    if s["ns"] is not None else "  (not run)"))
+    if not grace:
+        return
+    print()
+    print("the kernel's grace periods beside the userspace model's figures (medians; kernel %s%s;"
+          " rcu_expedited=%s rcu_normal=%s)" % (
+              release, ", " + ctx["timing_note"] if ctx.get("timing_note") else "",
+              ctx.get("rcu_expedited", "?"), ctx.get("rcu_normal", "?")))
+    for g in grace:
+        print("  %s: %s (median of %d window%s, each operation timed by the module)" % (
+            g["subject"], human_ns(g["kernel_ns"]), g["windows"], "" if g["windows"] == 1 else "s"))
+        for s in g["beside"]:
+            print("      %-28s %-10s %s%s" % (
+                s["benchmark"], s["counter"], human_ns(s["ns"]),
+                "  (%d thr, %s the kernel's)" % (s["threads"], ratio_txt(s["over_kernel"]))
+                if s["ns"] is not None else "  (not run)"))
+
+
+def main(argv):
+    if len(argv) != 2:
+        fail("usage: kbench_table.py RUN_DIR")
+    run = argv[1]
+    k = read_json(os.path.join(run, "kbench.json"))
+    ctx = k["context"]["refbench_kbench"]
+    release, nr_cpus, peers = ctx["release"], ctx["nr_cpus"], ctx.get("peers", "0")
+    kmed, refs = kernel_medians(k["benchmarks"])
+    umed = user_medians(os.path.join(run, "bench.json"), nr_cpus, peers)
+    grace = grace_rows(k["benchmarks"], grace_benchmarks(run), nr_cpus)
+    absent = {(u["scenario"], u["subject"]): u["reason"] for u in ctx.get("unavailable", [])}
+    out = {"kernel_release": release, "timing_note": ctx.get("timing_note", ""),
+           "nr_cpus": nr_cpus, "rows": table_rows(kmed, refs, umed, absent), "grace": grace,
+           "rcu_expedited": ctx.get("rcu_expedited"), "rcu_normal": ctx.get("rcu_normal")}
+    tmp = os.path.join(run, "kbench-table.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(out, f, indent=1)
+    os.replace(tmp, os.path.join(run, "kbench-table.json"))
+    write_page(run, out, k, fmt)
+    print_text(out, ctx)
     return 0
 
 
