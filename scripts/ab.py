@@ -418,7 +418,7 @@ def positive(var, value):
     return v
 
 
-def main(argv=None):
+def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--old", default="")
     ap.add_argument("--new", default="")
@@ -431,8 +431,56 @@ def main(argv=None):
     ap.add_argument("--new-cflags", default="")
     ap.add_argument("--build", default=str(ROOT / "build"))
     ap.add_argument("--results", default=str(ROOT / "results"))
-    a = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
+
+def prepare_sides(a, old, new):
+    """{"old": ..., "new": ...} of the resolved OLD and NEW: each side's label, binary
+    (built when a revision), what it is, commit and EXTRA_CFLAGS."""
+    sides = {}
+    for var, (kind, commit, folder, label), cflags in (("old", old, a.old_cflags),
+                                                        ("new", new, a.new_cflags)):
+        binary = folder / "refbench" if kind == "folder" else build(var.upper(), commit,
+                                                                      folder, cflags)
+        what = (f"build folder {folder}" if kind == "folder" else
+                f"commit {commit[:12]}" + (f", EXTRA_CFLAGS={cflags}" if cflags else "") +
+                f", built in {folder / 'bin'}")
+        sides[var] = {"label": label, "binary": binary, "what": what, "commit": commit,
+                      "extra_cflags": cflags}
+    if sides["old"]["binary"] == sides["new"]["binary"]:
+        log(f"OLD and NEW are the same build ({sides['old']['binary']}), used twice: an A/A "
+            f"run")
+    return sides
+
+
+def claim_folder(hostdir, ts):
+    """(final, work): the run's folder name and its partial folder, made.  Two runs named
+    in the same second (a script calling make ab twice) get -2, -3, ...; the folder is
+    claimed by mkdir, so two runs at once cannot take the same name."""
+    n = 1
+    while True:
+        tag = ts if n == 1 else f"{ts}-{n}"
+        final, work = hostdir / f"ab-{tag}", hostdir / f".ab-{tag}.partial"
+        try:
+            if not final.exists():
+                work.mkdir()
+                return final, work
+        except FileExistsError:
+            pass
+        n += 1
+
+
+def write_run(work, meta, processes, rows, summary, threshold):
+    (work / "samples.json").write_text(json.dumps({"meta": meta, "processes": processes},
+                                                  indent=1))
+    (work / "table.json").write_text(json.dumps({"meta": meta, "summary": summary,
+                                                 "benchmarks": rows}, indent=1))
+    chart(rows, threshold, work / "ab.png")
+    write_html(rows, meta, summary, threshold, work / "index.html")
+
+
+def main(argv=None):
+    a = parse_args(argv)
     minutes = positive("AB_MIN", a.minutes)
     threshold = positive("THRESHOLD", a.threshold)
     if a.figure not in FIGURES:
@@ -450,34 +498,8 @@ def main(argv=None):
     except OSError:
         raise BadInput(f"RESULTS='{a.results}': cannot be written (accepted: a writable "
                        f"folder)")
-
-    sides = {}
-    for var, (kind, commit, folder, label), cflags in (("old", old, a.old_cflags),
-                                                        ("new", new, a.new_cflags)):
-        binary = folder / "refbench" if kind == "folder" else build(var.upper(), commit,
-                                                                      folder, cflags)
-        what = (f"build folder {folder}" if kind == "folder" else
-                f"commit {commit[:12]}" + (f", EXTRA_CFLAGS={cflags}" if cflags else "") +
-                f", built in {folder / 'bin'}")
-        sides[var] = {"label": label, "binary": binary, "what": what, "commit": commit,
-                      "extra_cflags": cflags}
-    if sides["old"]["binary"] == sides["new"]["binary"]:
-        log(f"OLD and NEW are the same build ({sides['old']['binary']}), used twice: an A/A "
-            f"run")
-
-    # Two runs named in the same second (a script calling make ab twice) get -2, -3, ...;
-    # the folder is claimed by mkdir, so two runs at once cannot take the same name.
-    n = 1
-    while True:
-        tag = ts if n == 1 else f"{ts}-{n}"
-        final, work = hostdir / f"ab-{tag}", hostdir / f".ab-{tag}.partial"
-        try:
-            if not final.exists():
-                work.mkdir()
-                break
-        except FileExistsError:
-            pass
-        n += 1
+    sides = prepare_sides(a, old, new)
+    final, work = claim_folder(hostdir, ts)
     try:
         with tempfile.TemporaryDirectory(prefix="ab-", dir=str(work)) as tmp:
             log(f"suite {', '.join(n for n, _ in parts)}; at least {MIN_ROUNDS} rounds, "
@@ -492,12 +514,7 @@ def main(argv=None):
                 "confidence": abstats.CONFIDENCE,
                 "sides": {k: {kk: str(vv) if isinstance(vv, Path) else vv
                               for kk, vv in v.items()} for k, v in sides.items()}}
-        (work / "samples.json").write_text(json.dumps({"meta": meta, "processes": processes},
-                                                      indent=1))
-        (work / "table.json").write_text(json.dumps({"meta": meta, "summary": summary,
-                                                     "benchmarks": rows}, indent=1))
-        chart(rows, threshold, work / "ab.png")
-        write_html(rows, meta, summary, threshold, work / "index.html")
+        write_run(work, meta, processes, rows, summary, threshold)
         work.rename(final)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
