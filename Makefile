@@ -43,7 +43,7 @@
 #   INTERLEAVE=1        random interleaving of repetitions (1/0) [1]
 #   FILTER=REGEX        only the benchmarks whose names match [all]
 #   FOOTPRINT_NR_CPUS=LIST  NR_CPUS of the memory table [8,16,...,8192; bench-quick: 8,64,4096]
-#   CACHEGRIND=1 PERF=1 the simulated-miss and perf stat steps (1/0) [1, 1]
+#   CACHEGRIND=1 PERF=1 the simulated-miss step; the perf stat and perf record steps (1/0) [1, 1]
 #   VERBOSE=0           1: every step's own output live (else logs/ in the run folder) [0]
 #   V=0                 1: every build command [0]
 #   RESULTS=results BUILD=build   where runs and builds go [results, build]
